@@ -1,0 +1,85 @@
+//! The command line, as clap sees it. Nothing here runs a command: [`crate::settings`]
+//! turns these into resolved settings first.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// One fast tool for system packages and language runtimes.
+#[derive(Debug, Parser)]
+#[command(name = "omg", version, about, max_term_width = 100)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+
+    #[command(flatten)]
+    pub(crate) global: GlobalArgs,
+}
+
+/// Flags every command accepts.
+#[derive(Debug, clap::Args)]
+pub(crate) struct GlobalArgs {
+    /// Print machine-readable JSON instead of tables.
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+
+    /// Package backend to use instead of detecting it from /etc/os-release.
+    #[arg(long, global = true, value_enum)]
+    pub(crate) backend: Option<BackendArg>,
+
+    /// Arch: pacman.conf to read (default /etc/pacman.conf).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+
+    /// Arch: installation root, overriding pacman.conf's RootDir.
+    #[arg(short = 'r', long, global = true, value_name = "DIR")]
+    pub(crate) root: Option<PathBuf>,
+
+    /// Arch: database directory, overriding pacman.conf's DBPath.
+    #[arg(short = 'b', long, global = true, value_name = "DIR")]
+    pub(crate) dbpath: Option<PathBuf>,
+
+    /// When to colour output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub(crate) color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum BackendArg {
+    Arch,
+    Debian,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Search packages by name, description and provided names.
+    Search {
+        /// Terms that must all match; a quoted phrase stays one term.
+        #[arg(required = true, value_name = "TERM")]
+        terms: Vec<String>,
+        /// Show at most this many results.
+        #[arg(short = 'n', long, value_name = "N")]
+        limit: Option<usize>,
+    },
+    /// Show everything known about a package.
+    Info {
+        /// Package name.
+        package: String,
+    },
+    /// List explicitly installed packages.
+    Explicit,
+    /// List packages.
+    List {
+        /// All installed packages (the default for now).
+        #[arg(long)]
+        installed: bool,
+    },
+    /// Summarise the system: counts, upgrades, database freshness.
+    Status,
+}

@@ -1,0 +1,64 @@
+//! omg's command line: argument parsing, settings, the commands and their rendering.
+//! This first version answers every command on the direct path (no daemon).
+
+mod backend;
+mod cli;
+mod commands;
+mod printer;
+mod render;
+mod settings;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+/// How a command ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ExitStatus {
+    /// It did what was asked.
+    Success,
+    /// It ran, but the answer is "no" (nothing found, unknown package).
+    Failure,
+    /// It could not run.
+    Error,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> Self {
+        match status {
+            ExitStatus::Success => Self::SUCCESS,
+            ExitStatus::Failure => Self::from(1),
+            ExitStatus::Error => Self::from(2),
+        }
+    }
+}
+
+/// Runs omg with the process's arguments.
+#[must_use]
+pub fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match run(cli) {
+        Ok(status) => status.into(),
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(error) => {
+            printer::message(&format!("error: {error:#}"));
+            ExitStatus::Error.into()
+        }
+    }
+}
+
+fn run(cli: cli::Cli) -> anyhow::Result<ExitStatus> {
+    let settings = settings::Settings::resolve(&cli.global)?;
+    let mut printer = printer::Printer::new(settings.color);
+    let status = commands::run(cli.command, &settings, &mut printer)?;
+    printer.flush()?;
+    Ok(status)
+}
+
+/// `omg search x | head` closes the pipe early; that is not an error (ripgrep's rule).
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

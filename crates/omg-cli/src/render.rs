@@ -1,0 +1,222 @@
+//! Human renderings of the answers; `--json` bypasses this module entirely.
+
+use crate::printer::Printer;
+use omg_core::{MatchKind, PackageDetails, SearchResults, SystemStatus};
+use std::io::{self, Write};
+use std::path::Path;
+
+/// pacman -Ss style: `repo/name version [installed]` then the indented description.
+pub(crate) fn search(printer: &mut Printer, results: &SearchResults) -> io::Result<()> {
+    let s = printer.styles;
+    let out = printer.out();
+    let mut in_fuzzy = false;
+    for hit in &results.hits {
+        if hit.matched == MatchKind::Fuzzy && !in_fuzzy {
+            in_fuzzy = true;
+            writeln!(out, "{}~ close matches:{}", s.dim, s.reset)?;
+        }
+        let package = &hit.package;
+        let installed = match &package.installed_version {
+            Some(version) if *version == package.version => {
+                format!(" {}[installed]{}", s.cyan, s.reset)
+            }
+            Some(version) => format!(" {}[installed: {version}]{}", s.cyan, s.reset),
+            None => String::new(),
+        };
+        writeln!(
+            out,
+            "{}{}/{}{}{}{} {}{}{}{installed}",
+            s.magenta,
+            package.repository,
+            s.reset,
+            s.bold,
+            package.name,
+            s.reset,
+            s.green,
+            package.version,
+            s.reset
+        )?;
+        writeln!(out, "    {}", package.description)?;
+    }
+    let shown_exact = results
+        .hits
+        .iter()
+        .filter(|hit| hit.matched != MatchKind::Fuzzy)
+        .count();
+    if shown_exact < results.exact_total {
+        writeln!(
+            out,
+            "{}… {} more; use --limit to see them{}",
+            s.dim,
+            results.exact_total - shown_exact,
+            s.reset
+        )?;
+    }
+    Ok(())
+}
+
+/// pacman -Si style key/value block.
+pub(crate) fn info(printer: &mut Printer, details: &PackageDetails) -> io::Result<()> {
+    let s = printer.styles;
+    let list = |items: &[String]| {
+        if items.is_empty() {
+            "None".to_owned()
+        } else {
+            items.join("  ")
+        }
+    };
+    let optional = |value: Option<String>| value.unwrap_or_else(|| "None".to_owned());
+    let mut rows: Vec<(&str, String)> = vec![
+        ("Repository", details.repository.clone()),
+        ("Name", details.name.clone()),
+        ("Version", optional(details.version.clone())),
+        ("Installed", optional(details.installed_version.clone())),
+        ("Description", details.description.clone()),
+        ("Architecture", optional(details.architecture.clone())),
+        ("URL", optional(details.url.clone())),
+    ];
+    if !details.licenses.is_empty() {
+        rows.push(("Licenses", list(&details.licenses)));
+    }
+    if let Some(section) = &details.section {
+        rows.push(("Section", section.clone()));
+    }
+    rows.extend([
+        ("Provides", list(&details.provides)),
+        ("Depends On", list(&details.depends)),
+        ("Optional Deps", list(&details.optional_depends)),
+        ("Conflicts With", list(&details.conflicts)),
+        ("Replaces", list(&details.replaces)),
+        (
+            "Download Size",
+            optional(details.download_size.map(human_size)),
+        ),
+        (
+            "Installed Size",
+            optional(details.installed_size.map(human_size)),
+        ),
+        ("Packager", optional(details.packager.clone())),
+    ]);
+    if let Some(date) = details.build_date {
+        rows.push(("Build Date", format_unix_utc(date)));
+    }
+    if let Some(date) = details.install_date {
+        rows.push(("Install Date", format_unix_utc(date)));
+    }
+    if let Some(explicit) = details.explicit {
+        let reason = if explicit {
+            "Explicitly installed"
+        } else {
+            "Installed as a dependency for another package"
+        };
+        rows.push(("Install Reason", reason.to_owned()));
+    }
+    let width = rows.iter().map(|(key, _)| key.len()).max().unwrap_or(0);
+    let out = printer.out();
+    for (key, value) in rows {
+        writeln!(out, "{}{key:<width$}{} : {value}", s.bold, s.reset)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn status(printer: &mut Printer, status: &SystemStatus, root: &Path) -> io::Result<()> {
+    let s = printer.styles;
+    let synced = status
+        .database_synced_at
+        .map_or_else(|| "never".to_owned(), format_age);
+    let rows = [
+        (
+            "Backend",
+            format!("{} (root {})", status.backend, root.display()),
+        ),
+        ("Available", status.available.to_string()),
+        ("Installed", status.installed.to_string()),
+        ("Explicit", status.explicit.to_string()),
+        ("Orphans", status.orphans.to_string()),
+        ("Upgradable", status.upgradable.to_string()),
+        ("Databases synced", synced),
+    ];
+    let out = printer.out();
+    for (key, value) in rows {
+        writeln!(out, "{}{key:<16}{} : {value}", s.bold, s.reset)?;
+    }
+    Ok(())
+}
+
+fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "sizes are shown to two decimals"
+    )]
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.2} {}", UNITS[unit])
+    }
+}
+
+fn format_age(unix: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    let age = (now - unix).max(0);
+    let ago = match age {
+        0..60 => format!("{age} s ago"),
+        60..3600 => format!("{} min ago", age / 60),
+        3600..86_400 => format!("{} h ago", age / 3600),
+        _ => format!("{} days ago", age / 86_400),
+    };
+    format!("{} ({ago})", format_unix_utc(unix))
+}
+
+/// `YYYY-MM-DD HH:MM:SS UTC`, without a date library (Howard Hinnant's civil algorithm).
+fn format_unix_utc(unix: i64) -> String {
+    let days = unix.div_euclid(86_400);
+    let seconds = unix.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        seconds / 3600,
+        seconds % 3600 / 60,
+        seconds % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_unix_utc_matches_known_dates() {
+        assert_eq!(format_unix_utc(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(format_unix_utc(1_700_000_000), "2023-11-14 22:13:20 UTC");
+        assert_eq!(format_unix_utc(951_782_400), "2000-02-29 00:00:00 UTC");
+    }
+
+    #[test]
+    fn human_size_uses_binary_units() {
+        assert_eq!(human_size(512), "512 B");
+        assert_eq!(human_size(1132), "1.11 KiB");
+        assert_eq!(human_size(3 * 1024 * 1024), "3.00 MiB");
+    }
+}

@@ -1,0 +1,1 @@
+//! Arch parity (filled in below).

@@ -1,0 +1,281 @@
+//! Debian parity: omg against apt-cache, apt-mark and dpkg-query on this machine's
+//! real APT lists and dpkg status.
+
+use crate::common::{exact_hit_names, reference, sorted_lines, Context};
+
+fn apt_cache_search(terms: &[&str]) -> Vec<String> {
+    let mut args = vec!["search"];
+    args.extend(terms);
+    let mut names: Vec<String> = reference("apt-cache", &args)
+        .lines()
+        .filter_map(|line| line.split(" - ").next())
+        .map(str::to_owned)
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+fn omg_search(context: &Context, terms: &[&str]) -> Vec<String> {
+    let mut args = vec!["--backend", "debian", "search"];
+    args.extend(terms);
+    args.push("--json");
+    let output = context.omg(&args);
+    // Exit 1 means "nothing found" and still prints the (empty) JSON answer.
+    assert!(output.status.code() == Some(0) || output.status.code() == Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    exact_hit_names(&json)
+}
+
+#[test]
+fn search_equals_apt_cache_search() {
+    let context = Context::new();
+    let queries: &[&[&str]] = &[
+        &["vim"],
+        &["python3"],
+        &["curl"],
+        &["editor"],
+        &["text", "editor"],
+        &["text editor"],
+        &["libssl"],
+        &["Event Machine"],
+        &["www-browser"],
+        &["qxzvw-no-such-thing"],
+    ];
+    for terms in queries {
+        let expected = apt_cache_search(terms);
+        let actual = omg_search(&context, terms);
+        assert_eq!(
+            actual,
+            expected,
+            "omg search {terms:?} differs from apt-cache search ({} vs {} names)",
+            actual.len(),
+            expected.len()
+        );
+    }
+}
+
+/// The fields of the candidate version's stanza in `apt-cache show`.
+fn apt_cache_candidate_stanza(package: &str) -> std::collections::HashMap<String, String> {
+    let policy = reference("apt-cache", &["policy", package]);
+    let candidate = policy
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("Candidate: "))
+        .expect("candidate line")
+        .to_owned();
+    let show = reference("apt-cache", &["show", package]);
+    for stanza in show.split("\n\n") {
+        let mut fields = std::collections::HashMap::new();
+        let mut last_key = String::new();
+        for line in stanza.lines() {
+            if line.starts_with(' ') {
+                continue;
+            }
+            if let Some((key, value)) = line.split_once(':') {
+                last_key = key.to_owned();
+                fields.insert(last_key.clone(), value.trim().to_owned());
+            }
+        }
+        let _ = last_key;
+        if fields.get("Version") == Some(&candidate) {
+            return fields;
+        }
+    }
+    panic!("apt-cache show {package} has no stanza for candidate {candidate}");
+}
+
+fn split_relations(value: Option<&String>) -> Vec<String> {
+    value
+        .map(|v| {
+            v.split(',')
+                .map(|item| item.trim().to_owned())
+                .filter(|i| !i.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn info_equals_apt_cache_show_of_candidate() {
+    let context = Context::new();
+    for package in [
+        "curl",
+        "bash",
+        "coreutils",
+        "vim",
+        "python3",
+        "libc6",
+        "0ad",
+        "git",
+        "nodejs",
+    ] {
+        let expected = apt_cache_candidate_stanza(package);
+        let info = context.omg_json(&["--backend", "debian", "info", package]);
+        let text = |key: &str| info[key].as_str().map(str::to_owned);
+        let list = |key: &str| -> Vec<String> {
+            info[key]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|v| v.as_str().unwrap_or_default().to_owned())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            text("version").as_ref(),
+            expected.get("Version"),
+            "{package}: version"
+        );
+        assert_eq!(
+            text("packager").as_ref(),
+            expected.get("Maintainer"),
+            "{package}: maintainer"
+        );
+        assert_eq!(
+            text("url").as_ref(),
+            expected.get("Homepage"),
+            "{package}: homepage"
+        );
+        assert_eq!(
+            text("architecture").as_ref(),
+            expected.get("Architecture"),
+            "{package}: arch"
+        );
+        assert_eq!(
+            text("section").as_ref(),
+            expected.get("Section"),
+            "{package}: section"
+        );
+        assert_eq!(
+            info["description"].as_str(),
+            expected.get("Description").map(String::as_str),
+            "{package}: description"
+        );
+        let mut depends = split_relations(expected.get("Pre-Depends"));
+        depends.extend(split_relations(expected.get("Depends")));
+        assert_eq!(list("depends"), depends, "{package}: depends");
+        assert_eq!(
+            list("optional_depends"),
+            split_relations(expected.get("Recommends")),
+            "{package}: recommends"
+        );
+        assert_eq!(
+            list("provides"),
+            split_relations(expected.get("Provides")),
+            "{package}: provides"
+        );
+        assert_eq!(
+            info["download_size"].as_u64(),
+            expected.get("Size").map(|s| s.parse::<u64>().unwrap()),
+            "{package}: size"
+        );
+        assert_eq!(
+            info["installed_size"].as_u64(),
+            expected
+                .get("Installed-Size")
+                .map(|s| s.parse::<u64>().unwrap() * 1024),
+            "{package}: installed size"
+        );
+        // dpkg-query fails for a package dpkg never saw: that means "not installed".
+        let query = std::process::Command::new("dpkg-query")
+            .args(["-W", "-f", "${db:Status-Status} ${Version}", package])
+            .output()
+            .expect("run dpkg-query");
+        let installed = String::from_utf8_lossy(&query.stdout)
+            .split_once(' ')
+            .filter(|(status, _)| *status == "installed")
+            .map(|(_, version)| version.to_owned());
+        assert_eq!(
+            text("installed_version"),
+            installed,
+            "{package}: installed version"
+        );
+    }
+}
+
+#[test]
+fn info_unknown_package_suggests_and_exits_1() {
+    let context = Context::new();
+    let output = context.omg(&["--backend", "debian", "info", "crul"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines[0], "error: package `crul` was not found");
+    assert!(
+        lines[1].starts_with("hint: did you mean ") && lines[1].contains("curl"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn explicit_equals_apt_mark_showmanual() {
+    let context = Context::new();
+    let expected = sorted_lines(&reference("apt-mark", &["showmanual"]));
+    let actual = sorted_lines(&context.omg_ok(&["--backend", "debian", "explicit"]));
+    assert_eq!(actual, expected);
+}
+
+#[test]
+fn list_installed_equals_dpkg_query() {
+    let context = Context::new();
+    let dpkg = reference(
+        "dpkg-query",
+        &["-W", "-f", "${db:Status-Status} ${Package} ${Version}\n"],
+    );
+    let expected: Vec<String> = sorted_lines(
+        &dpkg
+            .lines()
+            .filter_map(|line| line.split_once(' '))
+            .filter(|(status, _)| !matches!(*status, "not-installed" | "config-files"))
+            .map(|(_, rest)| format!("{rest}\n"))
+            .collect::<String>(),
+    );
+    let actual = sorted_lines(&context.omg_ok(&["--backend", "debian", "list", "--installed"]));
+    assert_eq!(actual, expected);
+}
+
+#[test]
+fn status_counts_equal_apt() {
+    let context = Context::new();
+    let status = context.omg_json(&["--backend", "debian", "status"]);
+    let manual = sorted_lines(&reference("apt-mark", &["showmanual"])).len();
+    let upgradable = reference("apt", &["list", "--upgradable"])
+        .lines()
+        .filter(|line| line.contains("[upgradable from"))
+        .count();
+    assert_eq!(status["backend"], "debian");
+    assert_eq!(status["explicit"].as_u64(), Some(manual as u64));
+    assert_eq!(status["upgradable"].as_u64(), Some(upgradable as u64));
+    assert!(status["available"].as_u64().unwrap() > 1000);
+}
+
+#[test]
+fn search_empty_query_is_an_error() {
+    let context = Context::new();
+    let output = context.omg(&["--backend", "debian", "search", "  "]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("error: empty search query"), "{stderr}");
+}
+
+#[test]
+fn unreadable_lists_directory_is_one_clear_error() {
+    let context = Context::new();
+    let config_dir = context.home().join("config/omg");
+    std::fs::create_dir_all(&config_dir).unwrap();
+    std::fs::write(
+        config_dir.join("config.toml"),
+        "[debian]\nlists_dir = \"/nonexistent/omg-lists\"\n",
+    )
+    .unwrap();
+    let output = context.omg(&["--backend", "debian", "search", "vim"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.trim_end(),
+        "error: cannot read /nonexistent/omg-lists: No such file or directory (os error 2)"
+    );
+}

@@ -1,0 +1,7 @@
+//! End-to-end tests of the `omg` binary against real package databases: this
+//! machine's APT data (compared with apt-cache, apt-mark and dpkg-query) and a
+//! hermetic Arch root built by omg-testbed (compared with pacman).
+
+mod arch;
+mod common;
+mod debian;

@@ -1,0 +1,150 @@
+//! The user's config file (`$XDG_CONFIG_HOME/omg/config.toml`). Every key is optional;
+//! unknown keys are an error so a typo never silently does nothing.
+
+use crate::{BackendKind, Error, Result};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The whole config file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct Config {
+    /// Backend to use instead of detecting it from /etc/os-release.
+    pub backend: Option<BackendKind>,
+    /// Search settings.
+    #[serde(default)]
+    pub search: SearchConfig,
+    /// Arch backend settings.
+    #[serde(default)]
+    pub arch: ArchConfig,
+    /// Debian backend settings.
+    #[serde(default)]
+    pub debian: DebianConfig,
+    /// Daemon settings.
+    #[serde(default)]
+    pub daemon: DaemonConfig,
+}
+
+/// `[search]`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SearchConfig {
+    /// Add typo-tolerant matches when the exact result set is this small or smaller.
+    pub fuzzy_below: usize,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        Self { fuzzy_below: 5 }
+    }
+}
+
+/// `[arch]`: the same knobs pacman takes on its command line.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArchConfig {
+    /// pacman.conf to read (default /etc/pacman.conf).
+    pub config: Option<PathBuf>,
+    /// Installation root, overriding pacman.conf's `RootDir`.
+    pub root: Option<PathBuf>,
+    /// Database directory, overriding pacman.conf's `DBPath`.
+    pub dbpath: Option<PathBuf>,
+}
+
+/// `[debian]`: where the APT and dpkg state lives.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DebianConfig {
+    /// APT lists directory (default /var/lib/apt/lists).
+    pub lists_dir: Option<PathBuf>,
+    /// dpkg status file (default /var/lib/dpkg/status).
+    pub status_file: Option<PathBuf>,
+    /// APT's auto-installed marks (default /var/lib/apt/extended_states).
+    pub extended_states: Option<PathBuf>,
+}
+
+/// `[daemon]`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DaemonConfig {
+    /// Start omgd in the background when a command finds it absent.
+    pub autostart: bool,
+    /// Seconds between background refreshes.
+    pub refresh_secs: u64,
+    /// Seconds a cached answer stays valid.
+    pub cache_ttl_secs: u64,
+}
+
+impl Default for DaemonConfig {
+    fn default() -> Self {
+        Self {
+            autostart: true,
+            refresh_secs: 300,
+            cache_ttl_secs: 300,
+        }
+    }
+}
+
+impl Config {
+    /// Parses a config file's text; `path` only names the file in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Self> {
+        toml::from_str(text).map_err(|error| Error::ConfigParse {
+            path: path.to_owned(),
+            message: error.message().to_owned(),
+        })
+    }
+
+    /// Loads the config file; a missing file is the default config.
+    pub fn load(path: &Path) -> Result<Self> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Self::parse(&text, path),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(source) => Err(Error::ConfigRead {
+                path: path.to_owned(),
+                source,
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_empty_is_default() {
+        assert_eq!(
+            Config::parse("", Path::new("c")).unwrap(),
+            Config::default()
+        );
+    }
+
+    #[test]
+    fn parse_reads_sections() {
+        let config = Config::parse(
+            "backend = \"arch\"\n[arch]\nroot = \"/tmp/r\"\n[daemon]\nautostart = false\n",
+            Path::new("c"),
+        )
+        .unwrap();
+        assert_eq!(config.backend, Some(BackendKind::Arch));
+        assert_eq!(config.arch.root, Some(PathBuf::from("/tmp/r")));
+        assert!(!config.daemon.autostart);
+        assert_eq!(config.daemon.refresh_secs, 300);
+    }
+
+    #[test]
+    fn parse_rejects_unknown_key_naming_file() {
+        let error = Config::parse("[daemon]\nautostrat = true\n", Path::new("/x/config.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("/x/config.toml"), "{error}");
+        assert!(error.contains("autostrat"), "{error}");
+    }
+
+    #[test]
+    fn load_missing_file_is_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::load(&dir.path().join("absent.toml")).unwrap();
+        assert_eq!(config, Config::default());
+    }
+}

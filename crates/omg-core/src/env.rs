@@ -1,0 +1,18 @@
+//! Every environment variable omg reads, declared once.
+
+/// Path of the config file, instead of `$XDG_CONFIG_HOME/omg/config.toml`.
+pub const OMG_CONFIG: &str = "OMG_CONFIG";
+/// Backend to use (`arch` or `debian`), instead of detecting it from /etc/os-release.
+pub const OMG_BACKEND: &str = "OMG_BACKEND";
+/// Turns coloured output off when set to anything (the <https://no-color.org> convention).
+pub const NO_COLOR: &str = "NO_COLOR";
+/// The XDG base directories.
+pub const XDG_CONFIG_HOME: &str = "XDG_CONFIG_HOME";
+/// See [`XDG_CONFIG_HOME`].
+pub const XDG_DATA_HOME: &str = "XDG_DATA_HOME";
+/// See [`XDG_CONFIG_HOME`].
+pub const XDG_CACHE_HOME: &str = "XDG_CACHE_HOME";
+/// See [`XDG_CONFIG_HOME`].
+pub const XDG_RUNTIME_DIR: &str = "XDG_RUNTIME_DIR";
+/// The user's home, the base of the XDG defaults.
+pub const HOME: &str = "HOME";

@@ -1,0 +1,19 @@
+//! Types every omg crate shares: package records, the two version comparisons
+//! (pacman's `vercmp` and dpkg's), XDG paths, the TOML config, distro detection and
+//! the table of environment variables.
+//!
+//! This crate does no package-database I/O and depends on no other omg crate.
+
+pub mod config;
+pub mod distro;
+pub mod env;
+mod error;
+pub mod package;
+pub mod paths;
+pub mod version;
+
+pub use error::{Error, Result};
+pub use package::{
+    BackendKind, InstalledPackage, MatchKind, PackageDetails, PackageRecord, SearchHit,
+    SearchResults, SystemStatus, Upgrade,
+};

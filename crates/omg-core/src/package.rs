@@ -1,0 +1,191 @@
+//! Package records as every layer sees them: the index, the backends, the wire and the
+//! renderers all use these types, so a request's answer has one shape everywhere.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// The family of system package manager omg drives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendKind {
+    /// libalpm: Arch Linux and derivatives.
+    Arch,
+    /// APT and dpkg: Debian, Ubuntu and derivatives.
+    Debian,
+}
+
+impl BackendKind {
+    /// The lowercase name used on the command line and in config files.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Arch => "arch",
+            Self::Debian => "debian",
+        }
+    }
+}
+
+impl fmt::Display for BackendKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for BackendKind {
+    type Err = crate::Error;
+
+    fn from_str(s: &str) -> crate::Result<Self> {
+        match s {
+            "arch" => Ok(Self::Arch),
+            "debian" => Ok(Self::Debian),
+            other => Err(crate::Error::UnknownBackend(other.to_owned())),
+        }
+    }
+}
+
+/// One package as the search index holds it: the candidate (newest installable)
+/// version and what a search matches against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageRecord {
+    /// Package name.
+    pub name: String,
+    /// Candidate version: what an install would pick.
+    pub version: String,
+    /// One-line description.
+    pub description: String,
+    /// Further description text a search also matches (Debian: the long description
+    /// when the candidate comes from the dpkg status, as apt-cache searches it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub long_description: Option<String>,
+    /// Repository the candidate comes from (`core`, `bookworm/main`, `local`).
+    pub repository: String,
+    /// Installed version, when installed.
+    pub installed_version: Option<String>,
+    /// Names this package provides (without version constraints).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub provides: Vec<String>,
+}
+
+/// Everything `omg info` shows about one package.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageDetails {
+    /// Package name.
+    pub name: String,
+    /// Candidate version from the repositories, when any repository has it.
+    pub version: Option<String>,
+    /// Installed version, when installed.
+    pub installed_version: Option<String>,
+    /// Repository of the candidate (or `local` for an installed-only package).
+    pub repository: String,
+    /// One-line description.
+    pub description: String,
+    /// Upstream home page.
+    pub url: Option<String>,
+    /// Licenses (Arch) or the section-derived value Debian has none of.
+    pub licenses: Vec<String>,
+    /// Architecture of the candidate.
+    pub architecture: Option<String>,
+    /// Dependencies, as the backend writes them (`omg-lib>=2`, `libc6 (>= 2.34)`).
+    pub depends: Vec<String>,
+    /// Optional dependencies (Arch `optdepends`, Debian `Recommends`).
+    pub optional_depends: Vec<String>,
+    /// Provided names, with versions where given.
+    pub provides: Vec<String>,
+    /// Conflicts (Debian: `Conflicts` and `Breaks`).
+    pub conflicts: Vec<String>,
+    /// Replaced packages.
+    pub replaces: Vec<String>,
+    /// Download (archive) size in bytes.
+    pub download_size: Option<u64>,
+    /// Installed size in bytes.
+    pub installed_size: Option<u64>,
+    /// Packager (Arch) or maintainer (Debian).
+    pub packager: Option<String>,
+    /// Build date as unix seconds (Arch only).
+    pub build_date: Option<i64>,
+    /// Install date as unix seconds (Arch only, installed packages).
+    pub install_date: Option<i64>,
+    /// Whether the package was installed explicitly (only set when installed).
+    pub explicit: Option<bool>,
+    /// Debian section or Arch groups, joined.
+    pub section: Option<String>,
+}
+
+/// One installed package.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstalledPackage {
+    /// Package name.
+    pub name: String,
+    /// Installed version.
+    pub version: String,
+    /// Installed at the user's request, not as a dependency.
+    pub explicit: bool,
+}
+
+/// An installed package with a newer candidate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Upgrade {
+    /// Package name.
+    pub name: String,
+    /// Installed version.
+    pub installed_version: String,
+    /// Version an upgrade would install.
+    pub new_version: String,
+}
+
+/// The system-package part of `omg status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SystemStatus {
+    /// Backend that produced this status.
+    pub backend: BackendKind,
+    /// Installed packages.
+    pub installed: usize,
+    /// Explicitly installed packages.
+    pub explicit: usize,
+    /// Packages installed as dependencies that nothing installed needs any more.
+    pub orphans: usize,
+    /// Installed packages with a newer candidate.
+    pub upgradable: usize,
+    /// Packages known to the repositories (the index size).
+    pub available: usize,
+    /// When the repository databases were last refreshed (unix seconds), if known.
+    pub database_synced_at: Option<i64>,
+}
+
+/// Why a package is in a search result, best first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchKind {
+    /// The name equals a search term.
+    ExactName,
+    /// The name starts with a search term.
+    NamePrefix,
+    /// The name contains a search term.
+    NameSubstring,
+    /// A provided name contains a search term.
+    Provides,
+    /// Only the description contains the search term(s).
+    Description,
+    /// Not an exact match: a name close to the query (typo-tolerant).
+    Fuzzy,
+}
+
+/// One search result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchHit {
+    /// The matching package.
+    #[serde(flatten)]
+    pub package: PackageRecord,
+    /// How it matched.
+    pub matched: MatchKind,
+}
+
+/// A whole search answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchResults {
+    /// Hits in rank order, exact matches first, then fuzzy ones; cut at the limit.
+    pub hits: Vec<SearchHit>,
+    /// How many packages matched exactly, before the limit.
+    pub exact_total: usize,
+}

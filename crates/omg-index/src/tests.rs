@@ -1,0 +1,182 @@
+use super::*;
+
+fn record(name: &str, description: &str) -> PackageRecord {
+    PackageRecord {
+        name: name.to_owned(),
+        version: "1.0-1".to_owned(),
+        description: description.to_owned(),
+        long_description: None,
+        repository: "core".to_owned(),
+        installed_version: None,
+        provides: Vec::new(),
+    }
+}
+
+fn index() -> Index {
+    let mut provider = record("neo-qt", "Qt frontend");
+    provider.provides = vec!["Editor-GUI".to_owned()];
+    let mut long = record("nodejs", "event-based javascript");
+    long.long_description = Some("influenced by Ruby's Event Machine".to_owned());
+    Index::new(vec![
+        record("vim-runtime", "Vi IMproved runtime files"),
+        record("vim", "Vi IMproved, a text editor"),
+        record("gvim", "Vi IMproved with a GUI"),
+        record("neovim", "fork of VIM focused on extensibility"),
+        record("python3", "interactive high-level language"),
+        record("python3-vim", "VIM bindings"),
+        record("emacs", "the extensible editor"),
+        provider,
+        long,
+    ])
+}
+
+fn search(index: &Index, terms: &[&str]) -> Vec<(String, MatchKind)> {
+    let terms: Vec<String> = terms.iter().map(|t| (*t).to_owned()).collect();
+    index
+        .search(&SearchQuery {
+            terms: &terms,
+            limit: None,
+            fuzzy_below: 0,
+        })
+        .hits
+        .into_iter()
+        .map(|hit| (hit.package.name, hit.matched))
+        .collect()
+}
+
+#[test]
+fn search_ranks_exact_then_prefix_then_substring_then_description() {
+    let hits = search(&index(), &["vim"]);
+    let expected = [
+        ("vim", MatchKind::ExactName),
+        ("vim-runtime", MatchKind::NamePrefix),
+        ("gvim", MatchKind::NameSubstring),
+        ("neovim", MatchKind::NameSubstring),
+        ("python3-vim", MatchKind::NameSubstring),
+    ];
+    let expected: Vec<(String, MatchKind)> = expected
+        .iter()
+        .map(|(n, k)| ((*n).to_owned(), *k))
+        .collect();
+    assert_eq!(hits, expected);
+}
+
+#[test]
+fn search_is_case_insensitive_in_descriptions() {
+    let names: Vec<String> = search(&index(), &["EDITOR"])
+        .into_iter()
+        .map(|h| h.0)
+        .collect();
+    assert_eq!(names, ["neo-qt", "vim", "emacs"]);
+}
+
+#[test]
+fn search_requires_every_term() {
+    let names: Vec<String> = search(&index(), &["vim", "gui"])
+        .into_iter()
+        .map(|h| h.0)
+        .collect();
+    assert_eq!(names, ["gvim"]);
+}
+
+#[test]
+fn search_matches_provided_names() {
+    assert_eq!(
+        search(&index(), &["editor-gui"]),
+        [("neo-qt".to_owned(), MatchKind::Provides)]
+    );
+}
+
+#[test]
+fn search_matches_long_description() {
+    assert_eq!(
+        search(&index(), &["event machine"]),
+        [("nodejs".to_owned(), MatchKind::Description)]
+    );
+}
+
+#[test]
+fn search_phrase_term_stays_one_term() {
+    assert!(search(&index(), &["editor vi"]).is_empty());
+    assert_eq!(search(&index(), &["a text editor"]).len(), 1);
+}
+
+#[test]
+fn search_no_match_across_records() {
+    // "focused on" ends one record; a term spanning into the next must not match.
+    assert!(search(&index(), &["extensibilitypython3"]).is_empty());
+}
+
+#[test]
+fn search_empty_query_is_empty() {
+    assert!(search(&index(), &[]).is_empty());
+    assert!(search(&index(), &[""]).is_empty());
+}
+
+#[test]
+fn search_limit_cuts_hits_but_counts_all() {
+    let terms = vec!["vim".to_owned()];
+    let results = index().search(&SearchQuery {
+        terms: &terms,
+        limit: Some(2),
+        fuzzy_below: 0,
+    });
+    assert_eq!(results.hits.len(), 2);
+    assert_eq!(results.exact_total, 5);
+}
+
+#[test]
+fn search_adds_labelled_fuzzy_hits_when_exact_set_is_small() {
+    let terms = vec!["pyhton3".to_owned()];
+    let results = index().search(&SearchQuery {
+        terms: &terms,
+        limit: None,
+        fuzzy_below: 5,
+    });
+    assert_eq!(results.exact_total, 0);
+    assert_eq!(results.hits[0].package.name, "python3");
+    assert_eq!(results.hits[0].matched, MatchKind::Fuzzy);
+}
+
+#[test]
+fn search_fuzzy_never_repeats_exact_hits() {
+    let terms = vec!["emacs".to_owned()];
+    let results = index().search(&SearchQuery {
+        terms: &terms,
+        limit: None,
+        fuzzy_below: 5,
+    });
+    let emacs = results
+        .hits
+        .iter()
+        .filter(|h| h.package.name == "emacs")
+        .count();
+    assert_eq!(emacs, 1);
+}
+
+#[test]
+fn get_finds_exact_name_only() {
+    let index = index();
+    assert_eq!(index.get("vim").map(|r| r.name.as_str()), Some("vim"));
+    assert!(index.get("vi").is_none());
+}
+
+#[test]
+fn closest_names_suggests_typo_fixes() {
+    assert_eq!(index().closest_names("emcas", 3).first(), Some(&"emacs"));
+}
+
+#[test]
+fn new_keeps_first_record_of_duplicate_names() {
+    let index = Index::new(vec![record("a", "first"), record("a", "second")]);
+    assert_eq!(index.len(), 1);
+    assert_eq!(index.records()[0].description, "first");
+}
+
+#[test]
+fn edit_distance_counts_transposition_as_one() {
+    assert_eq!(edit_distance("pyhton", "python", 2), Some(1));
+    assert_eq!(edit_distance("kitten", "sitting", 3), Some(3));
+    assert_eq!(edit_distance("kitten", "sitting", 2), None);
+    assert_eq!(edit_distance("", "", 0), Some(0));
+}

@@ -1,0 +1,283 @@
+//! pacman.conf, read the way pacman reads it (src/pacman/conf.c): INI sections,
+//! `#` comments anywhere on a line, `Include` of files or globs, `$repo`/`$arch`
+//! substitution in `Server`. libalpm does not read this file; its users do.
+//!
+//! One deliberate difference: an `Include` of a plain path that does not exist is an
+//! error here, where pacman only logs it at debug level and goes on without the
+//! mirrors. A glob that matches nothing is skipped, as pacman does.
+
+use crate::{Error, Result};
+use std::path::{Path, PathBuf};
+
+/// The parts of pacman.conf omg uses.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PacmanConf {
+    /// `RootDir`.
+    pub root_dir: Option<PathBuf>,
+    /// `DBPath`.
+    pub db_path: Option<PathBuf>,
+    /// `CacheDir` entries.
+    pub cache_dirs: Vec<PathBuf>,
+    /// `LogFile`.
+    pub log_file: Option<PathBuf>,
+    /// `GPGDir`.
+    pub gpg_dir: Option<PathBuf>,
+    /// `HookDir` entries.
+    pub hook_dirs: Vec<PathBuf>,
+    /// `Architecture` values, with `auto` resolved.
+    pub architectures: Vec<String>,
+    /// `[options]` `SigLevel` words.
+    pub sig_level: Vec<String>,
+    /// Repositories in file order (the order pacman searches them).
+    pub repos: Vec<Repo>,
+}
+
+/// One `[repo]` section.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Repo {
+    /// Section name.
+    pub name: String,
+    /// `Server` URLs with `$repo` and `$arch` substituted.
+    pub servers: Vec<String>,
+    /// The repo's own `SigLevel` words.
+    pub sig_level: Vec<String>,
+}
+
+/// Include depth beyond which a file including itself is assumed.
+const MAX_INCLUDE_DEPTH: usize = 10;
+
+impl PacmanConf {
+    /// Reads and parses a pacman.conf.
+    pub fn load(path: &Path) -> Result<Self> {
+        let mut conf = Self::default();
+        let mut section = None;
+        let mut raw_servers: Vec<Vec<String>> = Vec::new();
+        conf.read_file(path, &mut section, &mut raw_servers, 0)?;
+        if conf.architectures.is_empty() || conf.architectures.iter().any(|a| a == "auto") {
+            conf.architectures = vec![std::env::consts::ARCH.to_owned()];
+        }
+        let arch = conf.architectures[0].clone();
+        for (repo, servers) in conf.repos.iter_mut().zip(raw_servers) {
+            repo.servers = servers
+                .iter()
+                .map(|server| server.replace("$repo", &repo.name).replace("$arch", &arch))
+                .collect();
+        }
+        Ok(conf)
+    }
+
+    fn read_file(
+        &mut self,
+        path: &Path,
+        section: &mut Option<String>,
+        raw_servers: &mut Vec<Vec<String>>,
+        depth: usize,
+    ) -> Result<()> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::io(path, source))?;
+        for (index, line) in text.lines().enumerate() {
+            let line_number = index + 1;
+            let error = |message: String| Error::PacmanConf {
+                path: path.to_owned(),
+                line: line_number,
+                message,
+            };
+            let line = line.split('#').next().unwrap_or_default().trim();
+            if line.is_empty() {
+                continue;
+            }
+            if let Some(name) = line.strip_prefix('[') {
+                let name = name
+                    .strip_suffix(']')
+                    .filter(|name| !name.is_empty())
+                    .ok_or_else(|| error(format!("bad section header `{line}`")))?;
+                if name != "options" && !self.repos.iter().any(|repo| repo.name == name) {
+                    self.repos.push(Repo {
+                        name: name.to_owned(),
+                        ..Repo::default()
+                    });
+                    raw_servers.push(Vec::new());
+                }
+                *section = Some(name.to_owned());
+                continue;
+            }
+            let (key, value) = match line.split_once('=') {
+                Some((key, value)) => (key.trim(), value.trim()),
+                None => (line, ""),
+            };
+            let Some(current) = section.clone() else {
+                return Err(error(format!("`{key}` appears before any section")));
+            };
+            if key == "Include" {
+                if depth >= MAX_INCLUDE_DEPTH {
+                    return Err(error(format!("Include nested too deep at `{value}`")));
+                }
+                for included in expand_include(value).map_err(error)? {
+                    self.read_file(&included, section, raw_servers, depth + 1)?;
+                }
+                *section = Some(current);
+                continue;
+            }
+            if current == "options" {
+                self.set_option(key, value);
+            } else if let Some(position) = self.repos.iter().position(|repo| repo.name == current) {
+                match key {
+                    "Server" => raw_servers[position].push(value.to_owned()),
+                    "SigLevel" => self.repos[position].sig_level = words(value),
+                    // Usage and CacheServer do not change what a read sees.
+                    _ => {}
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn set_option(&mut self, key: &str, value: &str) {
+        match key {
+            "RootDir" => self.root_dir = Some(value.into()),
+            "DBPath" => self.db_path = Some(value.into()),
+            "CacheDir" => self
+                .cache_dirs
+                .extend(value.split_whitespace().map(PathBuf::from)),
+            "LogFile" => self.log_file = Some(value.into()),
+            "GPGDir" => self.gpg_dir = Some(value.into()),
+            "HookDir" => self
+                .hook_dirs
+                .extend(value.split_whitespace().map(PathBuf::from)),
+            "Architecture" => self.architectures.extend(words(value)),
+            "SigLevel" => self.sig_level = words(value),
+            _ => {}
+        }
+    }
+}
+
+fn words(value: &str) -> Vec<String> {
+    value.split_whitespace().map(str::to_owned).collect()
+}
+
+/// The files an `Include` value names: a plain path must exist; a glob may match none.
+fn expand_include(pattern: &str) -> std::result::Result<Vec<PathBuf>, String> {
+    if pattern.is_empty() {
+        return Err("Include needs a path".to_owned());
+    }
+    let path = Path::new(pattern);
+    let is_glob = pattern.contains(['*', '?', '[']);
+    if !is_glob {
+        return if path.is_file() {
+            Ok(vec![path.to_owned()])
+        } else {
+            Err(format!("Include file {pattern} does not exist"))
+        };
+    }
+    // Globs are supported in the file name only, which is how pacman.conf uses them.
+    let directory = path.parent().unwrap_or(Path::new("/"));
+    let file_pattern = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let Ok(entries) = std::fs::read_dir(directory) else {
+        return Ok(Vec::new());
+    };
+    let mut matches: Vec<PathBuf> = entries
+        .filter_map(std::result::Result::ok)
+        .filter(|entry| {
+            entry
+                .file_name()
+                .to_str()
+                .is_some_and(|name| glob_match(file_pattern.as_bytes(), name.as_bytes()))
+        })
+        .map(|entry| entry.path())
+        .collect();
+    matches.sort();
+    Ok(matches)
+}
+
+/// `*` and `?` wildcards (no brackets, no path separators).
+fn glob_match(pattern: &[u8], name: &[u8]) -> bool {
+    match (pattern.first(), name.first()) {
+        (None, None) => true,
+        (Some(b'*'), _) => {
+            glob_match(&pattern[1..], name) || (!name.is_empty() && glob_match(pattern, &name[1..]))
+        }
+        (Some(b'?'), Some(_)) => glob_match(&pattern[1..], &name[1..]),
+        (Some(p), Some(n)) if p == n => glob_match(&pattern[1..], &name[1..]),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn load_reads_options_repos_and_includes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mirrorlist = write(
+            dir.path(),
+            "mirrorlist",
+            "# mirrors\nServer = https://m.example/$repo/os/$arch\n",
+        );
+        let conf = write(
+            dir.path(),
+            "pacman.conf",
+            &format!(
+                "[options]\nRootDir = /r # trailing comment\nArchitecture = x86_64\nSigLevel = Never\nCheckSpace\n\n[core]\nInclude = {}\n[extra]\nServer = file:///srv/$repo\n",
+                mirrorlist.display()
+            ),
+        );
+        let conf = PacmanConf::load(&conf).unwrap();
+        assert_eq!(conf.root_dir, Some(PathBuf::from("/r")));
+        assert_eq!(conf.sig_level, ["Never"]);
+        let names: Vec<&str> = conf.repos.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["core", "extra"]);
+        assert_eq!(conf.repos[0].servers, ["https://m.example/core/os/x86_64"]);
+        assert_eq!(conf.repos[1].servers, ["file:///srv/extra"]);
+    }
+
+    #[test]
+    fn load_missing_include_names_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let conf = write(
+            dir.path(),
+            "pacman.conf",
+            "[options]\n[core]\nInclude = /nonexistent/mirrorlist\n",
+        );
+        let error = PacmanConf::load(&conf).unwrap_err().to_string();
+        assert!(error.contains("pacman.conf:3"), "{error}");
+        assert!(error.contains("/nonexistent/mirrorlist"), "{error}");
+    }
+
+    #[test]
+    fn load_glob_include_matching_nothing_is_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let conf = write(
+            dir.path(),
+            "pacman.conf",
+            &format!(
+                "[options]\nInclude = {}/conf.d/*.conf\n[core]\n",
+                dir.path().display()
+            ),
+        );
+        assert_eq!(PacmanConf::load(&conf).unwrap().repos.len(), 1);
+    }
+
+    #[test]
+    fn load_rejects_key_outside_section() {
+        let dir = tempfile::tempdir().unwrap();
+        let conf = write(dir.path(), "pacman.conf", "RootDir = /\n");
+        let error = PacmanConf::load(&conf).unwrap_err().to_string();
+        assert!(error.contains("before any section"), "{error}");
+    }
+
+    #[test]
+    fn glob_match_handles_stars_and_questions() {
+        assert!(glob_match(b"*.conf", b"a.conf"));
+        assert!(glob_match(b"mirror?ist", b"mirrorlist"));
+        assert!(!glob_match(b"*.conf", b"a.conf.bak"));
+    }
+}

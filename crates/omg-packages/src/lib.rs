@@ -1,0 +1,63 @@
+//! System package backends behind one small synchronous trait, [`PackageBackend`]:
+//! Arch through libalpm (feature `arch`) and Debian through its APT lists and dpkg
+//! status (feature `debian`). The daemon calls these on blocking threads; the CLI's
+//! direct path calls them plainly.
+//!
+//! Transactions (install, remove, upgrade) are not here yet.
+
+#[cfg(feature = "arch")]
+pub mod arch;
+#[cfg(feature = "debian")]
+pub mod debian;
+mod error;
+mod status;
+
+pub use error::{Error, Result};
+pub use status::system_status;
+
+use omg_core::{BackendKind, InstalledPackage, PackageDetails, PackageRecord, Upgrade};
+use std::path::PathBuf;
+
+/// A system package database, read side.
+pub trait PackageBackend: Send + Sync {
+    /// Which family this is.
+    fn kind(&self) -> BackendKind;
+
+    /// Root directory the backend manages (`/` unless a hermetic root was asked for).
+    fn root(&self) -> PathBuf;
+
+    /// One record per package the repositories or the local database know, with its
+    /// candidate version: what the search index is built from.
+    fn records(&self) -> Result<Vec<PackageRecord>>;
+
+    /// Details of one package, or `None` when no repository and no local database
+    /// knows it.
+    fn details(&self, name: &str) -> Result<Option<PackageDetails>>;
+
+    /// Installed packages, sorted by name.
+    fn installed(&self) -> Result<Vec<InstalledPackage>>;
+
+    /// Installed packages with a newer candidate, sorted by name.
+    fn upgradable(&self) -> Result<Vec<Upgrade>>;
+
+    /// Names of packages installed as dependencies that nothing needs any more.
+    fn orphans(&self) -> Result<Vec<String>>;
+
+    /// When the repository databases were last refreshed (unix seconds).
+    fn database_synced_at(&self) -> Result<Option<i64>>;
+
+    /// Files and directories whose change means the index is stale.
+    fn database_paths(&self) -> Vec<PathBuf>;
+}
+
+/// Newest modification time among `paths`, as unix seconds.
+pub(crate) fn newest_mtime<'a>(
+    paths: impl IntoIterator<Item = &'a std::path::Path>,
+) -> Option<i64> {
+    paths
+        .into_iter()
+        .filter_map(|path| std::fs::metadata(path).ok()?.modified().ok())
+        .filter_map(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
+        .filter_map(|duration| i64::try_from(duration.as_secs()).ok())
+        .max()
+}
