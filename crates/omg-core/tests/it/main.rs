@@ -1,0 +1,3 @@
+//! omg-core against the reference implementations installed on this machine.
+
+mod version;
