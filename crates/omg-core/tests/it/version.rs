@@ -40,7 +40,7 @@ impl Generator {
         let mut version = self.number();
         for _ in 0..self.next() % 5 {
             version.push_str(self.pick(separators));
-            if self.next() % 3 == 0 {
+            if self.next().is_multiple_of(3) {
                 version.push_str(self.pick(words));
             } else {
                 version.push_str(&self.number());
@@ -127,13 +127,13 @@ fn pacman_pairs(seed: u64) -> Vec<(String, String)> {
     (0..PAIRS)
         .map(|_| {
             let mut version = generator.version(&words, &separators);
-            if generator.next() % 4 == 0 {
+            if generator.next().is_multiple_of(4) {
                 version = format!("{}:{version}", generator.next() % 3);
             }
-            if generator.next() % 2 == 0 {
+            if generator.next().is_multiple_of(2) {
                 version = format!("{version}-{}", generator.version(&words, &["."]));
             }
-            let other = if generator.next() % 3 == 0 {
+            let other = if generator.next().is_multiple_of(3) {
                 generator.version(&words, &separators)
             } else {
                 generator.near(&version, &alphabet)
@@ -187,13 +187,13 @@ fn dpkg_pairs(seed: u64) -> Vec<(String, String)> {
     let mut pairs = Vec::with_capacity(PAIRS);
     while pairs.len() < PAIRS {
         let mut version = generator.version(&words, &separators);
-        if generator.next() % 4 == 0 {
+        if generator.next().is_multiple_of(4) {
             version = format!("{}:{version}", generator.next() % 3);
         }
-        if generator.next() % 2 == 0 {
+        if generator.next().is_multiple_of(2) {
             version = format!("{version}-{}", generator.version(&words, &[".", "+", "~"]));
         }
-        let other = if generator.next() % 3 == 0 {
+        let other = if generator.next().is_multiple_of(3) {
             generator.version(&words, &separators)
         } else {
             generator.near(&version, &alphabet)
