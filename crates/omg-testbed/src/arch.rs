@@ -242,6 +242,13 @@ impl ArchRoot {
         root
     }
 
+    /// Keeps the root on disk after this value is dropped (for benchmarks and
+    /// debugging); returns its directory.
+    #[must_use]
+    pub fn keep(self) -> PathBuf {
+        self.dir.keep()
+    }
+
     /// The installation root.
     #[must_use]
     pub fn root(&self) -> PathBuf {
