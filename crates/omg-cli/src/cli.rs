@@ -38,6 +38,14 @@ pub(crate) struct GlobalArgs {
     #[arg(short = 'b', long, global = true, value_name = "DIR")]
     pub(crate) dbpath: Option<PathBuf>,
 
+    /// Answer directly from the package databases; never use or start omgd.
+    #[arg(long, global = true, env = "OMG_NO_DAEMON", value_parser = clap::builder::FalseyValueParser::new())]
+    pub(crate) no_daemon: bool,
+
+    /// Say on stderr where the answer came from (omgd or the databases) and why.
+    #[arg(short = 'v', long, global = true)]
+    pub(crate) verbose: bool,
+
     /// When to colour output.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub(crate) color: ColorChoice,
@@ -47,6 +55,15 @@ pub(crate) struct GlobalArgs {
 pub(crate) enum BackendArg {
     Arch,
     Debian,
+}
+
+impl From<BackendArg> for omg_core::BackendKind {
+    fn from(arg: BackendArg) -> Self {
+        match arg {
+            BackendArg::Arch => Self::Arch,
+            BackendArg::Debian => Self::Debian,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -82,4 +99,21 @@ pub(crate) enum Command {
     },
     /// Summarise the system: counts, upgrades, database freshness.
     Status,
+    /// Control omgd, the background daemon that answers reads instantly.
+    Daemon {
+        #[command(subcommand)]
+        action: DaemonAction,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub(crate) enum DaemonAction {
+    /// Start omgd in the background and wait until it answers.
+    Start,
+    /// Stop omgd and wait until it is gone.
+    Stop,
+    /// Show pid, uptime, socket, index, cache, store and memory.
+    Status,
+    /// Stop omgd if it runs, then start it.
+    Restart,
 }

@@ -1,12 +1,13 @@
 //! omg's command line: argument parsing, settings, the commands and their rendering.
-//! This first version answers every command on the direct path (no daemon).
+//! Reads ask omgd first (blocking client, no async runtime) and answer directly from
+//! the package databases when it is absent or serves another system.
 
-mod backend;
 mod cli;
 mod commands;
 mod printer;
 mod render;
 mod settings;
+mod source;
 
 use clap::Parser;
 use std::process::ExitCode;

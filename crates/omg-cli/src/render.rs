@@ -1,9 +1,51 @@
 //! Human renderings of the answers; `--json` bypasses this module entirely.
 
 use crate::printer::Printer;
-use omg_core::{MatchKind, PackageDetails, SearchResults, SystemStatus};
+use omg_core::{BackendSelection, MatchKind, PackageDetails, SearchResults, SystemStatus};
+use omg_ipc::DaemonStatus;
+use serde::Serialize;
 use std::io::{self, Write};
-use std::path::Path;
+
+/// `omg search --json`: each hit is the package's fields plus how it matched.
+#[derive(Serialize)]
+pub(crate) struct JsonSearch<'a> {
+    hits: Vec<JsonHit<'a>>,
+    exact_total: usize,
+}
+
+#[derive(Serialize)]
+struct JsonHit<'a> {
+    name: &'a str,
+    version: &'a str,
+    description: &'a str,
+    repository: &'a str,
+    installed_version: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    provides: &'a [String],
+    matched: MatchKind,
+}
+
+impl<'a> From<&'a SearchResults> for JsonSearch<'a> {
+    fn from(results: &'a SearchResults) -> Self {
+        let hits = results
+            .hits
+            .iter()
+            .map(|hit| JsonHit {
+                name: &hit.package.name,
+                version: &hit.package.version,
+                description: &hit.package.description,
+                repository: &hit.package.repository,
+                installed_version: hit.package.installed_version.as_deref(),
+                provides: &hit.package.provides,
+                matched: hit.matched,
+            })
+            .collect();
+        Self {
+            hits,
+            exact_total: results.exact_total,
+        }
+    }
+}
 
 /// pacman -Ss style: `repo/name version [installed]` then the indented description.
 pub(crate) fn search(printer: &mut Printer, results: &SearchResults) -> io::Result<()> {
@@ -119,7 +161,7 @@ pub(crate) fn info(printer: &mut Printer, details: &PackageDetails) -> io::Resul
     Ok(())
 }
 
-pub(crate) fn status(printer: &mut Printer, status: &SystemStatus, root: &Path) -> io::Result<()> {
+pub(crate) fn status(printer: &mut Printer, status: &SystemStatus) -> io::Result<()> {
     let s = printer.styles;
     let synced = status
         .database_synced_at
@@ -127,7 +169,7 @@ pub(crate) fn status(printer: &mut Printer, status: &SystemStatus, root: &Path) 
     let rows = [
         (
             "Backend",
-            format!("{} (root {})", status.backend, root.display()),
+            format!("{} (root {})", status.backend, status.root.display()),
         ),
         ("Available", status.available.to_string()),
         ("Installed", status.installed.to_string()),
@@ -141,6 +183,62 @@ pub(crate) fn status(printer: &mut Printer, status: &SystemStatus, root: &Path) 
         writeln!(out, "{}{key:<16}{} : {value}", s.bold, s.reset)?;
     }
     Ok(())
+}
+
+pub(crate) fn daemon_status(
+    printer: &mut Printer,
+    status: &DaemonStatus,
+    serves: &BackendSelection,
+) -> io::Result<()> {
+    let s = printer.styles;
+    let optional_age = |unix: Option<i64>| unix.map_or_else(|| "never".to_owned(), format_age);
+    let lookups = status.cache_hits + status.cache_misses;
+    let hit_rate = if lookups == 0 {
+        "no lookups yet".to_owned()
+    } else {
+        #[expect(clippy::cast_precision_loss, reason = "a percentage to one decimal")]
+        let rate = status.cache_hits as f64 * 100.0 / lookups as f64;
+        format!("{rate:.1}% ({} of {lookups})", status.cache_hits)
+    };
+    let rows = [
+        ("Pid", status.pid.to_string()),
+        ("Version", status.version.clone()),
+        ("Uptime", format_duration(status.uptime_secs)),
+        ("Socket", status.socket.display().to_string()),
+        ("Serves", serves.describe()),
+        (
+            "Index",
+            format!(
+                "{} packages, built {} in {} ms",
+                status.index_packages,
+                optional_age(Some(status.index_built_at)),
+                status.index_build_ms
+            ),
+        ),
+        ("Cache hit rate", hit_rate),
+        ("Requests", status.requests.to_string()),
+        ("Store", status.store.display().to_string()),
+        ("Last refresh", optional_age(status.last_refresh)),
+        (
+            "Memory (RSS)",
+            status
+                .rss_bytes
+                .map_or_else(|| "unknown".to_owned(), human_size),
+        ),
+    ];
+    let out = printer.out();
+    for (key, value) in rows {
+        writeln!(out, "{}{key:<14}{} : {value}", s.bold, s.reset)?;
+    }
+    Ok(())
+}
+
+fn format_duration(secs: u64) -> String {
+    match secs {
+        0..60 => format!("{secs} s"),
+        60..3600 => format!("{} min {} s", secs / 60, secs % 60),
+        _ => format!("{} h {} min", secs / 3600, secs % 3600 / 60),
+    }
 }
 
 fn human_size(bytes: u64) -> String {

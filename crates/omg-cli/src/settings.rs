@@ -1,24 +1,25 @@
 //! Command-line flags, environment and config file resolved into what the commands
-//! need. Commands never see clap types, so the daemon can build the same settings.
+//! need. Commands never see clap types.
 
-use crate::cli::{BackendArg, ColorChoice, GlobalArgs};
-use anyhow::{Context, Result};
+use crate::cli::{ColorChoice, GlobalArgs};
+use anyhow::Result;
 use omg_core::config::Config;
 use omg_core::paths::{Environment, Paths};
-use omg_core::{env, BackendKind};
+use omg_core::{env, BackendFlags, BackendSelection};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-/// Which package database to open, fully resolved.
+/// Whether and how to use omgd.
 #[derive(Debug, Clone)]
-pub(crate) struct BackendSelection {
-    pub(crate) kind: BackendKind,
-    pub(crate) arch_config: Option<PathBuf>,
-    pub(crate) arch_root: Option<PathBuf>,
-    pub(crate) arch_dbpath: Option<PathBuf>,
-    pub(crate) debian_lists_dir: Option<PathBuf>,
-    pub(crate) debian_status_file: Option<PathBuf>,
-    pub(crate) debian_extended_states: Option<PathBuf>,
+pub(crate) struct DaemonSettings {
+    /// Try omgd before answering directly.
+    pub(crate) enabled: bool,
+    /// Start omgd in the background when it is not running.
+    pub(crate) autostart: bool,
+    /// Its socket.
+    pub(crate) socket: PathBuf,
+    /// Where a started omgd logs.
+    pub(crate) log: PathBuf,
 }
 
 /// Everything a command needs besides its own arguments.
@@ -26,8 +27,10 @@ pub(crate) struct BackendSelection {
 pub(crate) struct Settings {
     pub(crate) json: bool,
     pub(crate) color: bool,
+    pub(crate) verbose: bool,
     pub(crate) backend: BackendSelection,
     pub(crate) fuzzy_below: usize,
+    pub(crate) daemon: DaemonSettings,
 }
 
 impl Settings {
@@ -35,23 +38,13 @@ impl Settings {
         let environment = Environment::from_process();
         let paths = Paths::resolve(&environment);
         let config = Config::load(&paths.config_file)?;
-        let backend_from_env = std::env::var(env::OMG_BACKEND)
-            .ok()
-            .filter(|value| !value.is_empty())
-            .map(|value| value.parse::<BackendKind>())
-            .transpose()
-            .with_context(|| format!("invalid {}", env::OMG_BACKEND))?;
-        // pacman's own flags only make sense for Arch: asking for a root is asking for Arch.
-        let pacman_flags = args.config.is_some() || args.root.is_some() || args.dbpath.is_some();
-        let kind = match args.backend {
-            Some(BackendArg::Arch) => BackendKind::Arch,
-            Some(BackendArg::Debian) => BackendKind::Debian,
-            None if pacman_flags => BackendKind::Arch,
-            None => match backend_from_env.or(config.backend) {
-                Some(kind) => kind,
-                None => omg_core::distro::detect().ok_or(omg_core::Error::UndetectedDistro)?,
-            },
+        let flags = BackendFlags {
+            kind: args.backend.map(Into::into),
+            arch_config: args.config.clone(),
+            arch_root: args.root.clone(),
+            arch_dbpath: args.dbpath.clone(),
         };
+        let backend = BackendSelection::resolve(&flags, &config)?;
         let color = match args.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
@@ -60,19 +53,21 @@ impl Settings {
                     && std::io::stdout().is_terminal()
             }
         };
+        // A one-off --backend/--root must not leave behind a daemon serving that
+        // system for every later command; only the configured system gets one.
+        let one_off = flags != BackendFlags::default();
         Ok(Self {
             json: args.json,
             color,
-            backend: BackendSelection {
-                kind,
-                arch_config: args.config.clone().or(config.arch.config),
-                arch_root: args.root.clone().or(config.arch.root),
-                arch_dbpath: args.dbpath.clone().or(config.arch.dbpath),
-                debian_lists_dir: config.debian.lists_dir,
-                debian_status_file: config.debian.status_file,
-                debian_extended_states: config.debian.extended_states,
-            },
+            verbose: args.verbose,
+            backend,
             fuzzy_below: config.search.fuzzy_below,
+            daemon: DaemonSettings {
+                enabled: !args.no_daemon,
+                autostart: config.daemon.autostart && !one_off,
+                socket: omg_ipc::socket_path(&environment),
+                log: omg_daemon::log_path(&paths),
+            },
         })
     }
 }

@@ -4,6 +4,10 @@
 pub const OMG_CONFIG: &str = "OMG_CONFIG";
 /// Backend to use (`arch` or `debian`), instead of detecting it from /etc/os-release.
 pub const OMG_BACKEND: &str = "OMG_BACKEND";
+/// Path of omgd's socket, instead of `$XDG_RUNTIME_DIR/omg/omgd.sock`.
+pub const OMG_SOCKET: &str = "OMG_SOCKET";
+/// Set to anything but `0`/`false`: answer directly, never use or start omgd.
+pub const OMG_NO_DAEMON: &str = "OMG_NO_DAEMON";
 /// Turns coloured output off when set to anything (the <https://no-color.org> convention).
 pub const NO_COLOR: &str = "NO_COLOR";
 /// The XDG base directories.

@@ -10,10 +10,12 @@ pub mod env;
 mod error;
 pub mod package;
 pub mod paths;
+pub mod selection;
 pub mod version;
 
 pub use error::{Error, Result};
 pub use package::{
-    BackendKind, InstalledPackage, MatchKind, PackageDetails, PackageRecord, SearchHit,
-    SearchResults, SystemStatus, Upgrade,
+    BackendKind, InfoAnswer, InstalledPackage, MatchKind, PackageDetails, PackageRecord, SearchHit,
+    SearchRequest, SearchResults, SystemStatus, Upgrade,
 };
+pub use selection::{BackendFlags, BackendSelection};

@@ -56,14 +56,12 @@ pub struct PackageRecord {
     pub description: String,
     /// Further description text a search also matches (Debian: the long description
     /// when the candidate comes from the dpkg status, as apt-cache searches it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub long_description: Option<String>,
     /// Repository the candidate comes from (`core`, `bookworm/main`, `local`).
     pub repository: String,
     /// Installed version, when installed.
     pub installed_version: Option<String>,
     /// Names this package provides (without version constraints).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub provides: Vec<String>,
 }
 
@@ -134,11 +132,25 @@ pub struct Upgrade {
     pub new_version: String,
 }
 
+/// The answer to `omg info NAME`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InfoAnswer {
+    /// The package is known.
+    Found(Box<PackageDetails>),
+    /// No repository and no local database knows it; names close to it, best first.
+    NotFound {
+        /// "Did you mean" candidates.
+        suggestions: Vec<String>,
+    },
+}
+
 /// The system-package part of `omg status`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SystemStatus {
     /// Backend that produced this status.
     pub backend: BackendKind,
+    /// Root directory the backend manages.
+    pub root: std::path::PathBuf,
     /// Installed packages.
     pub installed: usize,
     /// Explicitly installed packages.
@@ -172,10 +184,12 @@ pub enum MatchKind {
 }
 
 /// One search result.
+///
+/// These types travel over the daemon's socket in a positional format, so none of
+/// them may use `flatten` or `skip_serializing_if`; JSON output shapes live in the CLI.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SearchHit {
     /// The matching package.
-    #[serde(flatten)]
     pub package: PackageRecord,
     /// How it matched.
     pub matched: MatchKind,
@@ -188,4 +202,15 @@ pub struct SearchResults {
     pub hits: Vec<SearchHit>,
     /// How many packages matched exactly, before the limit.
     pub exact_total: usize,
+}
+
+/// A search as it travels from the CLI to whoever answers it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SearchRequest {
+    /// Terms that must all match; a quoted phrase stays one term.
+    pub terms: Vec<String>,
+    /// Maximum number of hits (`None`: all).
+    pub limit: Option<usize>,
+    /// Add fuzzy hits when the exact set has at most this many packages.
+    pub fuzzy_below: usize,
 }

@@ -20,6 +20,8 @@ pub struct Environment {
     pub runtime_dir: Option<PathBuf>,
     /// `$OMG_CONFIG`.
     pub config_file: Option<PathBuf>,
+    /// `$OMG_SOCKET`.
+    pub socket: Option<PathBuf>,
 }
 
 impl Environment {
@@ -39,6 +41,7 @@ impl Environment {
             cache_home: var(env::XDG_CACHE_HOME),
             runtime_dir: var(env::XDG_RUNTIME_DIR),
             config_file: var(env::OMG_CONFIG),
+            socket: var(env::OMG_SOCKET),
         }
     }
 }

@@ -3,9 +3,9 @@
 //! typos (swapped, missing, extra or wrong letters), and nucleo's subsequence score
 //! for abbreviations (`ffox` → `firefox`).
 
+use crate::store::Records;
 use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
-use omg_core::PackageRecord;
 
 /// Most fuzzy hits a search adds.
 pub(crate) const MAX_FUZZY_HITS: usize = 10;
@@ -59,7 +59,7 @@ fn typo_bound(query: &str) -> usize {
 /// Positions of the `count` records whose names are closest to `query`, best first,
 /// leaving out `exclude`.
 pub(crate) fn closest(
-    records: &[PackageRecord],
+    records: &Records,
     query: &str,
     count: usize,
     exclude: &[usize],
@@ -77,13 +77,12 @@ pub(crate) fn closest(
     );
     let mut buffer = Vec::new();
     // Rank key: edit distance first (absent = worse than any), then nucleo score.
-    let mut scored: Vec<(usize, std::cmp::Reverse<u32>, usize)> = records
-        .iter()
-        .enumerate()
-        .filter(|(position, _)| !exclude.contains(position))
-        .filter_map(|(position, record)| {
-            let distance = edit_distance(query, &record.name, bound);
-            let score = pattern.score(Utf32Str::new(&record.name, &mut buffer), &mut matcher);
+    let mut scored: Vec<(usize, std::cmp::Reverse<u32>, usize)> = (0..records.len())
+        .filter(|position| !exclude.contains(position))
+        .filter_map(|position| {
+            let name = records.name(position);
+            let distance = edit_distance(query, name, bound);
+            let score = pattern.score(Utf32Str::new(name, &mut buffer), &mut matcher);
             // A subsequence hit alone must be strong: roughly every query character
             // matched in a run, not scattered across a long name.
             let strong_score = score.filter(|&s| s as usize >= query.len() * 20);
@@ -100,7 +99,7 @@ pub(crate) fn closest(
     scored.sort_by(|a, b| {
         a.0.cmp(&b.0)
             .then(a.1.cmp(&b.1))
-            .then(records[a.2].name.len().cmp(&records[b.2].name.len()))
+            .then(records.name(a.2).len().cmp(&records.name(b.2).len()))
     });
     scored
         .into_iter()

@@ -8,6 +8,7 @@
 //! single `memmem` pass over the whole index.
 
 mod fuzzy;
+mod store;
 
 pub use fuzzy::edit_distance;
 
@@ -33,7 +34,7 @@ pub struct SearchQuery<'a> {
 /// Packages, sorted by name, with their searchable text.
 #[derive(Debug, Default)]
 pub struct Index {
-    records: Vec<PackageRecord>,
+    records: store::Records,
     /// Lowercased `name \n description \n long description \n provides…` per record,
     /// each followed by [`RECORD_SEPARATOR`].
     text: Vec<u8>,
@@ -56,7 +57,10 @@ impl Index {
         let mut text = Vec::with_capacity(capacity);
         let mut starts = Vec::with_capacity(records.len() + 1);
         let mut name_lengths = Vec::with_capacity(records.len());
+        let mut stored =
+            store::Records::with_capacity(records.len(), capacity + records.len() * 16);
         for record in &records {
+            stored.push(record);
             starts.push(text.len());
             name_lengths.push(record.name.len());
             push_lowercase(&mut text, &record.name);
@@ -73,8 +77,10 @@ impl Index {
             text.push(RECORD_SEPARATOR);
         }
         starts.push(text.len());
+        stored.finish();
+        text.shrink_to_fit();
         Self {
-            records,
+            records: stored,
             text,
             starts,
             name_lengths,
@@ -90,22 +96,16 @@ impl Index {
     /// Whether the index holds no package.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.records.is_empty()
+        self.records.len() == 0
     }
 
-    /// All records, sorted by name.
+    /// The record of the package with exactly this name (without its long
+    /// description, which the index only searches).
     #[must_use]
-    pub fn records(&self) -> &[PackageRecord] {
-        &self.records
-    }
-
-    /// The record of the package with exactly this name.
-    #[must_use]
-    pub fn get(&self, name: &str) -> Option<&PackageRecord> {
+    pub fn get(&self, name: &str) -> Option<PackageRecord> {
         self.records
-            .binary_search_by(|record| record.name.as_str().cmp(name))
-            .ok()
-            .map(|position| &self.records[position])
+            .find(name)
+            .map(|position| self.records.get(position))
     }
 
     /// Names closest to `name` (for "did you mean"), best first.
@@ -113,7 +113,7 @@ impl Index {
     pub fn closest_names(&self, name: &str, count: usize) -> Vec<&str> {
         fuzzy::closest(&self.records, name, count, &[])
             .into_iter()
-            .map(|position| self.records[position].name.as_str())
+            .map(|position| self.records.name(position))
             .collect()
     }
 
@@ -145,7 +145,7 @@ impl Index {
             kind_a
                 .cmp(&kind_b)
                 .then(self.name_lengths[a].cmp(&self.name_lengths[b]))
-                .then(self.records[a].name.cmp(&self.records[b].name))
+                .then(self.records.name(a).cmp(self.records.name(b)))
         });
         let exact_total = matches.len();
         let limit = query.limit.unwrap_or(usize::MAX);
@@ -153,7 +153,7 @@ impl Index {
             .iter()
             .take(limit)
             .map(|&(matched, position)| SearchHit {
-                package: self.records[position].clone(),
+                package: self.records.get(position),
                 matched,
             })
             .collect();
@@ -165,7 +165,7 @@ impl Index {
                 fuzzy::closest(&self.records, &joined, room, &exclude)
                     .into_iter()
                     .map(|position| SearchHit {
-                        package: self.records[position].clone(),
+                        package: self.records.get(position),
                         matched: MatchKind::Fuzzy,
                     }),
             );
@@ -204,7 +204,7 @@ impl Index {
     fn match_kind(&self, position: usize, terms: &[Vec<u8>]) -> MatchKind {
         let text = self.record_text(position);
         let name = &text[..self.name_lengths[position]];
-        let provides = &self.records[position].provides;
+        let records = &self.records;
         terms
             .iter()
             .map(|term| {
@@ -214,8 +214,8 @@ impl Index {
                     MatchKind::NamePrefix
                 } else if memmem::find(name, term).is_some() {
                     MatchKind::NameSubstring
-                } else if provides
-                    .iter()
+                } else if records
+                    .provides(position)
                     .any(|p| memmem::find(p.to_ascii_lowercase().as_bytes(), term).is_some())
                 {
                     MatchKind::Provides

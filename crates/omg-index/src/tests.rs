@@ -157,7 +157,9 @@ fn search_fuzzy_never_repeats_exact_hits() {
 #[test]
 fn get_finds_exact_name_only() {
     let index = index();
-    assert_eq!(index.get("vim").map(|r| r.name.as_str()), Some("vim"));
+    let vim = index.get("vim").unwrap();
+    assert_eq!((vim.name.as_str(), vim.version.as_str()), ("vim", "1.0-1"));
+    assert_eq!(vim.repository, "core");
     assert!(index.get("vi").is_none());
 }
 
@@ -170,7 +172,7 @@ fn closest_names_suggests_typo_fixes() {
 fn new_keeps_first_record_of_duplicate_names() {
     let index = Index::new(vec![record("a", "first"), record("a", "second")]);
     assert_eq!(index.len(), 1);
-    assert_eq!(index.records()[0].description, "first");
+    assert_eq!(index.get("a").unwrap().description, "first");
 }
 
 #[test]

@@ -21,11 +21,14 @@ pub enum Error {
     },
     #[error("libalpm: {message}")]
     Alpm { message: String },
+    #[error("empty search query: give at least one term that is not blank")]
+    EmptyQuery,
     #[error("the {0} backend is not built into this omg (enable the `{0}` feature)")]
     NotBuilt(omg_core::BackendKind),
 }
 
 impl Error {
+    #[cfg_attr(not(any(feature = "arch", feature = "debian")), allow(dead_code))]
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Io {
             path: path.into(),

@@ -7,12 +7,16 @@
 
 #[cfg(feature = "arch")]
 pub mod arch;
+mod catalog;
 #[cfg(feature = "debian")]
 pub mod debian;
 mod error;
+mod open;
 mod status;
 
+pub use catalog::Catalog;
 pub use error::{Error, Result};
+pub use open::{open, open_debian};
 pub use status::system_status;
 
 use omg_core::{BackendKind, InstalledPackage, PackageDetails, PackageRecord, Upgrade};
@@ -51,6 +55,7 @@ pub trait PackageBackend: Send + Sync {
 }
 
 /// Newest modification time among `paths`, as unix seconds.
+#[cfg_attr(not(any(feature = "arch", feature = "debian")), allow(dead_code))]
 pub(crate) fn newest_mtime<'a>(
     paths: impl IntoIterator<Item = &'a std::path::Path>,
 ) -> Option<i64> {

@@ -8,6 +8,7 @@ pub fn system_status(backend: &dyn PackageBackend, available: usize) -> Result<S
     let installed = backend.installed()?;
     Ok(SystemStatus {
         backend: backend.kind(),
+        root: backend.root(),
         installed: installed.len(),
         explicit: installed.iter().filter(|package| package.explicit).count(),
         orphans: backend.orphans()?.len(),

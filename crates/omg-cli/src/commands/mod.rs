@@ -1,8 +1,8 @@
-//! One module per subcommand, each with its own `run`.
+//! One module per subcommand (or family of them), each with its own `run`.
 
-mod explicit;
+mod daemon;
 mod info;
-mod list;
+mod packages;
 mod search;
 mod status;
 
@@ -19,8 +19,9 @@ pub(crate) fn run(
     match command {
         Command::Search { terms, limit } => search::run(&terms, limit, settings, printer),
         Command::Info { package } => info::run(&package, settings, printer),
-        Command::Explicit => explicit::run(settings, printer),
-        Command::List { installed: _ } => list::run(settings, printer),
+        Command::Explicit => packages::explicit(settings, printer),
+        Command::List { installed: _ } => packages::installed(settings, printer),
         Command::Status => status::run(settings, printer),
+        Command::Daemon { action } => daemon::run(action, settings, printer),
     }
 }

@@ -2,9 +2,10 @@
 
 use crate::printer::{message, Printer};
 use crate::settings::Settings;
-use crate::{backend, render, ExitStatus};
-use anyhow::{bail, Result};
-use omg_index::{Index, SearchQuery};
+use crate::{render, source, ExitStatus};
+use anyhow::Result;
+use omg_core::SearchRequest;
+use omg_ipc::{Reply, Request};
 
 pub(crate) fn run(
     terms: &[String],
@@ -12,18 +13,22 @@ pub(crate) fn run(
     settings: &Settings,
     printer: &mut Printer,
 ) -> Result<ExitStatus> {
-    if terms.iter().all(|term| term.trim().is_empty()) {
-        bail!("empty search query: give at least one term that is not blank");
-    }
-    let backend = backend::open(&settings.backend)?;
-    let index = Index::new(backend.records()?);
-    let results = index.search(&SearchQuery {
-        terms,
+    let request = SearchRequest {
+        terms: terms.to_vec(),
         limit,
         fuzzy_below: settings.fuzzy_below,
-    });
+    };
+    let results = source::answer(
+        settings,
+        Request::Search(request.clone()),
+        |reply| match reply {
+            Reply::Search(results) => Some(results),
+            _ => None,
+        },
+        |catalog| catalog.search(&request),
+    )?;
     if settings.json {
-        printer.json(&results)?;
+        printer.json(&render::JsonSearch::from(&results))?;
     } else {
         render::search(printer, &results)?;
     }

@@ -2,17 +2,24 @@
 
 use crate::printer::Printer;
 use crate::settings::Settings;
-use crate::{backend, render, ExitStatus};
+use crate::{render, source, ExitStatus};
 use anyhow::Result;
+use omg_ipc::{Reply, Request};
 
 pub(crate) fn run(settings: &Settings, printer: &mut Printer) -> Result<ExitStatus> {
-    let backend = backend::open(&settings.backend)?;
-    let available = backend.records()?.len();
-    let status = omg_packages::system_status(backend.as_ref(), available)?;
+    let status = source::answer(
+        settings,
+        Request::Status,
+        |reply| match reply {
+            Reply::Status(status) => Some(status),
+            _ => None,
+        },
+        omg_packages::Catalog::status,
+    )?;
     if settings.json {
         printer.json(&status)?;
     } else {
-        render::status(printer, &status, &backend.root())?;
+        render::status(printer, &status)?;
     }
     Ok(ExitStatus::Success)
 }

@@ -1,38 +1,92 @@
 //! Running `omg` (and reference tools) with a private environment.
 
-use std::path::Path;
-use std::process::{Command, Output};
+use omg_ipc::{Client, Reply, Request};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
-/// An isolated home for one test: no user config leaks in.
+/// An isolated home for one test: no user config leaks in, and omgd (when a test
+/// starts one) listens on a socket of its own.
 pub(crate) struct Context {
     home: tempfile::TempDir,
 }
 
 impl Context {
     pub(crate) fn new() -> Self {
-        Self {
-            home: tempfile::tempdir().expect("temp home"),
-        }
+        let home = tempfile::tempdir().expect("temp home");
+        let config_dir = home.path().join("config/omg");
+        std::fs::create_dir_all(&config_dir).expect("config dir");
+        // A test never leaves a daemon behind.
+        std::fs::write(
+            config_dir.join("config.toml"),
+            "[daemon]\nautostart = false\n",
+        )
+        .expect("config");
+        Self { home }
     }
 
     pub(crate) fn home(&self) -> &Path {
         self.home.path()
     }
 
-    /// `omg` with `args`, a private HOME/XDG tree and no colour.
-    pub(crate) fn omg(&self, args: &[&str]) -> Output {
+    pub(crate) fn socket(&self) -> PathBuf {
+        self.home.path().join("run/omgd.sock")
+    }
+
+    /// `program` with a private HOME/XDG tree, this context's socket and no colour.
+    pub(crate) fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
         let home = self.home.path();
-        Command::new(env!("CARGO_BIN_EXE_omg"))
-            .args(args)
+        let mut command = Command::new(program);
+        command
             .env_remove("OMG_BACKEND")
             .env_remove("OMG_CONFIG")
+            .env_remove("OMG_NO_DAEMON")
+            .env_remove("XDG_RUNTIME_DIR")
             .env("HOME", home)
             .env("XDG_CONFIG_HOME", home.join("config"))
             .env("XDG_DATA_HOME", home.join("data"))
             .env("XDG_CACHE_HOME", home.join("cache"))
-            .env("NO_COLOR", "1")
+            .env("OMG_SOCKET", self.socket())
+            .env("NO_COLOR", "1");
+        command
+    }
+
+    /// `omg` with `args` on the direct path.
+    pub(crate) fn omg(&self, args: &[&str]) -> Output {
+        self.command(env!("CARGO_BIN_EXE_omg"))
+            .args(args)
+            .env("OMG_NO_DAEMON", "1")
             .output()
             .expect("run omg")
+    }
+
+    /// `omg` with `args`, free to use this context's omgd.
+    pub(crate) fn omg_via_daemon(&self, args: &[&str]) -> Output {
+        self.command(env!("CARGO_BIN_EXE_omg"))
+            .args(args)
+            .output()
+            .expect("run omg")
+    }
+
+    /// Starts `omgd --foreground ARGS` on this context's socket and waits until it
+    /// answers.
+    pub(crate) fn start_daemon(&self, args: &[&str]) -> Daemon {
+        let child = self
+            .command(env!("CARGO_BIN_EXE_omgd"))
+            .arg("--foreground")
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(self.home.path().join("omgd.log")).expect("log"))
+            .spawn()
+            .expect("start omgd");
+        let daemon = Daemon {
+            child,
+            socket: self.socket(),
+            log: self.home.path().join("omgd.log"),
+        };
+        daemon.wait_ready();
+        daemon
     }
 
     /// `omg` that must succeed; returns stdout.
@@ -54,6 +108,84 @@ impl Context {
         let stdout = self.omg_ok(&args);
         serde_json::from_str(&stdout)
             .unwrap_or_else(|e| panic!("bad JSON from omg {args:?}: {e}\n{stdout}"))
+    }
+}
+
+/// A running omgd, stopped (SIGKILL) when dropped.
+pub(crate) struct Daemon {
+    pub(crate) child: Child,
+    pub(crate) socket: PathBuf,
+    pub(crate) log: PathBuf,
+}
+
+impl Daemon {
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            if let Ok(Ok(Reply::Pong { .. })) = self.request(Request::Ping) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "omgd never became ready: {}",
+                self.log_text()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub(crate) fn client(&self) -> Client {
+        Client::connect(&self.socket, Duration::from_secs(30)).expect("connect to omgd")
+    }
+
+    pub(crate) fn request(
+        &self,
+        request: Request,
+    ) -> Result<Result<Reply, omg_ipc::IpcError>, omg_ipc::ClientError> {
+        Ok(Client::connect(&self.socket, Duration::from_secs(30))?
+            .request(request)?
+            .body)
+    }
+
+    pub(crate) fn status(&self) -> omg_ipc::DaemonStatus {
+        match self.request(Request::DaemonStatus) {
+            Ok(Ok(Reply::DaemonStatus(status))) => status,
+            other => panic!("no daemon status: {other:?}"),
+        }
+    }
+
+    /// Requests answered so far, not counting this question.
+    pub(crate) fn requests(&self) -> u64 {
+        self.status().requests - 1
+    }
+
+    pub(crate) fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// SIGTERM, then the exit status.
+    pub(crate) fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let killed = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
+        assert!(killed.success());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "omgd ignored SIGTERM");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

@@ -4,4 +4,5 @@
 
 mod arch;
 mod common;
+mod daemon;
 mod debian;

@@ -1,10 +1,10 @@
 //! Opens the package backend a [`BackendSelection`] names.
 
-use crate::settings::BackendSelection;
-use omg_core::BackendKind;
-use omg_packages::{PackageBackend, Result};
+use crate::{PackageBackend, Result};
+use omg_core::{BackendKind, BackendSelection};
 
-pub(crate) fn open(selection: &BackendSelection) -> Result<Box<dyn PackageBackend>> {
+/// The backend `selection` names; fails when its feature is not built in.
+pub fn open(selection: &BackendSelection) -> Result<Box<dyn PackageBackend>> {
     match selection.kind {
         BackendKind::Arch => open_arch(selection),
         BackendKind::Debian => open_debian(selection),
@@ -13,22 +13,24 @@ pub(crate) fn open(selection: &BackendSelection) -> Result<Box<dyn PackageBacken
 
 #[cfg(feature = "arch")]
 fn open_arch(selection: &BackendSelection) -> Result<Box<dyn PackageBackend>> {
-    let options = omg_packages::arch::ArchOptions {
+    let options = crate::arch::ArchOptions {
         config: selection.arch_config.clone(),
         root: selection.arch_root.clone(),
         dbpath: selection.arch_dbpath.clone(),
     };
-    Ok(Box::new(omg_packages::arch::ArchBackend::new(&options)?))
+    Ok(Box::new(crate::arch::ArchBackend::new(&options)?))
 }
 
 #[cfg(not(feature = "arch"))]
 fn open_arch(_: &BackendSelection) -> Result<Box<dyn PackageBackend>> {
-    Err(omg_packages::Error::NotBuilt(BackendKind::Arch))
+    Err(crate::Error::NotBuilt(BackendKind::Arch))
 }
 
+/// The Debian backend `selection` names. Callers that must not link libalpm (the
+/// `omg` binary) open Debian through this instead of [`open`].
 #[cfg(feature = "debian")]
-fn open_debian(selection: &BackendSelection) -> Result<Box<dyn PackageBackend>> {
-    use omg_packages::debian::{DebianBackend, DebianPaths};
+pub fn open_debian(selection: &BackendSelection) -> Result<Box<dyn PackageBackend>> {
+    use crate::debian::{DebianBackend, DebianPaths};
     let defaults = DebianPaths::default();
     let paths = DebianPaths {
         lists_dir: selection
@@ -47,7 +49,8 @@ fn open_debian(selection: &BackendSelection) -> Result<Box<dyn PackageBackend>> 
     Ok(Box::new(DebianBackend::new(paths)))
 }
 
+/// The Debian backend is not built in.
 #[cfg(not(feature = "debian"))]
-fn open_debian(_: &BackendSelection) -> Result<Box<dyn PackageBackend>> {
-    Err(omg_packages::Error::NotBuilt(BackendKind::Debian))
+pub fn open_debian(_: &BackendSelection) -> Result<Box<dyn PackageBackend>> {
+    Err(crate::Error::NotBuilt(BackendKind::Debian))
 }

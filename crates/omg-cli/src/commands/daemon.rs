@@ -1,0 +1,102 @@
+//! `omg daemon start|stop|status|restart`.
+
+use crate::cli::DaemonAction;
+use crate::printer::{message, Printer};
+use crate::settings::Settings;
+use crate::{render, source, ExitStatus};
+use anyhow::{bail, Context, Result};
+use omg_ipc::{Client, ClientError, Reply, Request};
+use std::time::{Duration, Instant};
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+pub(crate) fn run(
+    action: DaemonAction,
+    settings: &Settings,
+    printer: &mut Printer,
+) -> Result<ExitStatus> {
+    match action {
+        DaemonAction::Start => start(settings),
+        DaemonAction::Stop => stop(settings),
+        DaemonAction::Restart => {
+            stop(settings)?;
+            start(settings)
+        }
+        DaemonAction::Status => status(settings, printer),
+    }
+}
+
+fn start(settings: &Settings) -> Result<ExitStatus> {
+    if let Ok(mut client) = Client::connect(&settings.daemon.socket, TIMEOUT) {
+        if let Ok(Ok(Reply::Pong { pid })) = client.request(Request::Ping).map(|e| e.body) {
+            message(&format!(
+                "omgd is already running (pid {pid}, socket {})",
+                settings.daemon.socket.display()
+            ));
+            return Ok(ExitStatus::Success);
+        }
+    }
+    // omgd itself detaches, waits until it answers and reports.
+    let status = std::process::Command::new(source::omgd_binary())
+        .args(settings.backend.to_args())
+        .status()
+        .context("cannot run omgd")?;
+    Ok(if status.success() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Error
+    })
+}
+
+fn stop(settings: &Settings) -> Result<ExitStatus> {
+    let socket = &settings.daemon.socket;
+    let mut client = match Client::connect(socket, TIMEOUT) {
+        Ok(client) => client,
+        Err(ClientError::Absent) => {
+            message("omgd is not running");
+            return Ok(ExitStatus::Success);
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let reply = client.request(Request::Shutdown)?;
+    if !matches!(reply.body, Ok(Reply::ShuttingDown)) {
+        bail!("omgd did not accept the shutdown: {:?}", reply.body);
+    }
+    let deadline = Instant::now() + TIMEOUT;
+    while socket.exists() {
+        if Instant::now() > deadline {
+            bail!(
+                "omgd accepted the shutdown but still holds {}",
+                socket.display()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    message("omgd stopped");
+    Ok(ExitStatus::Success)
+}
+
+fn status(settings: &Settings, printer: &mut Printer) -> Result<ExitStatus> {
+    let socket = &settings.daemon.socket;
+    let mut client = match Client::connect(socket, TIMEOUT) {
+        Ok(client) => client,
+        Err(ClientError::Absent) => {
+            message(&format!(
+                "omgd is not running (socket {})",
+                socket.display()
+            ));
+            return Ok(ExitStatus::Failure);
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let envelope = client.request(Request::DaemonStatus)?;
+    let Ok(Reply::DaemonStatus(status)) = envelope.body else {
+        bail!("omgd gave no status: {:?}", envelope.body);
+    };
+    if settings.json {
+        printer.json(&serde_json::json!({ "daemon": status, "serves": envelope.served }))?;
+    } else {
+        render::daemon_status(printer, &status, &envelope.served)?;
+    }
+    Ok(ExitStatus::Success)
+}

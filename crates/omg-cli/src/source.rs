@@ -1,0 +1,156 @@
+//! Where answers come from: omgd when it runs and serves the same system, else the
+//! package databases directly. Both produce the same `omg-core` values, so the
+//! rendering (and the output) is the same either way.
+
+use crate::printer::message;
+use crate::settings::Settings;
+use anyhow::{anyhow, bail, Context, Result};
+use omg_core::BackendKind;
+use omg_ipc::{Client, ClientError, IpcError, Reply, Request};
+use omg_packages::Catalog;
+use std::time::Duration;
+
+/// How long a fast-path command waits on omgd before answering itself.
+const DAEMON_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Asks omgd for `request`; on any failure to get a usable answer, computes it
+/// directly: with `direct` for Debian, through `omgd --answer` for Arch (see
+/// [`one_shot`]). A failure of the request itself (a corrupt database, say) is the
+/// command's error either way.
+pub(crate) fn answer<T>(
+    settings: &Settings,
+    request: Request,
+    from_reply: impl FnOnce(Reply) -> Option<T>,
+    direct: impl FnOnce(&Catalog) -> omg_packages::Result<T>,
+) -> Result<T> {
+    let why_direct = if settings.daemon.enabled {
+        match ask_daemon(settings, request.clone()) {
+            Ok(Ok(reply)) => {
+                debug(settings, "answered by omgd");
+                return unwrap_reply(Ok(reply), from_reply);
+            }
+            Ok(Err(IpcError::Failed(error))) => {
+                debug(settings, "answered by omgd");
+                return Err(anyhow!(error));
+            }
+            Ok(Err(error)) => error.to_string(),
+            Err(Fallback::Absent) => {
+                autostart(settings);
+                "omgd is not running".to_owned()
+            }
+            Err(Fallback::Quietly(reason)) => reason,
+            Err(Fallback::Say(reason)) => {
+                message(&format!("note: {reason}; answering directly"));
+                reason
+            }
+        }
+    } else {
+        "--no-daemon".to_owned()
+    };
+    debug(settings, &format!("answered directly ({why_direct})"));
+    match settings.backend.kind {
+        BackendKind::Debian => {
+            let backend = omg_packages::open_debian(&settings.backend)?;
+            Ok(direct(&Catalog::with_backend(&settings.backend, backend))?)
+        }
+        BackendKind::Arch => unwrap_reply(one_shot(settings, request)?, from_reply),
+    }
+}
+
+fn unwrap_reply<T>(
+    reply: Result<Reply, IpcError>,
+    from_reply: impl FnOnce(Reply) -> Option<T>,
+) -> Result<T> {
+    match reply {
+        Ok(reply) => {
+            from_reply(reply).ok_or_else(|| anyhow!("omgd gave an answer of the wrong kind"))
+        }
+        Err(IpcError::Failed(error)) => Err(anyhow!(error)),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Arch without a daemon: `omgd --answer` reads the databases and answers this one
+/// request over a pipe. The `omg` binary never calls libalpm itself, so it does
+/// not load libalpm and the ~45 libraries behind it (5 ms) on every run.
+fn one_shot(settings: &Settings, request: Request) -> Result<Result<Reply, IpcError>> {
+    let omgd = omgd_binary();
+    let mut child = std::process::Command::new(&omgd)
+        .arg("--answer")
+        .args(settings.backend.to_args())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot run {}", omgd.display()))?;
+    let (Some(mut stdin), Some(mut stdout)) = (child.stdin.take(), child.stdout.take()) else {
+        bail!("cannot talk to {}", omgd.display());
+    };
+    let exchanged = omg_ipc::exchange(&mut stdin, &mut stdout, 1, request, &mut Vec::new());
+    drop(stdin);
+    let status = child.wait()?;
+    match exchanged {
+        Ok(envelope) => Ok(envelope.body),
+        // omgd already said why on stderr (a bad config, say).
+        Err(_) if !status.success() => bail!("{} failed ({status})", omgd.display()),
+        Err(error) => Err(error).with_context(|| format!("talking to {}", omgd.display())),
+    }
+}
+
+fn debug(settings: &Settings, text: &str) {
+    if settings.verbose {
+        message(&format!("debug: {text}"));
+    }
+}
+
+enum Fallback {
+    /// Nothing listens: maybe start omgd for next time.
+    Absent,
+    /// Expected and harmless (it serves another system, timed out).
+    Quietly(String),
+    /// Worth telling the user (it speaks another protocol).
+    Say(String),
+}
+
+fn ask_daemon(settings: &Settings, request: Request) -> Result<Result<Reply, IpcError>, Fallback> {
+    let mut client =
+        Client::connect(&settings.daemon.socket, DAEMON_TIMEOUT).map_err(|error| match error {
+            ClientError::Absent => Fallback::Absent,
+            other => Fallback::Quietly(other.to_string()),
+        })?;
+    match client.request(request) {
+        Ok(envelope) if envelope.served == settings.backend => Ok(envelope.body),
+        Ok(envelope) => Err(Fallback::Quietly(format!(
+            "omgd serves {}",
+            envelope.served.describe()
+        ))),
+        Err(error @ ClientError::ProtocolMismatch { .. }) => {
+            Err(Fallback::Say(format!("{error} (run `omg daemon restart`)")))
+        }
+        Err(error) => Err(Fallback::Quietly(error.to_string())),
+    }
+}
+
+/// Starts omgd in the background for the next command; this one does not wait.
+fn autostart(settings: &Settings) {
+    if !settings.daemon.autostart {
+        return;
+    }
+    let spawned = omg_daemon::spawn(
+        &omgd_binary(),
+        &settings.backend.to_args(),
+        &settings.daemon.log,
+    );
+    match spawned {
+        Ok(child) => debug(settings, &format!("started omgd (pid {})", child.id())),
+        Err(error) => message(&format!("note: cannot start omgd: {error:#}")),
+    }
+}
+
+/// `omgd` beside this `omg` (they are installed together), else from PATH.
+pub(crate) fn omgd_binary() -> std::path::PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.join("omgd")))
+        .filter(|path| path.is_file())
+        .unwrap_or_else(|| "omgd".into())
+}

@@ -1,0 +1,77 @@
+//! omgd's command line, resolved with the same rules as omg's.
+
+use anyhow::Result;
+use clap::Parser;
+use omg_core::config::Config;
+use omg_core::paths::{Environment, Paths};
+use omg_core::{BackendFlags, BackendKind, BackendSelection};
+use std::path::PathBuf;
+
+/// omg's per-user daemon: keeps the package index warm and answers omg over a Unix
+/// socket.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "omgd", version, about, max_term_width = 100)]
+pub(crate) struct Args {
+    /// Stay in the foreground (systemd, tests) instead of detaching.
+    #[arg(long)]
+    pub(crate) foreground: bool,
+
+    /// Answer one framed request from stdin on stdout, then exit (used by omg).
+    #[arg(long, hide = true, conflicts_with = "foreground")]
+    pub(crate) answer: bool,
+
+    /// Package backend to serve instead of detecting it from /etc/os-release.
+    #[arg(long, value_parser = parse_backend)]
+    pub(crate) backend: Option<BackendKind>,
+
+    /// Arch: pacman.conf to read (default /etc/pacman.conf).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+
+    /// Arch: installation root, overriding pacman.conf's RootDir.
+    #[arg(short = 'r', long, value_name = "DIR")]
+    pub(crate) root: Option<PathBuf>,
+
+    /// Arch: database directory, overriding pacman.conf's DBPath.
+    #[arg(short = 'b', long, value_name = "DIR")]
+    pub(crate) dbpath: Option<PathBuf>,
+}
+
+fn parse_backend(value: &str) -> Result<BackendKind, omg_core::Error> {
+    value.parse()
+}
+
+/// Everything the daemon needs, resolved once at start.
+#[derive(Debug, Clone)]
+pub(crate) struct Setup {
+    pub(crate) selection: BackendSelection,
+    pub(crate) config: Config,
+    pub(crate) paths: Paths,
+    pub(crate) socket: PathBuf,
+    /// `OMG_SOCKET` chose the socket: its directory is the caller's business.
+    pub(crate) socket_overridden: bool,
+}
+
+impl Args {
+    pub(crate) fn resolve(&self) -> Result<Setup> {
+        let environment = Environment::from_process();
+        let paths = Paths::resolve(&environment);
+        let config = Config::load(&paths.config_file)?;
+        let selection = BackendSelection::resolve(
+            &BackendFlags {
+                kind: self.backend,
+                arch_config: self.config.clone(),
+                arch_root: self.root.clone(),
+                arch_dbpath: self.dbpath.clone(),
+            },
+            &config,
+        )?;
+        Ok(Setup {
+            selection,
+            config,
+            paths,
+            socket: omg_ipc::socket_path(&environment),
+            socket_overridden: environment.socket.is_some(),
+        })
+    }
+}

@@ -1,0 +1,60 @@
+//! omgd: keeps the package index warm and answers `omg` over a Unix socket.
+//!
+//! Start-up takes the single-instance lock, removes a stale socket, binds, then
+//! builds the index off the accept loop (requests meanwhile get `NotReady`, which
+//! sends the CLI down its direct path). A worker refreshes the status every
+//! `daemon.refresh_secs`; a file watcher rebuilds the index when pacman, apt or
+//! dpkg change their databases. SIGINT, SIGTERM and a `Shutdown` request stop it
+//! cleanly: connections drain, the store is closed, socket and lock are removed.
+
+mod args;
+mod detach;
+mod instance;
+mod log;
+mod memory;
+mod once;
+mod server;
+mod state;
+mod store;
+mod watch;
+mod worker;
+
+pub use detach::{log_path, spawn};
+
+use clap::Parser;
+use std::process::ExitCode;
+
+/// Runs omgd with the process's arguments.
+#[must_use]
+pub fn main() -> ExitCode {
+    let args = args::Args::parse();
+    let result = if args.answer {
+        args.resolve().and_then(|setup| once::answer(&setup))
+    } else if args.foreground {
+        run_foreground(&args)
+    } else {
+        detach::start(&args)
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            log::error(&format!("{error:#}"));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run_foreground(args: &args::Args) -> anyhow::Result<()> {
+    memory::tune_allocator();
+    let setup = args.resolve()?;
+    let instance = instance::Instance::acquire(&setup.socket, setup.socket_overridden)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let result = runtime.block_on(server::run(setup, &instance));
+    // Blocking index builds may still be running; they hold nothing that matters.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    instance.release();
+    result
+}

@@ -1,0 +1,43 @@
+//! `omgd --answer`: one request on stdin, its reply on stdout, no socket, no state.
+//! `omg` answers Arch reads without a daemon through this, so that the `omg`
+//! binary itself never links libalpm: loading libalpm and the ~45 libraries
+//! behind it costs 5 ms per process, more than a whole warm answer.
+
+use crate::args::Setup;
+use crate::state::{compute, failed, CacheKey};
+use anyhow::Result;
+use omg_ipc::{Header, IpcError, ReplyEnvelope, RequestEnvelope, PROTOCOL_VERSION};
+use omg_packages::Catalog;
+use std::io::Write;
+
+pub(crate) fn answer(setup: &Setup) -> Result<()> {
+    let mut buffer = Vec::new();
+    omg_ipc::read_frame(&mut std::io::stdin().lock(), &mut buffer)?;
+    let (header, _) = postcard::take_from_bytes::<Header>(&buffer)?;
+    let body = if header.protocol == PROTOCOL_VERSION {
+        let envelope: RequestEnvelope = omg_ipc::decode(&buffer)?;
+        match CacheKey::of(envelope.body) {
+            Ok(key) => Catalog::open(&setup.selection)
+                .map_err(failed)
+                .and_then(|catalog| compute(&catalog, key)),
+            Err(other) => Err(IpcError::BadRequest(format!(
+                "omgd --answer takes package reads, not {other:?}"
+            ))),
+        }
+    } else {
+        Err(IpcError::ProtocolMismatch {
+            daemon: PROTOCOL_VERSION,
+            client: header.protocol,
+        })
+    };
+    let frame = omg_ipc::encode(&ReplyEnvelope {
+        protocol: PROTOCOL_VERSION,
+        id: header.id,
+        served: setup.selection.clone(),
+        body,
+    })?;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(&frame)?;
+    stdout.flush()?;
+    Ok(())
+}

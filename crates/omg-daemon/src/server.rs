@@ -1,0 +1,197 @@
+//! The accept loop and one task per connection.
+
+use crate::args::Setup;
+use crate::instance::Instance;
+use crate::state::State;
+use anyhow::{Context, Result};
+use omg_ipc::asynchronous::read_frame;
+use omg_ipc::{Header, IpcError, Request, RequestEnvelope, PROTOCOL_VERSION};
+use std::os::unix::fs::PermissionsExt;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+use tokio::net::{UnixListener, UnixStream};
+use tokio::sync::broadcast;
+use tokio::task::JoinSet;
+
+/// A connection that sends nothing for this long is closed.
+const IDLE: Duration = Duration::from_secs(120);
+/// Connections beyond this wait in the kernel's backlog.
+const MAX_CONNECTIONS: usize = 512;
+/// How long in-flight requests get to finish at shutdown.
+const DRAIN: Duration = Duration::from_secs(5);
+
+pub(crate) async fn run(setup: Setup, _instance: &Instance) -> Result<()> {
+    let listener = UnixListener::bind(&setup.socket)
+        .with_context(|| format!("cannot bind {}", setup.socket.display()))?;
+    std::fs::set_permissions(&setup.socket, std::fs::Permissions::from_mode(0o600))?;
+    let store = crate::store::Store::open(&setup.paths.data_dir.join("store.redb"))?;
+    let state = Arc::new(State::new(
+        setup.selection.clone(),
+        setup.socket.clone(),
+        store,
+        Duration::from_secs(setup.config.daemon.cache_ttl_secs),
+    )?);
+    crate::log::info(&format!(
+        "pid {} serving {} on {}",
+        std::process::id(),
+        setup.selection.describe(),
+        setup.socket.display()
+    ));
+    let (shutdown, _) = broadcast::channel::<()>(4);
+    let mut background = JoinSet::new();
+    background.spawn(crate::worker::start(
+        Arc::clone(&state),
+        Duration::from_secs(setup.config.daemon.refresh_secs.max(1)),
+        shutdown.clone(),
+    ));
+    background.spawn(signals(shutdown.clone()));
+    let served = serve(listener, Arc::clone(&state), shutdown.clone()).await;
+    let _ = shutdown.send(());
+    // The worker ends on the same signal; give it the drain time, then stop waiting.
+    let _ = tokio::time::timeout(DRAIN, async {
+        while background.join_next().await.is_some() {}
+    })
+    .await;
+    background.abort_all();
+    crate::log::info("stopped");
+    served
+}
+
+async fn signals(shutdown: broadcast::Sender<()>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut stop = shutdown.subscribe();
+    let (Ok(mut interrupt), Ok(mut terminate)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        crate::log::error("cannot install signal handlers");
+        return;
+    };
+    tokio::select! {
+        _ = interrupt.recv() => crate::log::info("SIGINT: shutting down"),
+        _ = terminate.recv() => crate::log::info("SIGTERM: shutting down"),
+        _ = stop.recv() => return,
+    }
+    let _ = shutdown.send(());
+}
+
+async fn serve(
+    listener: UnixListener,
+    state: Arc<State>,
+    shutdown: broadcast::Sender<()>,
+) -> Result<()> {
+    let mut stop = shutdown.subscribe();
+    let limit = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let mut connections = JoinSet::new();
+    loop {
+        let permit = tokio::select! {
+            permit = Arc::clone(&limit).acquire_owned() => permit?,
+            _ = stop.recv() => break,
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(error) => {
+                    crate::log::error(&format!("accept: {error}"));
+                    continue;
+                }
+            },
+            _ = stop.recv() => break,
+        };
+        let state = Arc::clone(&state);
+        let shutdown = shutdown.clone();
+        connections.spawn(async move {
+            connection(stream, &state, &shutdown).await;
+            drop(permit);
+        });
+        while connections.try_join_next().is_some() {}
+    }
+    let _ = tokio::time::timeout(DRAIN, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    connections.abort_all();
+    Ok(())
+}
+
+/// Serves one client until it leaves, misbehaves or the daemon stops. Any protocol
+/// error closes this connection only.
+async fn connection(mut stream: UnixStream, state: &Arc<State>, shutdown: &broadcast::Sender<()>) {
+    let uid = omg_ipc::current_uid();
+    match stream.peer_cred() {
+        Ok(peer) if peer.uid() == uid => {}
+        Ok(peer) => {
+            crate::log::error(&format!("refused a connection from uid {}", peer.uid()));
+            return;
+        }
+        Err(error) => {
+            crate::log::error(&format!("cannot identify a peer: {error}"));
+            return;
+        }
+    }
+    let mut stop = shutdown.subscribe();
+    let mut buffer = Vec::new();
+    loop {
+        let read = tokio::select! {
+            read = tokio::time::timeout(IDLE, read_frame(&mut stream, &mut buffer)) => read,
+            _ = stop.recv() => return,
+        };
+        match read {
+            Ok(Ok(true)) => {}
+            // End of stream, idle timeout, or a bad frame (empty, oversized, truncated).
+            Ok(Ok(false) | Err(_)) | Err(_) => return,
+        }
+        let Ok((header, _)) = postcard::take_from_bytes::<Header>(&buffer) else {
+            return;
+        };
+        let (body, keep_open, stop_after) = if header.protocol == PROTOCOL_VERSION {
+            match omg_ipc::decode::<RequestEnvelope>(&buffer) {
+                Ok(envelope) => {
+                    let stopping = envelope.body == Request::Shutdown;
+                    (state.answer(envelope.body).await, true, stopping)
+                }
+                Err(error) => (
+                    encoded_error(IpcError::BadRequest(error.to_string())),
+                    false,
+                    false,
+                ),
+            }
+        } else {
+            let mismatch = IpcError::ProtocolMismatch {
+                daemon: PROTOCOL_VERSION,
+                client: header.protocol,
+            };
+            (encoded_error(mismatch), false, false)
+        };
+        let reply = omg_ipc::encode_reply(
+            Header {
+                protocol: PROTOCOL_VERSION,
+                id: header.id,
+            },
+            &state.served,
+            &body,
+        );
+        let written = match reply {
+            Ok(frame) => stream.write_all(&frame).await,
+            Err(error) => {
+                crate::log::error(&format!("cannot frame an answer: {error}"));
+                return;
+            }
+        };
+        if stop_after {
+            crate::log::info("shutdown requested");
+            let _ = shutdown.send(());
+            return;
+        }
+        if written.is_err() || !keep_open {
+            return;
+        }
+    }
+}
+
+fn encoded_error(error: IpcError) -> Arc<[u8]> {
+    postcard::to_stdvec(&Err::<omg_ipc::Reply, _>(error))
+        .map(Arc::from)
+        .unwrap_or_else(|_| Arc::from(&[][..]))
+}

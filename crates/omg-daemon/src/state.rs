@@ -1,0 +1,358 @@
+//! The daemon's state: the catalog (backend + index) behind an `ArcSwap`, a moka
+//! cache of encoded answers, the store, and counters for `omg daemon status`.
+//!
+//! Answers are cached already encoded: a warm hit is a hash lookup and a copy into
+//! the reply frame. Every index swap bumps a generation and clears the cache; an
+//! answer computed against an older generation is returned but not cached.
+
+use crate::store::Store;
+use arc_swap::ArcSwapOption;
+use omg_core::{BackendSelection, SearchRequest, SystemStatus};
+use omg_ipc::{DaemonStatus, IpcError, Reply, Request};
+use omg_packages::Catalog;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// An encoded `Result<Reply, IpcError>`.
+pub(crate) type Encoded = Arc<[u8]>;
+
+const STATUS_KEY: &str = "status";
+/// An answer this big (`omg search lib`) left megabytes of freed scratch behind.
+const BIG_ANSWER: usize = 256 * 1024;
+/// Most bytes of encoded answers the cache keeps.
+const CACHE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// A request answered from the catalog alone, and so cacheable.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum CacheKey {
+    Search(SearchRequest),
+    Info(String),
+    Explicit,
+    Installed,
+    Status,
+}
+
+/// The status as last computed, with the database fingerprint it was computed from.
+#[derive(Debug, Serialize, Deserialize)]
+struct StatusSnapshot {
+    fingerprint: Vec<(PathBuf, i64, u64)>,
+    taken_at: i64,
+    status: SystemStatus,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct IndexInfo {
+    packages: usize,
+    built_at: i64,
+    build_ms: u64,
+}
+
+pub(crate) struct State {
+    pub(crate) selection: BackendSelection,
+    /// `selection`, encoded once for every reply.
+    pub(crate) served: Vec<u8>,
+    pub(crate) socket: PathBuf,
+    catalog: ArcSwapOption<Catalog>,
+    generation: AtomicU64,
+    cache: moka::sync::Cache<CacheKey, Encoded>,
+    store: Store,
+    index: Mutex<IndexInfo>,
+    requests: AtomicU64,
+    hits: AtomicU64,
+    misses: AtomicU64,
+    last_refresh: AtomicI64,
+    started: Instant,
+    /// One rebuild at a time; a request for another waits for the running one.
+    rebuilding: tokio::sync::Mutex<()>,
+}
+
+pub(crate) fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
+        })
+}
+
+impl State {
+    pub(crate) fn new(
+        selection: BackendSelection,
+        socket: PathBuf,
+        store: Store,
+        cache_ttl: Duration,
+    ) -> anyhow::Result<Self> {
+        Ok(Self {
+            served: postcard::to_stdvec(&selection)?,
+            selection,
+            socket,
+            catalog: ArcSwapOption::empty(),
+            generation: AtomicU64::new(0),
+            // Weighed in bytes: one `omg search lib` answer is megabytes, most are
+            // a few kilobytes.
+            cache: moka::sync::Cache::builder()
+                .weigher(|_, encoded: &Encoded| u32::try_from(encoded.len()).unwrap_or(u32::MAX))
+                .max_capacity(CACHE_BYTES)
+                .time_to_live(cache_ttl)
+                .build(),
+            store,
+            index: Mutex::new(IndexInfo::default()),
+            requests: AtomicU64::new(0),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+            last_refresh: AtomicI64::new(0),
+            started: Instant::now(),
+            rebuilding: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    pub(crate) fn is_ready(&self) -> bool {
+        self.catalog.load().is_some()
+    }
+
+    /// Loads the catalog from the backend on a blocking thread and swaps it in.
+    pub(crate) async fn rebuild(self: &Arc<Self>) -> anyhow::Result<usize> {
+        let _running = self.rebuilding.lock().await;
+        let selection = self.selection.clone();
+        let started = Instant::now();
+        let catalog = tokio::task::spawn_blocking(move || Catalog::load(&selection)).await??;
+        let packages = catalog.index()?.len();
+        let previous = self.catalog.swap(Some(Arc::new(catalog)));
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.cache.invalidate_all();
+        // The old index goes once the last request using it finishes; trimming now
+        // returns the build's scratch memory, and the old index's if it is gone.
+        drop(previous);
+        crate::memory::release_freed();
+        *self
+            .index
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = IndexInfo {
+            packages,
+            built_at: now_unix(),
+            build_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        };
+        Ok(packages)
+    }
+
+    /// Seeds the status from the store when the databases have not changed since it
+    /// was taken; returns whether it did.
+    pub(crate) fn restore_status(&self) -> bool {
+        let snapshot: Option<StatusSnapshot> = self.store.get(STATUS_KEY).unwrap_or_else(|error| {
+            crate::log::error(&format!("reading the status snapshot: {error:#}"));
+            None
+        });
+        let Some(snapshot) = snapshot else {
+            return false;
+        };
+        let Some(catalog) = self.catalog.load_full() else {
+            return false;
+        };
+        if snapshot.fingerprint != fingerprint(&catalog) {
+            return false;
+        }
+        let Ok(encoded) = encode_body(&Ok(Reply::Status(snapshot.status))) else {
+            return false;
+        };
+        self.cache.insert(CacheKey::Status, encoded);
+        self.last_refresh
+            .store(snapshot.taken_at, Ordering::Relaxed);
+        true
+    }
+
+    /// Recomputes the status into the cache and the store (the worker's job).
+    pub(crate) async fn refresh_status(self: &Arc<Self>) -> anyhow::Result<()> {
+        let Some(catalog) = self.catalog.load_full() else {
+            return Ok(());
+        };
+        let generation = self.generation.load(Ordering::SeqCst);
+        let (status, fingerprint) = tokio::task::spawn_blocking(move || {
+            catalog
+                .status()
+                .map(|status| (status, fingerprint(&catalog)))
+        })
+        .await??;
+        crate::memory::release_freed();
+        let taken_at = now_unix();
+        let encoded = encode_body(&Ok(Reply::Status(status.clone())))?;
+        if self.generation.load(Ordering::SeqCst) == generation {
+            self.cache.insert(CacheKey::Status, encoded);
+        }
+        self.last_refresh.store(taken_at, Ordering::Relaxed);
+        self.store.put(
+            STATUS_KEY,
+            &StatusSnapshot {
+                fingerprint,
+                taken_at,
+                status,
+            },
+        )
+    }
+
+    /// The encoded answer to a request that is not about the daemon itself.
+    pub(crate) async fn answer(self: &Arc<Self>, request: Request) -> Encoded {
+        // Asking about the daemon is not using it: tests count the rest.
+        if request != Request::DaemonStatus {
+            self.requests.fetch_add(1, Ordering::Relaxed);
+        }
+        match self.answer_result(request).await {
+            Ok(encoded) => encoded,
+            Err(error) => encode_body(&Err(error)).unwrap_or_else(|_| Arc::from(&[][..])),
+        }
+    }
+
+    async fn answer_result(self: &Arc<Self>, request: Request) -> Result<Encoded, IpcError> {
+        let key = match CacheKey::of(request) {
+            Ok(key) => key,
+            Err(Request::Ping) => {
+                return self.ready_then(|| Reply::Pong {
+                    pid: std::process::id(),
+                });
+            }
+            Err(Request::DaemonStatus) => {
+                let status = self.daemon_status();
+                return encode_body(&Ok(Reply::DaemonStatus(status)));
+            }
+            Err(Request::Refresh) => {
+                let packages = self.rebuild().await.map_err(failed)?;
+                if let Err(error) = self.refresh_status().await {
+                    crate::log::error(&format!("refreshing status: {error:#}"));
+                }
+                return encode_body(&Ok(Reply::Refreshed { packages }));
+            }
+            Err(Request::Shutdown) => return encode_body(&Ok(Reply::ShuttingDown)),
+            Err(other) => {
+                return Err(IpcError::BadRequest(format!(
+                    "unexpected request {other:?}"
+                )));
+            }
+        };
+        if let Some(encoded) = self.cache.get(&key) {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(encoded);
+        }
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        let catalog = self.catalog.load_full().ok_or(IpcError::NotReady)?;
+        let generation = self.generation.load(Ordering::SeqCst);
+        let computing = key.clone();
+        let result = tokio::task::spawn_blocking(move || compute(&catalog, computing))
+            .await
+            .map_err(|error| IpcError::Failed(error.to_string()))?;
+        let result_ok = result.is_ok();
+        let encoded = encode_body(&result)?;
+        drop(result);
+        if encoded.len() > BIG_ANSWER {
+            crate::memory::release_freed();
+        }
+        if result_ok && self.generation.load(Ordering::SeqCst) == generation {
+            self.cache.insert(key, encoded.clone());
+        }
+        Ok(encoded)
+    }
+
+    fn ready_then(&self, reply: impl FnOnce() -> Reply) -> Result<Encoded, IpcError> {
+        if self.is_ready() {
+            encode_body(&Ok(reply()))
+        } else {
+            Err(IpcError::NotReady)
+        }
+    }
+
+    fn daemon_status(&self) -> DaemonStatus {
+        let index = *self
+            .index
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let last_refresh = self.last_refresh.load(Ordering::Relaxed);
+        DaemonStatus {
+            pid: std::process::id(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            uptime_secs: self.started.elapsed().as_secs(),
+            socket: self.socket.clone(),
+            index_packages: index.packages,
+            index_built_at: index.built_at,
+            index_build_ms: index.build_ms,
+            cache_hits: self.hits.load(Ordering::Relaxed),
+            cache_misses: self.misses.load(Ordering::Relaxed),
+            requests: self.requests.load(Ordering::Relaxed),
+            store: self.store.path().to_owned(),
+            last_refresh: (last_refresh != 0).then_some(last_refresh),
+            rss_bytes: crate::memory::resident_bytes(),
+        }
+    }
+
+    /// The database paths of the catalog being served (what the watcher watches).
+    pub(crate) fn database_paths(&self) -> Vec<PathBuf> {
+        self.catalog
+            .load()
+            .as_ref()
+            .map(|catalog| catalog.backend().database_paths())
+            .unwrap_or_default()
+    }
+}
+
+impl CacheKey {
+    /// The catalog question `request` asks, or the request back when it is about
+    /// the daemon itself.
+    pub(crate) fn of(request: Request) -> Result<Self, Request> {
+        match request {
+            Request::Search(search) => Ok(Self::Search(search)),
+            Request::Info { name } => Ok(Self::Info(name)),
+            Request::Explicit => Ok(Self::Explicit),
+            Request::Installed => Ok(Self::Installed),
+            Request::Status => Ok(Self::Status),
+            other => Err(other),
+        }
+    }
+}
+
+pub(crate) fn compute(catalog: &Catalog, key: CacheKey) -> Result<Reply, IpcError> {
+    let reply = match key {
+        CacheKey::Search(search) => catalog.search(&search).map(Reply::Search),
+        CacheKey::Info(name) => catalog.info(&name).map(Reply::Info),
+        CacheKey::Explicit => catalog.explicit().map(Reply::Packages),
+        CacheKey::Installed => catalog.installed().map(Reply::Packages),
+        CacheKey::Status => catalog.status().map(Reply::Status),
+    };
+    reply.map_err(failed)
+}
+
+pub(crate) fn failed(error: impl Into<anyhow::Error>) -> IpcError {
+    let error: anyhow::Error = error.into();
+    IpcError::Failed(omg_ipc::error_chain(error.as_ref()))
+}
+
+fn encode_body(body: &Result<Reply, IpcError>) -> Result<Encoded, IpcError> {
+    postcard::to_stdvec(body)
+        .map(Arc::from)
+        .map_err(|error| IpcError::Failed(format!("cannot encode the answer: {error}")))
+}
+
+/// Modification times and sizes of the database paths and their direct children:
+/// cheap to take, and different after any install, removal or sync.
+fn fingerprint(catalog: &Catalog) -> Vec<(PathBuf, i64, u64)> {
+    let stamp = |path: &std::path::Path| {
+        std::fs::metadata(path).ok().map(|metadata| {
+            use std::os::unix::fs::MetadataExt;
+            (
+                path.to_owned(),
+                metadata.mtime() * 1_000_000_000 + metadata.mtime_nsec(),
+                metadata.len(),
+            )
+        })
+    };
+    let mut stamps = Vec::new();
+    for path in catalog.backend().database_paths() {
+        stamps.extend(stamp(&path));
+        if let Ok(entries) = std::fs::read_dir(&path) {
+            let mut children: Vec<_> = entries
+                .filter_map(|entry| stamp(&entry.ok()?.path()))
+                .collect();
+            children.sort();
+            stamps.extend(children);
+        }
+    }
+    stamps
+}

@@ -1,0 +1,73 @@
+//! Watches the package databases (inotify, through notify) and says when they
+//! changed, after the burst of writes an install makes has settled.
+
+use notify::{EventKind, RecursiveMode, Watcher};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// Quiet time that ends a burst of changes.
+const SETTLE: Duration = Duration::from_millis(150);
+/// Longest a steady stream of changes delays a rebuild.
+const MAX_DELAY: Duration = Duration::from_secs(2);
+
+/// One message per settled burst of changes to `paths`. A watcher that cannot be set
+/// up is logged; the periodic refresh still runs.
+pub(crate) fn start(paths: &[PathBuf]) -> mpsc::Receiver<()> {
+    let (settled, receiver) = mpsc::channel(1);
+    let (raw, mut events) = mpsc::unbounded_channel::<()>();
+    let targets: Vec<PathBuf> = paths.to_vec();
+    let handler = {
+        let targets = targets.clone();
+        move |event: notify::Result<notify::Event>| {
+            let Ok(event) = event else { return };
+            if matches!(event.kind, EventKind::Access(_)) {
+                return;
+            }
+            if event.paths.iter().any(|path| concerns(&targets, path)) {
+                let _ = raw.send(());
+            }
+        }
+    };
+    let mut watcher = match notify::recommended_watcher(handler) {
+        Ok(watcher) => watcher,
+        Err(error) => {
+            crate::log::error(&format!("cannot watch the package databases: {error}"));
+            return receiver;
+        }
+    };
+    for path in &targets {
+        // A file is replaced by rename, which only its directory sees.
+        let (watched, mode) = if path.is_dir() {
+            (path.as_path(), RecursiveMode::Recursive)
+        } else {
+            (
+                path.parent().unwrap_or(Path::new("/")),
+                RecursiveMode::NonRecursive,
+            )
+        };
+        if let Err(error) = watcher.watch(watched, mode) {
+            crate::log::error(&format!("cannot watch {}: {error}", watched.display()));
+        }
+    }
+    tokio::spawn(async move {
+        let _watcher = watcher;
+        while events.recv().await.is_some() {
+            let deadline = tokio::time::Instant::now() + MAX_DELAY;
+            while let Ok(Some(())) = tokio::time::timeout_at(
+                deadline.min(tokio::time::Instant::now() + SETTLE),
+                events.recv(),
+            )
+            .await
+            {}
+            if settled.send(()).await.is_err() {
+                return;
+            }
+        }
+    });
+    receiver
+}
+
+fn concerns(targets: &[PathBuf], changed: &Path) -> bool {
+    targets.iter().any(|target| changed.starts_with(target))
+}

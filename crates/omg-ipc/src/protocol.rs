@@ -1,0 +1,156 @@
+//! Message types. postcard encodes fields and enum variants by position, so:
+//! new requests, replies and errors are only ever appended; existing variants never
+//! change shape; a change that breaks that bumps [`PROTOCOL_VERSION`].
+
+use omg_core::{
+    BackendSelection, InfoAnswer, InstalledPackage, SearchRequest, SearchResults, SystemStatus,
+};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// Bumped whenever an existing message changes shape.
+pub const PROTOCOL_VERSION: u16 = 1;
+
+/// What a client sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestEnvelope {
+    /// The client's [`PROTOCOL_VERSION`].
+    pub protocol: u16,
+    /// Chosen by the client; the reply carries it back.
+    pub id: u64,
+    /// The request itself.
+    pub body: Request,
+}
+
+/// The first two fields of every request and reply, whatever its protocol version:
+/// enough to tell a version mismatch from a garbled message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    /// The sender's [`PROTOCOL_VERSION`].
+    pub protocol: u16,
+    /// The request id.
+    pub id: u64,
+}
+
+/// What the daemon sends back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyEnvelope {
+    /// The daemon's [`PROTOCOL_VERSION`].
+    pub protocol: u16,
+    /// The id of the request this answers.
+    pub id: u64,
+    /// The package database this daemon serves; a client asking about another one
+    /// must not use the answer.
+    pub served: BackendSelection,
+    /// The answer.
+    pub body: Result<Reply, IpcError>,
+}
+
+/// Requests. Append only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Request {
+    /// Is the daemon up and its index loaded?
+    Ping,
+    /// `omg search`.
+    Search(SearchRequest),
+    /// `omg info NAME`.
+    Info {
+        /// Package name.
+        name: String,
+    },
+    /// `omg explicit`.
+    Explicit,
+    /// `omg list --installed`.
+    Installed,
+    /// `omg status` (system part).
+    Status,
+    /// Rebuild the index and status now.
+    Refresh,
+    /// Stop the daemon.
+    Shutdown,
+    /// `omg daemon status`.
+    DaemonStatus,
+}
+
+/// Replies, one per request kind. Append only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Reply {
+    /// Answer to [`Request::Ping`]: the daemon's process id.
+    Pong {
+        /// Process id.
+        pid: u32,
+    },
+    /// Answer to [`Request::Search`].
+    Search(SearchResults),
+    /// Answer to [`Request::Info`].
+    Info(InfoAnswer),
+    /// Answer to [`Request::Explicit`] and [`Request::Installed`].
+    Packages(Vec<InstalledPackage>),
+    /// Answer to [`Request::Status`].
+    Status(SystemStatus),
+    /// Answer to [`Request::Refresh`]: the new index size.
+    Refreshed {
+        /// Packages in the rebuilt index.
+        packages: usize,
+    },
+    /// Answer to [`Request::Shutdown`], sent before the daemon stops.
+    ShuttingDown,
+    /// Answer to [`Request::DaemonStatus`].
+    DaemonStatus(DaemonStatus),
+}
+
+/// Typed failures. Variant 0 must stay `ProtocolMismatch` with this shape forever.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum IpcError {
+    /// The request's protocol version is not the daemon's.
+    #[error("omgd speaks protocol {daemon}, this omg speaks {client}")]
+    ProtocolMismatch {
+        /// The daemon's version.
+        daemon: u16,
+        /// The version the request carried.
+        client: u16,
+    },
+    /// The frame decoded, but not into a request this daemon knows.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// The daemon is still building its index.
+    #[error("omgd is still loading")]
+    NotReady,
+    /// The request ran and failed; the text is the whole error chain.
+    #[error("{0}")]
+    Failed(String),
+    /// The daemon is stopping.
+    #[error("omgd is shutting down")]
+    ShuttingDown,
+}
+
+/// What `omg daemon status` shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DaemonStatus {
+    /// Process id.
+    pub pid: u32,
+    /// The daemon's version string.
+    pub version: String,
+    /// Seconds since it started.
+    pub uptime_secs: u64,
+    /// Socket it listens on.
+    pub socket: PathBuf,
+    /// Packages in the index.
+    pub index_packages: usize,
+    /// When the index was built (unix seconds).
+    pub index_built_at: i64,
+    /// Milliseconds the last index build took.
+    pub index_build_ms: u64,
+    /// Answers served from the cache.
+    pub cache_hits: u64,
+    /// Answers computed because the cache had none.
+    pub cache_misses: u64,
+    /// Requests answered since start, not counting `DaemonStatus`.
+    pub requests: u64,
+    /// The redb store.
+    pub store: PathBuf,
+    /// When the worker last refreshed the status (unix seconds).
+    pub last_refresh: Option<i64>,
+    /// Resident memory in bytes.
+    pub rss_bytes: Option<u64>,
+}
