@@ -116,4 +116,6 @@ pub(crate) enum DaemonAction {
     Status,
     /// Stop omgd if it runs, then start it.
     Restart,
+    /// Make omgd re-read the package databases now.
+    Refresh,
 }

@@ -11,7 +11,7 @@ use omg_packages::Catalog;
 use std::time::Duration;
 
 /// How long a fast-path command waits on omgd before answering itself.
-const DAEMON_TIMEOUT: Duration = Duration::from_secs(10);
+const DAEMON_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Asks omgd for `request`; on any failure to get a usable answer, computes it
 /// directly: with `direct` for Debian, through `omgd --answer` for Arch (see

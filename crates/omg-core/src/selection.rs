@@ -59,14 +59,19 @@ impl BackendSelection {
                 None => crate::distro::detect().ok_or(Error::UndetectedDistro)?,
             },
         };
+        // Absolute, so `--root ./chroot` means the same directory to omgd (started
+        // elsewhere) as to this command.
+        let absolute = |path: Option<&PathBuf>| {
+            path.map(|path| std::path::absolute(path).unwrap_or_else(|_| path.clone()))
+        };
         Ok(Self {
             kind,
-            arch_config: flags.arch_config.clone().or(config.arch.config.clone()),
-            arch_root: flags.arch_root.clone().or(config.arch.root.clone()),
-            arch_dbpath: flags.arch_dbpath.clone().or(config.arch.dbpath.clone()),
-            debian_lists_dir: config.debian.lists_dir.clone(),
-            debian_status_file: config.debian.status_file.clone(),
-            debian_extended_states: config.debian.extended_states.clone(),
+            arch_config: absolute(flags.arch_config.as_ref().or(config.arch.config.as_ref())),
+            arch_root: absolute(flags.arch_root.as_ref().or(config.arch.root.as_ref())),
+            arch_dbpath: absolute(flags.arch_dbpath.as_ref().or(config.arch.dbpath.as_ref())),
+            debian_lists_dir: absolute(config.debian.lists_dir.as_ref()),
+            debian_status_file: absolute(config.debian.status_file.as_ref()),
+            debian_extended_states: absolute(config.debian.extended_states.as_ref()),
         })
     }
 
@@ -125,6 +130,20 @@ mod tests {
         assert_eq!(selection.kind, BackendKind::Arch);
         assert_eq!(selection.arch_root, Some(PathBuf::from("/flag")));
         assert_eq!(selection.describe(), "arch /flag");
+    }
+
+    #[test]
+    fn relative_paths_become_absolute() {
+        let selection = BackendSelection::resolve(
+            &BackendFlags {
+                arch_root: Some("chroot".into()),
+                ..BackendFlags::default()
+            },
+            &Config::default(),
+        )
+        .unwrap();
+        let expected = std::env::current_dir().unwrap().join("chroot");
+        assert_eq!(selection.arch_root, Some(expected));
     }
 
     #[test]

@@ -33,34 +33,27 @@ impl Instance {
                 .file_stem()
                 .map_or("omgd".into(), |stem| stem.to_string_lossy())
         ));
-        let mut lock = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(&lock_path)
-            .with_context(|| format!("cannot open {}", lock_path.display()))?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => {
-                let mut holder = String::new();
-                let _ = lock.read_to_string(&mut holder);
-                let holder = holder.trim();
-                let who = if holder.is_empty() {
-                    "another process".to_owned()
-                } else {
-                    format!("pid {holder}")
-                };
-                bail!(
-                    "omgd is already running: {who} holds {}",
+        let mut lock = loop {
+            let lock = open_lock(&lock_path)?;
+            match lock.try_lock() {
+                Ok(()) => {}
+                Err(TryLockError::WouldBlock) => bail!(
+                    "omgd is already running: {} holds {}",
+                    holder(lock),
                     lock_path.display()
-                );
+                ),
+                Err(TryLockError::Error(error)) => {
+                    return Err(error)
+                        .with_context(|| format!("cannot lock {}", lock_path.display()))
+                }
             }
-            Err(TryLockError::Error(error)) => {
-                return Err(error).with_context(|| format!("cannot lock {}", lock_path.display()))
+            // A stopping omgd unlinks the lock file while holding it: a lock taken on
+            // that unlinked file guards nothing. Retry until the locked file is the
+            // one at the path.
+            if same_file(&lock, &lock_path) {
+                break lock;
             }
-        }
+        };
         lock.set_len(0)?;
         lock.rewind()?;
         writeln!(lock, "{}", std::process::id())?;
@@ -79,10 +72,41 @@ impl Instance {
         })
     }
 
-    /// Removes the socket, then the lock file while still holding it.
+    /// Removes the socket, then the lock file while still holding it (a starting
+    /// omgd that opened the old file notices, see [`Instance::acquire`]).
     pub(crate) fn release(self) {
         let _ = std::fs::remove_file(&self.socket);
         let _ = std::fs::remove_file(&self.lock_path);
         drop(self.lock);
+    }
+}
+
+fn open_lock(path: &Path) -> Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        // The directory may be shared (OMG_SOCKET): never follow a planted link.
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+        .with_context(|| format!("cannot open {}", path.display()))
+}
+
+fn holder(mut lock: File) -> String {
+    let mut pid = String::new();
+    let _ = lock.read_to_string(&mut pid);
+    match pid.trim() {
+        "" => "another process".to_owned(),
+        pid => format!("pid {pid}"),
+    }
+}
+
+fn same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::symlink_metadata(path)) {
+        (Ok(open), Ok(named)) => open.dev() == named.dev() && open.ino() == named.ino(),
+        _ => false,
     }
 }

@@ -2,16 +2,19 @@
 
 #![expect(clippy::print_stderr, reason = "this module is the daemon's log")]
 
-fn stamp() -> u64 {
+/// Seconds since the epoch, for log lines and stored timestamps.
+pub(crate) fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs())
+        .map_or(0, |elapsed| {
+            i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
+        })
 }
 
 pub(crate) fn info(message: &str) {
-    eprintln!("{} omgd: {message}", stamp());
+    eprintln!("{} omgd: {message}", unix_now());
 }
 
 pub(crate) fn error(message: &str) {
-    eprintln!("{} omgd: error: {message}", stamp());
+    eprintln!("{} omgd: error: {message}", unix_now());
 }

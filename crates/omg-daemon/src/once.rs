@@ -6,33 +6,31 @@
 use crate::args::Setup;
 use crate::state::{compute, failed, CacheKey};
 use anyhow::Result;
-use omg_ipc::{Header, IpcError, ReplyEnvelope, RequestEnvelope, PROTOCOL_VERSION};
+use omg_ipc::{Incoming, IpcError, ReplyEnvelope, PROTOCOL_VERSION};
 use omg_packages::Catalog;
 use std::io::Write;
 
 pub(crate) fn answer(setup: &Setup) -> Result<()> {
     let mut buffer = Vec::new();
     omg_ipc::read_frame(&mut std::io::stdin().lock(), &mut buffer)?;
-    let (header, _) = postcard::take_from_bytes::<Header>(&buffer)?;
-    let body = if header.protocol == PROTOCOL_VERSION {
-        let envelope: RequestEnvelope = omg_ipc::decode(&buffer)?;
-        match CacheKey::of(envelope.body) {
-            Ok(key) => Catalog::open(&setup.selection)
-                .map_err(failed)
-                .and_then(|catalog| compute(&catalog, key)),
-            Err(other) => Err(IpcError::BadRequest(format!(
-                "omgd --answer takes package reads, not {other:?}"
-            ))),
-        }
-    } else {
-        Err(IpcError::ProtocolMismatch {
-            daemon: PROTOCOL_VERSION,
-            client: header.protocol,
-        })
+    let (id, body) = match Incoming::parse(&buffer) {
+        Incoming::Request(envelope) => (
+            envelope.id,
+            match CacheKey::of(envelope.body) {
+                Ok(key) => Catalog::open(&setup.selection)
+                    .map_err(failed)
+                    .and_then(|catalog| compute(&catalog, key)),
+                Err(other) => Err(IpcError::BadRequest(format!(
+                    "omgd --answer takes package reads, not {other:?}"
+                ))),
+            },
+        ),
+        Incoming::Refuse { id, error } => (id, Err(error)),
+        Incoming::Garbage => anyhow::bail!("omgd --answer: stdin is not a request frame"),
     };
     let frame = omg_ipc::encode(&ReplyEnvelope {
         protocol: PROTOCOL_VERSION,
-        id: header.id,
+        id,
         served: setup.selection.clone(),
         body,
     })?;

@@ -4,8 +4,8 @@ use crate::args::Setup;
 use crate::instance::Instance;
 use crate::state::State;
 use anyhow::{Context, Result};
-use omg_ipc::asynchronous::read_frame;
-use omg_ipc::{Header, IpcError, Request, RequestEnvelope, PROTOCOL_VERSION};
+use omg_ipc::asynchronous::read_frame_within;
+use omg_ipc::{Header, Incoming, IpcError, Request, PROTOCOL_VERSION};
 use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,6 +18,11 @@ use tokio::task::JoinSet;
 const IDLE: Duration = Duration::from_secs(120);
 /// Connections beyond this wait in the kernel's backlog.
 const MAX_CONNECTIONS: usize = 512;
+/// Requests are small (a search is its terms); a bigger frame is refused unread.
+const MAX_REQUEST: usize = 64 * 1024;
+/// Config intervals beyond 30 days are taken as 30 days (timers and moka's TTL
+/// have limits, and nobody means more).
+const LONGEST_INTERVAL: u64 = 30 * 86_400;
 /// How long in-flight requests get to finish at shutdown.
 const DRAIN: Duration = Duration::from_secs(5);
 
@@ -30,7 +35,7 @@ pub(crate) async fn run(setup: Setup, _instance: &Instance) -> Result<()> {
         setup.selection.clone(),
         setup.socket.clone(),
         store,
-        Duration::from_secs(setup.config.daemon.cache_ttl_secs),
+        Duration::from_secs(setup.config.daemon.cache_ttl_secs.min(LONGEST_INTERVAL)),
     )?);
     crate::log::info(&format!(
         "pid {} serving {} on {}",
@@ -39,23 +44,23 @@ pub(crate) async fn run(setup: Setup, _instance: &Instance) -> Result<()> {
         setup.socket.display()
     ));
     let (shutdown, _) = broadcast::channel::<()>(4);
-    let mut background = JoinSet::new();
-    background.spawn(crate::worker::start(
+    let worker = tokio::spawn(crate::worker::start(
         Arc::clone(&state),
-        Duration::from_secs(setup.config.daemon.refresh_secs.max(1)),
+        Duration::from_secs(setup.config.daemon.refresh_secs.clamp(1, LONGEST_INTERVAL)),
         shutdown.clone(),
     ));
-    background.spawn(signals(shutdown.clone()));
+    let signals = tokio::spawn(signals(shutdown.clone()));
     let served = serve(listener, Arc::clone(&state), shutdown.clone()).await;
     let _ = shutdown.send(());
     // The worker ends on the same signal; give it the drain time, then stop waiting.
-    let _ = tokio::time::timeout(DRAIN, async {
-        while background.join_next().await.is_some() {}
-    })
-    .await;
-    background.abort_all();
+    let worked = match tokio::time::timeout(DRAIN, worker).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(panicked)) => Err(anyhow::anyhow!("the worker failed: {panicked}")),
+        Err(_) => Ok(()),
+    };
+    signals.abort();
     crate::log::info("stopped");
-    served
+    served.and(worked)
 }
 
 async fn signals(shutdown: broadcast::Sender<()>) {
@@ -93,7 +98,9 @@ async fn serve(
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => stream,
                 Err(error) => {
+                    // Out of file descriptors, say: wait instead of spinning.
                     crate::log::error(&format!("accept: {error}"));
+                    tokio::time::sleep(Duration::from_millis(100)).await;
                     continue;
                 }
             },
@@ -119,10 +126,10 @@ async fn serve(
 /// error closes this connection only.
 async fn connection(mut stream: UnixStream, state: &Arc<State>, shutdown: &broadcast::Sender<()>) {
     let uid = omg_ipc::current_uid();
-    match stream.peer_cred() {
-        Ok(peer) if peer.uid() == uid => {}
+    match omg_ipc::peer_uid(&stream) {
+        Ok(peer) if peer == uid => {}
         Ok(peer) => {
-            crate::log::error(&format!("refused a connection from uid {}", peer.uid()));
+            crate::log::error(&format!("refused a connection from uid {peer}"));
             return;
         }
         Err(error) => {
@@ -134,7 +141,7 @@ async fn connection(mut stream: UnixStream, state: &Arc<State>, shutdown: &broad
     let mut buffer = Vec::new();
     loop {
         let read = tokio::select! {
-            read = tokio::time::timeout(IDLE, read_frame(&mut stream, &mut buffer)) => read,
+            read = tokio::time::timeout(IDLE, read_frame_within(&mut stream, &mut buffer, MAX_REQUEST)) => read,
             _ = stop.recv() => return,
         };
         match read {
@@ -142,32 +149,23 @@ async fn connection(mut stream: UnixStream, state: &Arc<State>, shutdown: &broad
             // End of stream, idle timeout, or a bad frame (empty, oversized, truncated).
             Ok(Ok(false) | Err(_)) | Err(_) => return,
         }
-        let Ok((header, _)) = postcard::take_from_bytes::<Header>(&buffer) else {
-            return;
-        };
-        let (body, keep_open, stop_after) = if header.protocol == PROTOCOL_VERSION {
-            match omg_ipc::decode::<RequestEnvelope>(&buffer) {
-                Ok(envelope) => {
-                    let stopping = envelope.body == Request::Shutdown;
-                    (state.answer(envelope.body).await, true, stopping)
-                }
-                Err(error) => (
-                    encoded_error(IpcError::BadRequest(error.to_string())),
-                    false,
-                    false,
-                ),
+        let (id, body, keep_open, stop_after) = match Incoming::parse(&buffer) {
+            Incoming::Request(envelope) => {
+                let stopping = envelope.body == Request::Shutdown;
+                (
+                    envelope.id,
+                    state.answer(envelope.body).await,
+                    true,
+                    stopping,
+                )
             }
-        } else {
-            let mismatch = IpcError::ProtocolMismatch {
-                daemon: PROTOCOL_VERSION,
-                client: header.protocol,
-            };
-            (encoded_error(mismatch), false, false)
+            Incoming::Refuse { id, error } => (id, encoded_error(error), false, false),
+            Incoming::Garbage => return,
         };
         let reply = omg_ipc::encode_reply(
             Header {
                 protocol: PROTOCOL_VERSION,
-                id: header.id,
+                id,
             },
             &state.served,
             &body,

@@ -2,8 +2,9 @@
 //! cache of encoded answers, the store, and counters for `omg daemon status`.
 //!
 //! Answers are cached already encoded: a warm hit is a hash lookup and a copy into
-//! the reply frame. Every index swap bumps a generation and clears the cache; an
-//! answer computed against an older generation is returned but not cached.
+//! the reply frame. Every index swap bumps a generation; cache keys carry the
+//! generation of the catalog that computed the answer, so a replaced catalog's
+//! answers are never served again (the swap also clears the cache to free them).
 
 use crate::store::Store;
 use arc_swap::ArcSwapOption;
@@ -55,10 +56,12 @@ pub(crate) struct State {
     /// `selection`, encoded once for every reply.
     pub(crate) served: Vec<u8>,
     pub(crate) socket: PathBuf,
-    catalog: ArcSwapOption<Catalog>,
+    loaded: ArcSwapOption<Loaded>,
     generation: AtomicU64,
-    cache: moka::sync::Cache<CacheKey, Encoded>,
-    store: Store,
+    /// Keyed by the generation of the catalog that computed the answer, so an
+    /// answer from a replaced catalog can never be served, whatever the timing.
+    cache: moka::sync::Cache<(u64, CacheKey), Encoded>,
+    store: Arc<Store>,
     index: Mutex<IndexInfo>,
     requests: AtomicU64,
     hits: AtomicU64,
@@ -69,13 +72,14 @@ pub(crate) struct State {
     rebuilding: tokio::sync::Mutex<()>,
 }
 
-pub(crate) fn now_unix() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| {
-            i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
-        })
+/// A catalog and what it was built from.
+pub(crate) struct Loaded {
+    catalog: Arc<Catalog>,
+    generation: u64,
+    fingerprint: Fingerprint,
 }
+
+type Fingerprint = Vec<(PathBuf, i64, u64)>;
 
 impl State {
     pub(crate) fn new(
@@ -88,16 +92,23 @@ impl State {
             served: postcard::to_stdvec(&selection)?,
             selection,
             socket,
-            catalog: ArcSwapOption::empty(),
+            loaded: ArcSwapOption::empty(),
             generation: AtomicU64::new(0),
             // Weighed in bytes: one `omg search lib` answer is megabytes, most are
             // a few kilobytes.
             cache: moka::sync::Cache::builder()
-                .weigher(|_, encoded: &Encoded| u32::try_from(encoded.len()).unwrap_or(u32::MAX))
+                .weigher(|key: &(u64, CacheKey), encoded: &Encoded| {
+                    let key_bytes = match &key.1 {
+                        CacheKey::Search(search) => search.terms.iter().map(String::len).sum(),
+                        CacheKey::Info(name) => name.len(),
+                        _ => 0,
+                    };
+                    u32::try_from(encoded.len() + key_bytes).unwrap_or(u32::MAX)
+                })
                 .max_capacity(CACHE_BYTES)
                 .time_to_live(cache_ttl)
                 .build(),
-            store,
+            store: Arc::new(store),
             index: Mutex::new(IndexInfo::default()),
             requests: AtomicU64::new(0),
             hits: AtomicU64::new(0),
@@ -109,7 +120,7 @@ impl State {
     }
 
     pub(crate) fn is_ready(&self) -> bool {
-        self.catalog.load().is_some()
+        self.loaded.load().is_some()
     }
 
     /// Loads the catalog from the backend on a blocking thread and swaps it in.
@@ -117,21 +128,34 @@ impl State {
         let _running = self.rebuilding.lock().await;
         let selection = self.selection.clone();
         let started = Instant::now();
-        let catalog = tokio::task::spawn_blocking(move || Catalog::load(&selection)).await??;
+        let (catalog, fingerprint) = tokio::task::spawn_blocking(move || {
+            let catalog = Catalog::open(&selection)?;
+            // Taken before the build: a change during it shows as a difference later.
+            let fingerprint = fingerprint(&catalog.backend().database_paths());
+            catalog.index()?;
+            Ok::<_, omg_packages::Error>((catalog, fingerprint))
+        })
+        .await??;
         let packages = catalog.index()?.len();
-        let previous = self.catalog.swap(Some(Arc::new(catalog)));
-        self.generation.fetch_add(1, Ordering::SeqCst);
+        let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        let previous = self.loaded.swap(Some(Arc::new(Loaded {
+            catalog: Arc::new(catalog),
+            generation,
+            fingerprint,
+        })));
         self.cache.invalidate_all();
-        // The old index goes once the last request using it finishes; trimming now
+        // The old index goes once the last request using it finishes; trimming then
         // returns the build's scratch memory, and the old index's if it is gone.
-        drop(previous);
-        crate::memory::release_freed();
+        tokio::task::spawn_blocking(move || {
+            drop(previous);
+            crate::memory::release_freed();
+        });
         *self
             .index
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = IndexInfo {
             packages,
-            built_at: now_unix(),
+            built_at: crate::log::unix_now(),
             build_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         };
         Ok(packages)
@@ -147,16 +171,17 @@ impl State {
         let Some(snapshot) = snapshot else {
             return false;
         };
-        let Some(catalog) = self.catalog.load_full() else {
+        let Some(loaded) = self.loaded.load_full() else {
             return false;
         };
-        if snapshot.fingerprint != fingerprint(&catalog) {
+        if snapshot.fingerprint != loaded.fingerprint {
             return false;
         }
         let Ok(encoded) = encode_body(&Ok(Reply::Status(snapshot.status))) else {
             return false;
         };
-        self.cache.insert(CacheKey::Status, encoded);
+        self.cache
+            .insert((loaded.generation, CacheKey::Status), encoded);
         self.last_refresh
             .store(snapshot.taken_at, Ordering::Relaxed);
         true
@@ -164,31 +189,42 @@ impl State {
 
     /// Recomputes the status into the cache and the store (the worker's job).
     pub(crate) async fn refresh_status(self: &Arc<Self>) -> anyhow::Result<()> {
-        let Some(catalog) = self.catalog.load_full() else {
+        let Some(loaded) = self.loaded.load_full() else {
             return Ok(());
         };
-        let generation = self.generation.load(Ordering::SeqCst);
-        let (status, fingerprint) = tokio::task::spawn_blocking(move || {
-            catalog
-                .status()
-                .map(|status| (status, fingerprint(&catalog)))
+        let catalog = Arc::clone(&loaded.catalog);
+        let status = tokio::task::spawn_blocking(move || {
+            let status = catalog.status();
+            crate::memory::release_freed();
+            status
         })
         .await??;
-        crate::memory::release_freed();
-        let taken_at = now_unix();
+        let taken_at = crate::log::unix_now();
         let encoded = encode_body(&Ok(Reply::Status(status.clone())))?;
-        if self.generation.load(Ordering::SeqCst) == generation {
-            self.cache.insert(CacheKey::Status, encoded);
-        }
+        self.cache
+            .insert((loaded.generation, CacheKey::Status), encoded);
         self.last_refresh.store(taken_at, Ordering::Relaxed);
-        self.store.put(
-            STATUS_KEY,
-            &StatusSnapshot {
-                fingerprint,
-                taken_at,
-                status,
-            },
-        )
+        let store = Arc::clone(&self.store);
+        let snapshot = StatusSnapshot {
+            fingerprint: loaded.fingerprint.clone(),
+            taken_at,
+            status,
+        };
+        // A redb commit syncs to disk: not on the async threads.
+        tokio::task::spawn_blocking(move || store.put(STATUS_KEY, &snapshot)).await?
+    }
+
+    /// Whether the package databases differ from what the served index was built
+    /// from (the periodic safety net under the file watcher).
+    pub(crate) async fn databases_changed(&self) -> bool {
+        let Some(loaded) = self.loaded.load_full() else {
+            return false;
+        };
+        tokio::task::spawn_blocking(move || {
+            fingerprint(&loaded.catalog.backend().database_paths()) != loaded.fingerprint
+        })
+        .await
+        .unwrap_or(false)
     }
 
     /// The encoded answer to a request that is not about the daemon itself.
@@ -229,24 +265,32 @@ impl State {
                 )));
             }
         };
+        let loaded = self.loaded.load_full().ok_or(IpcError::NotReady)?;
+        let key = (loaded.generation, key);
         if let Some(encoded) = self.cache.get(&key) {
             self.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(encoded);
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
-        let catalog = self.catalog.load_full().ok_or(IpcError::NotReady)?;
-        let generation = self.generation.load(Ordering::SeqCst);
-        let computing = key.clone();
-        let result = tokio::task::spawn_blocking(move || compute(&catalog, computing))
-            .await
-            .map_err(|error| IpcError::Failed(error.to_string()))?;
-        let result_ok = result.is_ok();
-        let encoded = encode_body(&result)?;
-        drop(result);
-        if encoded.len() > BIG_ANSWER {
-            crate::memory::release_freed();
-        }
-        if result_ok && self.generation.load(Ordering::SeqCst) == generation {
+        let catalog = Arc::clone(&loaded.catalog);
+        let question = key.1.clone();
+        let (encoded, cacheable) = tokio::task::spawn_blocking(move || {
+            let result = compute(&catalog, question);
+            let encoded = encode_body(&result);
+            let cacheable = result.is_ok();
+            drop(result);
+            if encoded
+                .as_ref()
+                .is_ok_and(|encoded| encoded.len() > BIG_ANSWER)
+            {
+                crate::memory::release_freed();
+            }
+            (encoded, cacheable)
+        })
+        .await
+        .map_err(|error| IpcError::Failed(error.to_string()))?;
+        let encoded = encoded?;
+        if cacheable {
             self.cache.insert(key, encoded.clone());
         }
         Ok(encoded)
@@ -285,10 +329,10 @@ impl State {
 
     /// The database paths of the catalog being served (what the watcher watches).
     pub(crate) fn database_paths(&self) -> Vec<PathBuf> {
-        self.catalog
+        self.loaded
             .load()
             .as_ref()
-            .map(|catalog| catalog.backend().database_paths())
+            .map(|loaded| loaded.catalog.backend().database_paths())
             .unwrap_or_default()
     }
 }
@@ -332,7 +376,7 @@ fn encode_body(body: &Result<Reply, IpcError>) -> Result<Encoded, IpcError> {
 
 /// Modification times and sizes of the database paths and their direct children:
 /// cheap to take, and different after any install, removal or sync.
-fn fingerprint(catalog: &Catalog) -> Vec<(PathBuf, i64, u64)> {
+fn fingerprint(paths: &[PathBuf]) -> Fingerprint {
     let stamp = |path: &std::path::Path| {
         std::fs::metadata(path).ok().map(|metadata| {
             use std::os::unix::fs::MetadataExt;
@@ -344,9 +388,9 @@ fn fingerprint(catalog: &Catalog) -> Vec<(PathBuf, i64, u64)> {
         })
     };
     let mut stamps = Vec::new();
-    for path in catalog.backend().database_paths() {
-        stamps.extend(stamp(&path));
-        if let Ok(entries) = std::fs::read_dir(&path) {
+    for path in paths {
+        stamps.extend(stamp(path));
+        if let Ok(entries) = std::fs::read_dir(path) {
             let mut children: Vec<_> = entries
                 .filter_map(|entry| stamp(&entry.ok()?.path()))
                 .collect();

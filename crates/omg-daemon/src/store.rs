@@ -25,6 +25,17 @@ impl Store {
         }
         match Self::open_checked(path) {
             Ok(store) => Ok(store),
+            // Another omgd (on another socket) has it open: that is no corruption.
+            Err(error)
+                if error.chain().any(|cause| {
+                    matches!(
+                        cause.downcast_ref::<redb::DatabaseError>(),
+                        Some(redb::DatabaseError::DatabaseAlreadyOpen)
+                    )
+                }) =>
+            {
+                Err(error.context("the store is in use by another omgd"))
+            }
             Err(error) if path.exists() => {
                 let aside = aside_path(path);
                 crate::log::error(&format!(
@@ -87,9 +98,7 @@ impl Store {
 }
 
 fn aside_path(path: &Path) -> PathBuf {
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs());
+    let stamp = crate::log::unix_now();
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(format!(".corrupt-{stamp}"));
     path.with_file_name(name)

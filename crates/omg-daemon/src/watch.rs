@@ -20,7 +20,15 @@ pub(crate) fn start(paths: &[PathBuf]) -> mpsc::Receiver<()> {
     let handler = {
         let targets = targets.clone();
         move |event: notify::Result<notify::Event>| {
-            let Ok(event) = event else { return };
+            // An error or a rescan request means events were lost: assume a change.
+            let Ok(event) = event else {
+                let _ = raw.send(());
+                return;
+            };
+            if event.need_rescan() {
+                let _ = raw.send(());
+                return;
+            }
             if matches!(event.kind, EventKind::Access(_)) {
                 return;
             }
@@ -68,6 +76,14 @@ pub(crate) fn start(paths: &[PathBuf]) -> mpsc::Receiver<()> {
     receiver
 }
 
+/// Whether a change to `changed` can change what the databases say. Downloads in
+/// progress (`apt update` fills `lists/partial/`) and lock files cannot.
 fn concerns(targets: &[PathBuf], changed: &Path) -> bool {
-    targets.iter().any(|target| changed.starts_with(target))
+    let scratch = changed
+        .components()
+        .any(|part| part.as_os_str() == "partial")
+        || changed
+            .file_name()
+            .is_some_and(|name| name == "lock" || name == "db.lck");
+    !scratch && targets.iter().any(|target| changed.starts_with(target))
 }

@@ -8,11 +8,17 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast;
 
-pub(crate) async fn start(state: Arc<State>, every: Duration, shutdown: broadcast::Sender<()>) {
+/// Ends when the daemon stops; fails (stopping the daemon) when the first index
+/// cannot be built, since a daemon without one can answer nothing.
+pub(crate) async fn start(
+    state: Arc<State>,
+    every: Duration,
+    shutdown: broadcast::Sender<()>,
+) -> anyhow::Result<()> {
     let mut stop = shutdown.subscribe();
     let first = tokio::select! {
         built = state.rebuild() => built,
-        _ = stop.recv() => return,
+        _ = stop.recv() => return Ok(()),
     };
     match first {
         Ok(packages) => crate::log::info(&format!(
@@ -20,28 +26,43 @@ pub(crate) async fn start(state: Arc<State>, every: Duration, shutdown: broadcas
             crate::memory::resident_bytes().unwrap_or(0) >> 20
         )),
         Err(error) => {
-            crate::log::error(&format!("cannot load the package index: {error:#}"));
             let _ = shutdown.send(());
-            return;
+            return Err(error.context("cannot load the package index"));
         }
+    }
+    // Watch first, then look once more: a change made during the build is caught by
+    // the comparison, one made from now on by the watcher.
+    let mut changes = crate::watch::start(&state.database_paths());
+    if state.databases_changed().await {
+        rebuild(&state, "databases changed during start-up").await;
     }
     if !state.restore_status() {
         refresh(&state).await;
     }
-    let mut changes = crate::watch::start(&state.database_paths());
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     loop {
         tokio::select! {
-            _ = ticker.tick() => refresh(&state).await,
-            Some(()) = changes.recv() => {
-                match state.rebuild().await {
-                    Ok(packages) => crate::log::info(&format!("databases changed: index rebuilt, {packages} packages")),
-                    Err(error) => crate::log::error(&format!("rebuilding the index: {error:#}")),
+            _ = ticker.tick() => {
+                // The watcher can miss changes (an overflowing inotify queue, a
+                // database on a filesystem without inotify): compare fingerprints.
+                if state.databases_changed().await {
+                    rebuild(&state, "databases changed (periodic check)").await;
                 }
                 refresh(&state).await;
             }
-            _ = stop.recv() => return,
+            Some(()) = changes.recv() => {
+                rebuild(&state, "databases changed").await;
+                refresh(&state).await;
+            }
+            _ = stop.recv() => return Ok(()),
         }
+    }
+}
+
+async fn rebuild(state: &Arc<State>, why: &str) {
+    match state.rebuild().await {
+        Ok(packages) => crate::log::info(&format!("{why}: index rebuilt, {packages} packages")),
+        Err(error) => crate::log::error(&format!("rebuilding the index: {error:#}")),
     }
 }
 

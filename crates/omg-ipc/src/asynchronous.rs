@@ -1,7 +1,7 @@
 //! tokio framing and the async client, for the daemon and for long operations that
 //! stream progress.
 
-use crate::client::{connect_error, first_id, reply_to};
+use crate::client::{check_peer, connect_error, first_id, reply_to};
 use crate::frame::{checked_length, encode, FrameError};
 use crate::{ClientError, ReplyEnvelope, Request, RequestEnvelope, PROTOCOL_VERSION};
 use std::path::Path;
@@ -14,6 +14,16 @@ pub async fn read_frame<R: AsyncRead + Unpin>(
     reader: &mut R,
     buffer: &mut Vec<u8>,
 ) -> Result<bool, FrameError> {
+    read_frame_within(reader, buffer, crate::MAX_FRAME).await
+}
+
+/// [`read_frame`] with a lower size limit: a server expects small requests and need
+/// not set aside 16 MiB for each connection that claims one.
+pub async fn read_frame_within<R: AsyncRead + Unpin>(
+    reader: &mut R,
+    buffer: &mut Vec<u8>,
+    limit: usize,
+) -> Result<bool, FrameError> {
     let mut header = [0; 4];
     match reader.read_exact(&mut header).await {
         Ok(_) => {}
@@ -21,6 +31,9 @@ pub async fn read_frame<R: AsyncRead + Unpin>(
         Err(error) => return Err(error.into()),
     }
     let length = checked_length(header)?;
+    if length > limit {
+        return Err(FrameError::TooLarge(length as u64));
+    }
     buffer.clear();
     buffer.resize(length, 0);
     reader.read_exact(buffer).await?;
@@ -38,6 +51,7 @@ impl AsyncClient {
     /// Connects to the socket.
     pub async fn connect(socket: &Path) -> Result<Self, ClientError> {
         let stream = UnixStream::connect(socket).await.map_err(connect_error)?;
+        check_peer(&stream)?;
         Ok(Self {
             stream,
             next_id: first_id(),

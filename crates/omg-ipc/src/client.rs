@@ -17,6 +17,9 @@ pub enum ClientError {
     /// The socket exists but is not ours to use.
     #[error("omgd's socket refused this user: {0}")]
     Denied(std::io::Error),
+    /// Whoever listens on the socket runs as another user: not our omgd.
+    #[error("the process on omgd's socket runs as uid {0}, not as this user")]
+    NotOurs(u32),
     /// The daemon speaks another protocol version.
     #[error("omgd speaks protocol {daemon}, this omg speaks {PROTOCOL_VERSION}")]
     ProtocolMismatch {
@@ -47,6 +50,7 @@ impl Client {
     /// Connects; `timeout` bounds each read and write.
     pub fn connect(socket: &Path, timeout: Duration) -> Result<Self, ClientError> {
         let stream = UnixStream::connect(socket).map_err(connect_error)?;
+        check_peer(&stream)?;
         stream
             .set_read_timeout(Some(timeout))
             .and_then(|()| stream.set_write_timeout(Some(timeout)))
@@ -90,6 +94,16 @@ pub fn exchange(
     writer.flush().map_err(FrameError::Io)?;
     read_frame(reader, buffer)?;
     reply_to(id, buffer)
+}
+
+/// Only our own uid's omgd may answer us: anyone could have made the socket.
+pub(crate) fn check_peer(stream: &impl std::os::fd::AsRawFd) -> Result<(), ClientError> {
+    let peer = crate::peer_uid(stream).map_err(FrameError::Io)?;
+    if peer == crate::current_uid() {
+        Ok(())
+    } else {
+        Err(ClientError::NotOurs(peer))
+    }
 }
 
 pub(crate) fn connect_error(error: std::io::Error) -> ClientError {

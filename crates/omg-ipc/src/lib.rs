@@ -19,10 +19,10 @@ mod socket;
 pub use client::{exchange, Client, ClientError};
 pub use frame::{decode, encode, encode_reply, read_frame, FrameError, MAX_FRAME};
 pub use protocol::{
-    DaemonStatus, Header, IpcError, Reply, ReplyEnvelope, Request, RequestEnvelope,
+    DaemonStatus, Header, Incoming, IpcError, Reply, ReplyEnvelope, Request, RequestEnvelope,
     PROTOCOL_VERSION,
 };
-pub use socket::{current_uid, ensure_private_dir, socket_path, SocketPathError};
+pub use socket::{current_uid, ensure_private_dir, peer_uid, socket_path, SocketPathError};
 
 /// An error and its causes on one line, `outer: inner: innermost`, the way the CLI
 /// prints errors, so a failure reads the same through the daemon and without it.

@@ -154,3 +154,46 @@ pub struct DaemonStatus {
     /// Resident memory in bytes.
     pub rss_bytes: Option<u64>,
 }
+
+/// What a server makes of one request frame.
+#[derive(Debug)]
+pub enum Incoming {
+    /// A request to answer.
+    Request(RequestEnvelope),
+    /// A request to refuse with this error, then close the connection.
+    Refuse {
+        /// The request's id.
+        id: u64,
+        /// Why.
+        error: IpcError,
+    },
+    /// Not even a header: close without a word.
+    Garbage,
+}
+
+impl Incoming {
+    /// Decodes a request frame's payload: the header first, so another protocol
+    /// version is told so instead of being misread.
+    #[must_use]
+    pub fn parse(payload: &[u8]) -> Self {
+        let Ok((header, _)) = postcard::take_from_bytes::<Header>(payload) else {
+            return Self::Garbage;
+        };
+        if header.protocol != PROTOCOL_VERSION {
+            return Self::Refuse {
+                id: header.id,
+                error: IpcError::ProtocolMismatch {
+                    daemon: PROTOCOL_VERSION,
+                    client: header.protocol,
+                },
+            };
+        }
+        match postcard::from_bytes::<RequestEnvelope>(payload) {
+            Ok(envelope) => Self::Request(envelope),
+            Err(error) => Self::Refuse {
+                id: header.id,
+                error: IpcError::BadRequest(error.to_string()),
+            },
+        }
+    }
+}

@@ -11,15 +11,46 @@ pub fn socket_path(environment: &Environment) -> PathBuf {
     if let Some(socket) = &environment.socket {
         return socket.clone();
     }
+    // A runtime dir of another user (`sudo -E` keeps the caller's) is not ours to use.
+    let uid = current_uid();
     let dir = match environment
         .runtime_dir
         .as_ref()
         .filter(|dir| dir.is_absolute())
+        .filter(|dir| std::fs::metadata(dir).is_ok_and(|metadata| metadata.uid() == uid))
     {
         Some(runtime) => runtime.join("omg"),
-        None => PathBuf::from(format!("/tmp/omg-{}", current_uid())),
+        None => PathBuf::from(format!("/tmp/omg-{uid}")),
     };
     dir.join("omgd.sock")
+}
+
+/// The uid of the process at the other end of a Unix socket (SO_PEERCRED).
+#[allow(unsafe_code)]
+pub fn peer_uid(socket: &impl std::os::fd::AsRawFd) -> std::io::Result<u32> {
+    let mut credentials = libc::ucred {
+        pid: 0,
+        uid: 0,
+        gid: 0,
+    };
+    let mut length = libc::socklen_t::try_from(std::mem::size_of::<libc::ucred>())
+        .map_err(std::io::Error::other)?;
+    // SAFETY: the fd is a live socket borrowed for the call; the kernel writes at most
+    // `length` bytes into `credentials`, which is exactly that large.
+    let result = unsafe {
+        libc::getsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            std::ptr::from_mut(&mut credentials).cast(),
+            &raw mut length,
+        )
+    };
+    if result == 0 {
+        Ok(credentials.uid)
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
 }
 
 /// The effective uid of this process.
@@ -91,14 +122,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn socket_path_prefers_override_then_runtime_dir_then_tmp() {
+    fn socket_path_prefers_override_then_own_runtime_dir_then_tmp() {
+        let runtime = tempfile::tempdir().unwrap();
         let mut environment = Environment {
-            runtime_dir: Some("/run/user/1000".into()),
+            runtime_dir: Some(runtime.path().to_owned()),
             ..Environment::default()
         };
         assert_eq!(
             socket_path(&environment),
-            PathBuf::from("/run/user/1000/omg/omgd.sock")
+            runtime.path().join("omg/omgd.sock")
+        );
+        // Not ours (or absent): the /tmp fallback.
+        environment.runtime_dir = Some("/nonexistent/run".into());
+        assert_eq!(
+            socket_path(&environment),
+            PathBuf::from(format!("/tmp/omg-{}/omgd.sock", current_uid()))
         );
         environment.socket = Some("/x/s.sock".into());
         assert_eq!(socket_path(&environment), PathBuf::from("/x/s.sock"));

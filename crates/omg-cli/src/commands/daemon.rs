@@ -23,17 +23,56 @@ pub(crate) fn run(
             start(settings)
         }
         DaemonAction::Status => status(settings, printer),
+        DaemonAction::Refresh => refresh(settings),
+    }
+}
+
+fn refresh(settings: &Settings) -> Result<ExitStatus> {
+    let Some(mut client) = connect(settings)? else {
+        return Ok(ExitStatus::Failure);
+    };
+    match client.request(Request::Refresh)?.body {
+        Ok(Reply::Refreshed { packages }) => {
+            message(&format!("omgd re-read the databases: {packages} packages"));
+            Ok(ExitStatus::Success)
+        }
+        Ok(other) => bail!("omgd gave an unexpected answer: {other:?}"),
+        Err(error) => bail!("{error}"),
+    }
+}
+
+/// A client, or `None` (after saying so) when omgd is not running.
+fn connect(settings: &Settings) -> Result<Option<Client>> {
+    let socket = &settings.daemon.socket;
+    match Client::connect(socket, TIMEOUT) {
+        Ok(client) => Ok(Some(client)),
+        Err(ClientError::Absent) => {
+            message(&format!(
+                "omgd is not running (socket {})",
+                socket.display()
+            ));
+            Ok(None)
+        }
+        Err(error) => Err(error.into()),
     }
 }
 
 fn start(settings: &Settings) -> Result<ExitStatus> {
     if let Ok(mut client) = Client::connect(&settings.daemon.socket, TIMEOUT) {
-        if let Ok(Ok(Reply::Pong { pid })) = client.request(Request::Ping).map(|e| e.body) {
-            message(&format!(
-                "omgd is already running (pid {pid}, socket {})",
-                settings.daemon.socket.display()
-            ));
-            return Ok(ExitStatus::Success);
+        if let Ok(envelope) = client.request(Request::Ping) {
+            if let Ok(Reply::Pong { pid }) = envelope.body {
+                message(&format!(
+                    "omgd is already running (pid {pid}, socket {}, serving {})",
+                    settings.daemon.socket.display(),
+                    envelope.served.describe()
+                ));
+                if envelope.served != settings.backend {
+                    message(
+                        "hint: `omg daemon restart` with this command's flags to serve this system",
+                    );
+                }
+                return Ok(ExitStatus::Success);
+            }
         }
     }
     // omgd itself detaches, waits until it answers and reports.
@@ -50,13 +89,9 @@ fn start(settings: &Settings) -> Result<ExitStatus> {
 
 fn stop(settings: &Settings) -> Result<ExitStatus> {
     let socket = &settings.daemon.socket;
-    let mut client = match Client::connect(socket, TIMEOUT) {
-        Ok(client) => client,
-        Err(ClientError::Absent) => {
-            message("omgd is not running");
-            return Ok(ExitStatus::Success);
-        }
-        Err(error) => return Err(error.into()),
+    // Stopping what is not running is done already.
+    let Some(mut client) = connect(settings)? else {
+        return Ok(ExitStatus::Success);
     };
     let reply = client.request(Request::Shutdown)?;
     if !matches!(reply.body, Ok(Reply::ShuttingDown)) {

@@ -164,10 +164,15 @@ impl Daemon {
     }
 
     /// SIGTERM, then the exit status.
-    pub(crate) fn terminate(mut self) -> std::process::ExitStatus {
+    pub(crate) fn terminate(self) -> std::process::ExitStatus {
+        self.signal("TERM")
+    }
+
+    /// Sends `signal` (`TERM`, `INT`), then waits for the exit status.
+    pub(crate) fn signal(mut self, signal: &str) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
         let killed = Command::new("kill")
-            .args(["-TERM", &pid])
+            .args([&format!("-{signal}"), &pid])
             .status()
             .expect("kill");
         assert!(killed.success());
@@ -176,7 +181,7 @@ impl Daemon {
             if let Some(status) = self.child.try_wait().expect("wait") {
                 return status;
             }
-            assert!(Instant::now() < deadline, "omgd ignored SIGTERM");
+            assert!(Instant::now() < deadline, "omgd ignored SIG{signal}");
             std::thread::sleep(Duration::from_millis(20));
         }
     }

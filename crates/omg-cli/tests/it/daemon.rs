@@ -8,7 +8,7 @@ use omg_packages::Catalog;
 use omg_testbed::ArchRoot;
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
-use std::process::Output;
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// stderr without the `-v` diagnostics.
@@ -429,16 +429,30 @@ fn sigterm_and_shutdown_stop_cleanly() {
     let context = Context::new();
     let socket = context.socket();
     let lock = socket.with_file_name("omgd.lock");
-    let daemon = context.start_daemon(&["--backend", "debian"]);
-    assert!(socket.exists() && lock.exists());
-    let status = daemon.terminate();
-    assert!(status.success(), "{status}");
-    assert!(
-        !socket.exists() && !lock.exists(),
-        "socket or lock left behind"
-    );
+    for signal in ["TERM", "INT"] {
+        let daemon = context.start_daemon(&["--backend", "debian"]);
+        assert!(socket.exists() && lock.exists());
+        let status = daemon.signal(signal);
+        assert!(status.success(), "SIG{signal}: {status}");
+        assert!(
+            !socket.exists() && !lock.exists(),
+            "SIG{signal} left the socket or lock behind"
+        );
+    }
 
     let daemon = context.start_daemon(&["--backend", "debian"]);
+    let builds = daemon.status().index_built_at;
+    let refresh = context.omg_via_daemon(&["daemon", "refresh"]);
+    assert!(refresh.status.success(), "{refresh:?}");
+    let status = daemon.status();
+    assert!(status.index_built_at >= builds);
+    assert_eq!(
+        String::from_utf8_lossy(&refresh.stderr).trim(),
+        format!(
+            "omgd re-read the databases: {} packages",
+            status.index_packages
+        )
+    );
     let stop = context.omg_via_daemon(&["daemon", "stop"]);
     assert!(stop.status.success(), "{stop:?}");
     assert!(
@@ -600,10 +614,23 @@ fn other_users_are_refused() {
         assert!(Instant::now() < deadline, "{}", nobody_daemon.log_text());
         std::thread::sleep(Duration::from_millis(50));
     }
-    let refused = Client::connect(&socket, Duration::from_secs(10))
-        .unwrap()
-        .request(Request::Ping);
-    assert!(refused.is_err(), "{refused:?}");
+    // Our client will not talk to another user's daemon (it could be an impostor).
+    assert!(matches!(
+        Client::connect(&socket, Duration::from_secs(10)),
+        Err(omg_ipc::ClientError::NotOurs(65534))
+    ));
+    // And that daemon will not talk to us: a raw request is met with a closed door.
+    let mut raw = UnixStream::connect(&socket).unwrap();
+    raw.write_all(
+        &omg_ipc::encode(&RequestEnvelope {
+            protocol: PROTOCOL_VERSION,
+            id: 1,
+            body: Request::Ping,
+        })
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(closed_after_at_most_one_reply(raw), None);
     assert!(
         nobody_daemon
             .log_text()
@@ -639,4 +666,163 @@ fn async_client_talks_to_the_daemon() {
             Ok(Reply::Info(omg_core::InfoAnswer::Found(_)))
         ));
     });
+}
+
+#[test]
+fn debian_install_behind_the_daemons_back_shows_up() {
+    let context = Context::new();
+    let state = tempfile::tempdir().unwrap();
+    let status = state.path().join("status");
+    let extended = state.path().join("extended_states");
+    std::fs::copy("/var/lib/dpkg/status", &status).unwrap();
+    if std::fs::copy("/var/lib/apt/extended_states", &extended).is_err() {
+        std::fs::write(&extended, "").unwrap();
+    }
+    std::fs::write(
+        context.home().join("config/omg/config.toml"),
+        format!(
+            "[daemon]\nautostart = false\n[debian]\nstatus_file = \"{}\"\nextended_states = \"{}\"\n",
+            status.display(),
+            extended.display()
+        ),
+    )
+    .unwrap();
+    let daemon = context.start_daemon(&["--backend", "debian"]);
+    let search = |name: &str| -> serde_json::Value {
+        let output = context.omg_via_daemon(&["--backend", "debian", "search", "--json", name]);
+        serde_json::from_slice(&output.stdout).unwrap()
+    };
+    // Any package the lists have and this copy of the status has not installed.
+    let editors = search("editor");
+    let candidate = editors["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|hit| hit["installed_version"].is_null() && hit["matched"] != "fuzzy")
+        .expect("an uninstalled editor")
+        .clone();
+    let name = candidate["name"].as_str().unwrap();
+    let version = candidate["version"].as_str().unwrap();
+    let architecture = crate::common::reference("dpkg", &["--print-architecture"]);
+    // What dpkg does: write the whole new status beside the old, rename it over.
+    let mut text = std::fs::read_to_string(&status).unwrap();
+    text.push_str(&format!(
+        "\nPackage: {name}\nStatus: install ok installed\nPriority: optional\n\
+         Section: editors\nInstalled-Size: 1\nMaintainer: Test <t@example.org>\n\
+         Architecture: {}\nVersion: {version}\nDescription: test install\n",
+        architecture.trim()
+    ));
+    let staged = state.path().join("status-new");
+    std::fs::write(&staged, text).unwrap();
+    std::fs::rename(&staged, &status).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let hits = search(name);
+        let hit = hits["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|hit| hit["name"] == name)
+            .cloned()
+            .expect("the package is still found");
+        if hit["installed_version"] == version {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "omgd never noticed the install: {}",
+            daemon.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(daemon.log_text().contains("databases changed"));
+}
+
+/// Kills an omgd this test did not start itself.
+struct Autostarted(u32);
+
+impl Drop for Autostarted {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &self.0.to_string()])
+            .status();
+    }
+}
+
+#[test]
+fn autostart_starts_omgd_for_the_next_command_only_for_the_configured_system() {
+    let context = Context::new();
+    std::fs::write(
+        context.home().join("config/omg/config.toml"),
+        "[daemon]\nautostart = true\n",
+    )
+    .unwrap();
+    // A one-off backend flag never leaves a daemon behind.
+    let one_off = context.omg_via_daemon(&["--backend", "debian", "-v", "info", "bash"]);
+    assert!(one_off.status.success());
+    assert!(!String::from_utf8_lossy(&one_off.stderr).contains("started omgd"));
+
+    let first = context.omg_via_daemon(&["-v", "info", "bash"]);
+    assert!(first.status.success(), "{first:?}");
+    let stderr = String::from_utf8_lossy(&first.stderr);
+    assert!(
+        stderr.contains("answered directly (omgd is not running)"),
+        "{stderr}"
+    );
+    let pid: u32 = stderr
+        .split("started omgd (pid ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .and_then(|pid| pid.parse().ok())
+        .unwrap_or_else(|| panic!("no autostart: {stderr}"));
+    let _guard = Autostarted(pid);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let next = context.omg_via_daemon(&["-v", "info", "bash"]);
+        assert_eq!(next.stdout, first.stdout);
+        if String::from_utf8_lossy(&next.stderr).contains("answered by omgd") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the autostarted omgd never answered"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let status = context.omg_via_daemon(&["daemon", "status", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(json["daemon"]["pid"], pid);
+    assert!(context.omg_via_daemon(&["daemon", "stop"]).status.success());
+    assert!(!context.socket().exists());
+}
+
+#[test]
+fn default_socket_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let context = Context::new();
+    let runtime = tempfile::tempdir().unwrap();
+    let mut child = context
+        .command(env!("CARGO_BIN_EXE_omgd"))
+        .env_remove("OMG_SOCKET")
+        .env("XDG_RUNTIME_DIR", runtime.path())
+        .args(["--foreground", "--backend", "debian"])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let socket = runtime.path().join("omg/omgd.sock");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !socket.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "no socket at {}",
+            socket.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mode =
+        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(socket.parent().unwrap()), 0o700);
+    assert_eq!(mode(&socket), 0o600);
+    child.kill().unwrap();
+    child.wait().unwrap();
 }

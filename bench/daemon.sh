@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# omg through a warm omgd against its direct path and the reference tools, one
+# hyperfine run per comparison; then load, memory and cold start. Writes
+# bench/results/daemon-*.md and prints everything.
+#   bench/daemon.sh
+# Needs: scripts/setup; installs Debian's nala for the comparison if missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v nala >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nala >/dev/null
+cargo build --release -q -p omg-cli
+cargo build --release -q -p omg-testbed --example arch-root --example big-arch-db
+cargo build --release -q -p omg-ipc --example load
+omg=$PWD/target/release/omg
+omgd=$PWD/target/release/omgd
+out=bench/results
+mkdir -p "$out"
+work=$(mktemp -d)
+export HOME=$work/home OMG_SOCKET=$work/omgd.sock
+mkdir -p "$HOME"
+trap '"$omg" daemon stop >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+
+run() { # name, minimum runs, then the commands (fast ones run for hyperfine's 3 s)
+  local name=$1 runs=$2; shift 2
+  hyperfine --warmup 2 --min-runs "$runs" -N -i --export-markdown "$out/daemon-$name.md" "$@" >/dev/null
+  echo "## $name"; cat "$out/daemon-$name.md"; echo
+}
+ms_now() { date +%s%N | cut -b1-13; }
+
+# Cold start: spawn omgd, poll until a search is answered by it.
+start=$(ms_now)
+"$omgd" --foreground --backend debian 2>"$work/omgd.log" &
+until "$omg" -v search vim 2>&1 >/dev/null | grep -q 'answered by omgd'; do sleep 0.005; done
+echo "cold start to first answer (Debian): $(( $(ms_now) - start )) ms"
+sleep 3 # let the first status refresh finish
+"$omg" daemon status | grep -E 'Index|Memory'
+echo
+
+run debian-search-vim 10 "$omg search vim" "$omg --no-daemon search vim" "apt-cache search vim"
+run debian-info-curl 10 "$omg info curl" "$omg --no-daemon info curl" "apt-cache show curl" "nala show curl"
+run debian-explicit 10 "$omg explicit" "$omg --no-daemon explicit" "apt-mark showmanual"
+run debian-status 10 "$omg status" "$omg --no-daemon status"
+
+echo "## load (Debian index, mixed search/info/explicit/status/ping)"
+echo "| clients | requests | req/s | p50 | p99 | p99.9 |"
+echo "|---:|---:|---:|---:|---:|---:|"
+for clients in 1 8 64; do
+  target/release/examples/load "$OMG_SOCKET" "$clients" 5
+done
+"$omg" daemon status | grep -E 'Memory|Cache'
+echo
+
+# nala search takes about a minute a run and apt-cache search python3 45 s: these
+# comparisons get two runs each, everything in one hyperfine run.
+slow() { # name, then the commands
+  local name=$1; shift
+  hyperfine --runs 2 -N -i --export-markdown "$out/daemon-$name.md" "$@" >/dev/null
+  echo "## $name"; cat "$out/daemon-$name.md"; echo
+}
+slow debian-search-vim-nala "$omg search vim" "$omg --no-daemon search vim" "apt-cache search vim" "nala search vim"
+slow debian-search-python3 "$omg search python3" "$omg --no-daemon search python3" "apt-cache search python3" "nala search python3"
+
+echo "## where a warm search spends its time"
+strace -c -f "$omg" search vim 2>&1 >/dev/null | head -12
+perf stat -e task-clock,page-faults "$omg" search vim 2>&1 >/dev/null | grep -E 'task-clock|page-faults|elapsed' || true
+"$omg" daemon stop >/dev/null
+
+# Arch: the testbed root, then a generated core+extra-sized database.
+conf=$(target/release/examples/arch-root omg-hello omg-chain-top)
+"$omgd" --config "$conf" >/dev/null
+run arch-search-omg 10 "$omg --config $conf search omg" "$omg --no-daemon --config $conf search omg" "pacman --config $conf -Ss omg"
+run arch-info-omg-hello 10 "$omg --config $conf info omg-hello" "$omg --no-daemon --config $conf info omg-hello" "pacman --config $conf -Si omg-hello"
+run arch-explicit 10 "$omg --config $conf explicit" "$omg --no-daemon --config $conf explicit" "pacman --config $conf -Qeq"
+"$omg" daemon stop >/dev/null
+rm -rf "$(dirname "$conf")"
+
+big=$(target/release/examples/big-arch-db "$work/big" 15000)
+name=$(pacman --config "$big" -Slq extra | sed -n 100p)
+start=$(ms_now)
+"$omgd" --config "$big" >/dev/null
+echo "cold start (15,000-package sync DB): $(( $(ms_now) - start )) ms"
+run big-search-vim 10 "$omg --config $big search vim" "$omg --no-daemon --config $big search vim" "pacman --config $big -Ss vim"
+run big-info 10 "$omg --config $big info $name" "$omg --no-daemon --config $big info $name" "pacman --config $big -Si $name"
+run big-explicit 10 "$omg --config $big explicit" "$omg --no-daemon --config $big explicit" "pacman --config $big -Qeq"
+"$omg" daemon status | grep -E 'Index|Memory'
