@@ -20,6 +20,12 @@ const READY_WITHIN: Duration = Duration::from_secs(60);
 
 pub(crate) fn start(args: &Args) -> Result<()> {
     let setup = args.resolve()?;
+    if let Some(pid) = ping(&setup.socket) {
+        bail!(
+            "omgd is already running (pid {pid}, socket {})",
+            setup.socket.display()
+        );
+    }
     let log_path = log_path(&setup.paths);
     let mut child = spawn(
         &std::env::current_exe()?,

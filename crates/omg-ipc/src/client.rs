@@ -34,7 +34,10 @@ pub enum ClientError {
         /// The id received.
         got: u64,
     },
-    /// The exchange failed (timeout, closed connection, bad frame).
+    /// No answer in time.
+    #[error("omgd did not answer in time")]
+    Timeout,
+    /// The exchange failed (closed connection, bad frame).
     #[error("talking to omgd: {0}")]
     Frame(#[from] FrameError),
 }
@@ -92,7 +95,18 @@ pub fn exchange(
     })?;
     writer.write_all(&frame).map_err(FrameError::Io)?;
     writer.flush().map_err(FrameError::Io)?;
-    read_frame(reader, buffer)?;
+    read_frame(reader, buffer).map_err(|error| match error {
+        // A socket read timeout surfaces as WouldBlock.
+        FrameError::Io(io)
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ) =>
+        {
+            ClientError::Timeout
+        }
+        other => ClientError::Frame(other),
+    })?;
     reply_to(id, buffer)
 }
 

@@ -421,6 +421,21 @@ fn second_daemon_refuses_and_names_the_lock_holder() {
         "{stderr}"
     );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    // The detaching form says so before starting anything.
+    let detached = context
+        .command(env!("CARGO_BIN_EXE_omgd"))
+        .args(["--backend", "debian"])
+        .output()
+        .unwrap();
+    assert_eq!(detached.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&detached.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "omgd is already running (pid {}",
+            daemon.child.id()
+        )),
+        "{stderr}"
+    );
     assert_serving(&daemon);
 }
 
