@@ -1,0 +1,10 @@
+//! Language runtimes: which version a directory asks for (version files), and, as
+//! the managers land, resolving, installing and switching versions.
+//!
+//! This crate knows nothing of packages, IPC or the daemon.
+
+pub mod node;
+mod runtime;
+pub mod version_files;
+
+pub use runtime::Runtime;

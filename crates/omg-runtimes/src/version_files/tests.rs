@@ -1,0 +1,235 @@
+use super::*;
+
+fn parsed(name: &str, contents: &str) -> Vec<(String, String)> {
+    parse(name, contents, Path::new(name))
+        .unwrap_or_else(|error| panic!("{name}: {error}"))
+        .into_iter()
+        .map(|(runtime, version)| (runtime.name().to_owned(), version))
+        .collect()
+}
+
+fn one(name: &str, contents: &str) -> String {
+    let requests = parsed(name, contents);
+    assert_eq!(requests.len(), 1, "{name}: {requests:?}");
+    requests[0].1.clone()
+}
+
+fn error(name: &str, contents: &str) -> String {
+    parse(name, contents, Path::new(name))
+        .expect_err(&format!("{name} should be refused: {contents:?}"))
+        .to_string()
+}
+
+#[test]
+fn nvmrc_accepts_what_nvm_accepts() {
+    let table = [
+        ("20\n", "20"),
+        ("v20.11.1", "20.11.1"),
+        ("lts/*", "lts"),
+        ("lts/iron\n", "lts/iron"),
+        ("lts/Iron", "lts/iron"),
+        ("lts-jod", "lts/jod"),
+        ("lts/-1", "lts/-1"),
+        ("node", "latest"),
+        ("stable", "latest"),
+        ("system", "system"),
+        ("# project node\n\n  22.1  # pinned\n", "22.1"),
+        ("engine-strict=true\n20\nfoo=bar\n", "20"),
+    ];
+    for (contents, expected) in table {
+        assert_eq!(one(".nvmrc", contents), expected, "{contents:?}");
+    }
+}
+
+#[test]
+fn nvmrc_refuses_what_nvm_refuses() {
+    assert_eq!(error(".nvmrc", ""), ".nvmrc:1: no version in the file");
+    assert_eq!(
+        error(".nvmrc", "20\n# x\n22\n"),
+        ".nvmrc:3: a second version (the first is on line 1); .nvmrc holds one"
+    );
+    assert!(error(".nvmrc", "node=20\n").starts_with(".nvmrc:1: `node=` is not allowed"));
+    assert_eq!(
+        error(".nvmrc", "a=1\n20\na=2\n"),
+        ".nvmrc:3: `a` is set twice (first on line 1)"
+    );
+    assert_eq!(
+        error(".nvmrc", "20 22\n"),
+        ".nvmrc:1: `20 22` is not a version (unexpected ` `)"
+    );
+}
+
+#[test]
+fn single_version_files() {
+    assert_eq!(one(".node-version", "v18.19.0\n"), "18.19.0");
+    assert_eq!(one(".python-version", "# uv\n3.12\n3.11\n"), "3.12");
+    assert_eq!(one(".python-version", "pypy3.10-7.3.17"), "pypy3.10-7.3.17");
+    assert_eq!(one(".python-version", "system"), "system");
+    assert_eq!(one(".go-version", "1.23.4\n"), "1.23.4");
+    assert_eq!(one(".go-version", "go1.22"), "1.22");
+    assert_eq!(one(".ruby-version", "ruby-3.3.6\n"), "3.3.6");
+    assert_eq!(one(".ruby-version", "3.3.6 # comment"), "3.3.6");
+    assert_eq!(one(".ruby-version", "jruby-9.4.9.0"), "jruby-9.4.9.0");
+    assert_eq!(one(".java-version", "21\n"), "21");
+    assert_eq!(one(".java-version", "temurin-21.0.5"), "21.0.5");
+    assert_eq!(one(".bun-version", "1.1.38"), "1.1.38");
+    assert_eq!(one(".bun-version", "v1.1.38\n"), "1.1.38");
+    assert_eq!(
+        error(".python-version", "\n# only a comment\n"),
+        ".python-version:1: no version in the file"
+    );
+    assert_eq!(
+        error(".go-version", "\n1.2$3\n"),
+        ".go-version:2: `1.2$3` is not a version (unexpected `$`)"
+    );
+}
+
+#[test]
+fn go_mod_prefers_toolchain_then_go() {
+    let module = "module example.com/x\n\ngo 1.22 // minimum\n\ntoolchain go1.22.5\n";
+    assert_eq!(one("go.mod", module), "1.22.5");
+    assert_eq!(one("go.mod", "module x\ngo 1.21.0\n"), "1.21.0");
+    assert!(parsed("go.mod", "module x\n// go 1.20\n").is_empty());
+    assert_eq!(
+        error("go.mod", "module x\ntoolchain 1.22\n"),
+        "go.mod:2: toolchain `1.22` does not start with `go`"
+    );
+}
+
+#[test]
+fn rust_toolchain_bare_and_toml() {
+    assert_eq!(one("rust-toolchain", "1.83.0\n"), "1.83.0");
+    assert_eq!(
+        one("rust-toolchain", "nightly-2025-01-01"),
+        "nightly-2025-01-01"
+    );
+    let toml = "[toolchain]\nchannel = \"1.83.0\"\ncomponents = [\"clippy\"]\n";
+    assert_eq!(one("rust-toolchain", toml), "1.83.0");
+    assert_eq!(one("rust-toolchain.toml", toml), "1.83.0");
+    assert_eq!(
+        one(
+            "rust-toolchain.toml",
+            "[toolchain]\ntargets = [\"wasm32-unknown-unknown\"]\n"
+        ),
+        "stable"
+    );
+    assert_eq!(
+        error("rust-toolchain.toml", "[toolchain]\n"),
+        "rust-toolchain.toml:1: [toolchain] is empty"
+    );
+    assert_eq!(
+        error("rust-toolchain.toml", "[toolchain]\nchannel = 1\n"),
+        "rust-toolchain.toml:2: `channel` must be a string"
+    );
+    assert!(
+        error("rust-toolchain.toml", "[toolchain]\nchannel = \"1.83\n")
+            .starts_with("rust-toolchain.toml:2: ")
+    );
+    assert!(
+        error("rust-toolchain.toml", "[toolchain]\npath = \"/opt/rust\"\n")
+            .starts_with("rust-toolchain.toml:2: `path` toolchains")
+    );
+}
+
+#[test]
+fn tool_versions_lines() {
+    let contents = "# tools\nnodejs 20.11.1 18\npython 3.12.1   # main\ngolang 1.22\ndeno 2.0.0\n";
+    assert_eq!(
+        parsed(".tool-versions", contents),
+        [
+            ("node", "20.11.1"),
+            ("python", "3.12.1"),
+            ("go", "1.22"),
+            ("deno", "2.0.0"),
+        ]
+        .map(|(r, v)| (r.to_owned(), v.to_owned()))
+    );
+    assert_eq!(
+        error(".tool-versions", "node\n"),
+        ".tool-versions:1: `node` has no version"
+    );
+    assert_eq!(
+        error(".tool-versions", "node 20\nnodejs 22\n"),
+        ".tool-versions:2: `nodejs` is listed twice"
+    );
+    // `#` glued to a word is no comment (mise keeps `tool#tag`), and here no version.
+    assert_eq!(
+        error(".tool-versions", "zig 0.13#x\n"),
+        ".tool-versions:1: `0.13#x` is not a version (unexpected `#`)"
+    );
+}
+
+#[test]
+fn mise_toml_tools() {
+    let contents = "[env]\nX = \"1\"\n[tools]\nnode = \"lts\"\npython = [\"3.12\", \"3.11\"]\ngo = { version = \"1.23\", os = [\"linux\"] }\nzig = \"0.13\"\n";
+    let mut requests = parsed("mise.toml", contents);
+    requests.sort();
+    assert_eq!(
+        requests,
+        [
+            ("go", "1.23"),
+            ("node", "lts"),
+            ("python", "3.12"),
+            ("zig", "0.13")
+        ]
+        .map(|(r, v)| (r.to_owned(), v.to_owned()))
+    );
+    assert!(parsed(".mise.toml", "[env]\nA = \"b\"\n").is_empty());
+    assert_eq!(
+        error("mise.toml", "[tools]\nnode = 20\n"),
+        "mise.toml:2: `node` must be a version string"
+    );
+    assert_eq!(
+        error("mise.toml", "[tools]\npython = []\n"),
+        "mise.toml:2: `python` needs at least one version string"
+    );
+    assert!(error("mise.toml", "[tools\nnode = \"20\"\n").starts_with("mise.toml:1: "));
+}
+
+#[test]
+fn resolve_takes_the_nearest_file_per_runtime() {
+    let root = tempfile::tempdir().unwrap();
+    let project = root.path().join("project");
+    let nested = project.join("src/deep");
+    std::fs::create_dir_all(&nested).unwrap();
+    std::fs::write(
+        root.path().join(".tool-versions"),
+        "nodejs 18\npython 3.11\n",
+    )
+    .unwrap();
+    std::fs::write(project.join(".nvmrc"), "lts/iron\n").unwrap();
+    std::fs::write(project.join(".node-version"), "22\n").unwrap();
+    std::fs::write(project.join("rust-toolchain"), "1.80.0\n").unwrap();
+    std::fs::write(
+        project.join("rust-toolchain.toml"),
+        "[toolchain]\nchannel = \"1.83.0\"\n",
+    )
+    .unwrap();
+    let found = resolve(&nested).unwrap();
+    let node = &found[&Runtime::Node];
+    // .nvmrc comes before .node-version in the same directory.
+    assert_eq!(
+        (node.version.as_str(), node.file.as_path()),
+        ("lts/iron", project.join(".nvmrc").as_path())
+    );
+    assert_eq!(found[&Runtime::Rust].version, "1.80.0");
+    assert_eq!(found[&Runtime::Python].version, "3.11");
+    assert_eq!(
+        found[&Runtime::Python].file,
+        root.path().join(".tool-versions")
+    );
+}
+
+#[test]
+fn resolve_reports_a_malformed_file_by_name_and_line() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::write(root.path().join(".python-version"), "\n\n3.1;2\n").unwrap();
+    let error = resolve(root.path()).unwrap_err().to_string();
+    assert_eq!(
+        error,
+        format!(
+            "{}:3: `3.1;2` is not a version (unexpected `;`)",
+            root.path().join(".python-version").display()
+        )
+    );
+}
