@@ -3,6 +3,8 @@
 //!
 //! This crate knows nothing of packages, IPC or the daemon.
 
+pub mod archive;
+pub mod checksum;
 pub mod node;
 mod runtime;
 pub mod version_files;

@@ -1,0 +1,212 @@
+use super::*;
+use std::process::Command;
+
+/// An entry written with raw header bytes, so the path can be anything a hostile
+/// archive holds (tar::Builder itself refuses `..`).
+fn raw_entry(kind: tar::EntryType, path: &str, link: Option<&str>, data: &[u8]) -> Vec<u8> {
+    let mut header = tar::Header::new_gnu();
+    header.set_entry_type(kind);
+    header.set_mode(0o4755);
+    header.set_size(data.len() as u64);
+    header.as_gnu_mut().unwrap().name[..path.len()].copy_from_slice(path.as_bytes());
+    if let Some(link) = link {
+        header.as_gnu_mut().unwrap().linkname[..link.len()].copy_from_slice(link.as_bytes());
+    }
+    header.set_cksum();
+    let mut bytes = header.as_bytes().to_vec();
+    bytes.extend_from_slice(data);
+    bytes.resize(bytes.len().div_ceil(512) * 512, 0);
+    bytes
+}
+
+fn tar_of(entries: &[Vec<u8>]) -> Vec<u8> {
+    let mut bytes: Vec<u8> = entries.concat();
+    bytes.extend_from_slice(&[0; 1024]);
+    bytes
+}
+
+fn extract(entries: &[Vec<u8>], strip: usize) -> (tempfile::TempDir, Result<(), ArchiveError>) {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("out");
+    std::fs::create_dir(&target).unwrap();
+    let bytes = tar_of(entries);
+    let result = extract_tar(Path::new("test.tar"), bytes.as_slice(), &target, strip);
+    (dir, result)
+}
+
+fn refused(entries: &[Vec<u8>]) -> String {
+    let (dir, result) = extract(entries, 0);
+    let error = result.expect_err("the archive must be refused").to_string();
+    // Nothing escaped next to the target.
+    let beside: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(beside, ["out"], "{error}");
+    error
+}
+
+#[test]
+fn unpacks_what_gnu_tar_packs_and_strips_the_top_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("node-v1.2.3-linux-x64");
+    std::fs::create_dir_all(tree.join("bin")).unwrap();
+    std::fs::create_dir_all(tree.join("lib/node_modules/npm/bin")).unwrap();
+    std::fs::write(tree.join("bin/node"), "#!/bin/sh\necho v1.2.3\n").unwrap();
+    std::fs::write(tree.join("lib/node_modules/npm/bin/npm-cli.js"), "cli").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(
+        tree.join("bin/node"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        "../lib/node_modules/npm/bin/npm-cli.js",
+        tree.join("bin/npm"),
+    )
+    .unwrap();
+    std::fs::hard_link(tree.join("bin/node"), tree.join("bin/nodejs")).unwrap();
+    let archive = dir.path().join("node.tar.gz");
+    let status = Command::new("tar")
+        .arg("-czf")
+        .arg(&archive)
+        .arg("-C")
+        .arg(dir.path())
+        .arg("node-v1.2.3-linux-x64")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let target = dir.path().join("installed");
+    std::fs::create_dir(&target).unwrap();
+    extract_tar_gz(&archive, &target, 1).unwrap();
+    let node = target.join("bin/node");
+    assert_eq!(
+        std::fs::read_to_string(&node).unwrap(),
+        "#!/bin/sh\necho v1.2.3\n"
+    );
+    assert_eq!(
+        std::fs::metadata(&node).unwrap().permissions().mode() & 0o777,
+        0o755
+    );
+    assert_eq!(
+        std::fs::read_link(target.join("bin/npm")).unwrap(),
+        Path::new("../lib/node_modules/npm/bin/npm-cli.js")
+    );
+    assert_eq!(
+        std::fs::read_to_string(target.join("bin/npm")).unwrap(),
+        "cli"
+    );
+    assert_eq!(
+        std::fs::read_to_string(target.join("bin/nodejs")).unwrap(),
+        "#!/bin/sh\necho v1.2.3\n"
+    );
+    let output = Command::new(&node).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "v1.2.3\n");
+}
+
+#[test]
+fn setuid_bits_are_dropped() {
+    let (dir, result) = extract(&[raw_entry(tar::EntryType::Regular, "tool", None, b"x")], 0);
+    result.unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(dir.path().join("out/tool"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o7777, 0o755);
+}
+
+#[test]
+fn parent_directory_entries_are_refused() {
+    let error = refused(&[raw_entry(
+        tar::EntryType::Regular,
+        "a/../../evil",
+        None,
+        b"x",
+    )]);
+    assert_eq!(
+        error,
+        "test.tar: refused entry `a/../../evil`: a `..` path component"
+    );
+}
+
+#[test]
+fn absolute_paths_are_refused() {
+    let error = refused(&[raw_entry(tar::EntryType::Regular, "/tmp/evil", None, b"x")]);
+    assert_eq!(
+        error,
+        "test.tar: refused entry `/tmp/evil`: an absolute path"
+    );
+}
+
+#[test]
+fn symlinks_escaping_the_target_are_refused() {
+    let error = refused(&[raw_entry(
+        tar::EntryType::Symlink,
+        "bin/up",
+        Some("../../etc"),
+        b"",
+    )]);
+    assert!(
+        error.ends_with("a symlink pointing outside the archive"),
+        "{error}"
+    );
+    let error = refused(&[raw_entry(
+        tar::EntryType::Symlink,
+        "abs",
+        Some("/etc/passwd"),
+        b"",
+    )]);
+    assert!(error.ends_with("a symlink to an absolute path"), "{error}");
+}
+
+#[test]
+fn writing_through_a_symlink_is_refused() {
+    // The link itself stays inside, but a later entry would write through it.
+    let error = refused(&[
+        raw_entry(tar::EntryType::Directory, "real", None, b""),
+        raw_entry(tar::EntryType::Symlink, "link", Some("real"), b""),
+        raw_entry(tar::EntryType::Regular, "link/file", None, b"x"),
+    ]);
+    assert_eq!(
+        error,
+        "test.tar: refused entry `link/file`: a path through a symlink"
+    );
+}
+
+#[test]
+fn hard_links_out_of_the_tree_are_refused() {
+    let error = refused(&[raw_entry(
+        tar::EntryType::Link,
+        "passwd",
+        Some("../../etc/passwd"),
+        b"",
+    )]);
+    assert!(error.ends_with("a `..` path component"), "{error}");
+}
+
+#[test]
+fn devices_and_fifos_are_refused() {
+    for kind in [
+        tar::EntryType::Char,
+        tar::EntryType::Block,
+        tar::EntryType::Fifo,
+    ] {
+        let error = refused(&[raw_entry(kind, "dev", None, b"")]);
+        assert!(
+            error.ends_with("device files and fifos are never installed"),
+            "{error}"
+        );
+    }
+}
+
+#[test]
+fn truncated_archive_is_an_error() {
+    let mut bytes = tar_of(&[raw_entry(tar::EntryType::Regular, "big", None, &[7; 4096])]);
+    bytes.truncate(1024);
+    let dir = tempfile::tempdir().unwrap();
+    let error = extract_tar(Path::new("cut.tar"), bytes.as_slice(), dir.path(), 0)
+        .expect_err("a truncated archive must fail")
+        .to_string();
+    assert!(error.starts_with("cut.tar: "), "{error}");
+}

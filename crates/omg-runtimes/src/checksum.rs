@@ -1,0 +1,71 @@
+//! SHA-256 checks against the values upstreams publish (`SHASUMS256.txt` and the
+//! like), done before an archive is unpacked.
+
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::path::Path;
+
+/// Lowercase hex SHA-256 of a file.
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0; 256 * 1024];
+    loop {
+        let read = file.read(&mut buffer)?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&buffer[..read]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect())
+}
+
+/// The checksum listed for `file_name` in a `sha256sum`-style list
+/// (`<hex>  <name>` or `<hex> *<name>` per line), lowercased.
+#[must_use]
+pub fn listed(sums: &str, file_name: &str) -> Option<String> {
+    sums.lines().find_map(|line| {
+        let mut fields = line.split_whitespace();
+        let hash = fields.next()?;
+        let name = fields.next()?.trim_start_matches('*');
+        (name == file_name && hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| hash.to_ascii_lowercase())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha256_equals_sha256sum() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, vec![0xab; 300_000]).unwrap();
+        let output = std::process::Command::new("sha256sum")
+            .arg(&path)
+            .output()
+            .unwrap();
+        let expected = String::from_utf8(output.stdout).unwrap();
+        assert_eq!(
+            sha256_file(&path).unwrap(),
+            expected.split_whitespace().next().unwrap()
+        );
+    }
+
+    #[test]
+    fn listed_reads_both_sha256sum_forms() {
+        let a = "a".repeat(64);
+        let b = "B".repeat(64);
+        let sums =
+            format!("{a}  node-v20.0.0-linux-x64.tar.gz\n{b} *bun-linux-x64.zip\nshort  x\n");
+        assert_eq!(listed(&sums, "node-v20.0.0-linux-x64.tar.gz"), Some(a));
+        assert_eq!(listed(&sums, "bun-linux-x64.zip"), Some("b".repeat(64)));
+        assert_eq!(listed(&sums, "x"), None);
+        assert_eq!(listed(&sums, "node-v20.0.0-linux-x64.tar"), None);
+    }
+}
