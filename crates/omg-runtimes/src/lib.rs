@@ -5,6 +5,7 @@
 
 pub mod archive;
 pub mod checksum;
+pub mod download;
 pub mod node;
 mod runtime;
 pub mod version_files;

@@ -1,8 +1,10 @@
 //! Test support, never shipped: hermetic Arch package repositories made of real
-//! packages built by makepkg from the recipes in `recipes/`, and throwaway pacman
-//! roots that use them. Failures panic with the failing command and its stderr.
+//! packages built by makepkg from the recipes in `recipes/`, throwaway pacman
+//! roots that use them, and a local HTTP server for runtime-mirror tests. Failures panic with the failing command and its stderr.
 
 mod arch;
 mod exec;
+mod http;
 
 pub use arch::{arch_repo, ArchRepo, ArchRoot, UPGRADE_RECIPES};
+pub use http::{Fault, HttpServer};

@@ -51,3 +51,65 @@ fn roots_are_independent() {
         !second.pacman(&["-Qq"]).status.success() || second.pacman_ok(&["-Qq"]).trim().is_empty()
     );
 }
+
+fn curl(args: &[&str]) -> std::process::Output {
+    std::process::Command::new("curl")
+        .args(["-sS", "--max-time", "20"])
+        .args(args)
+        .output()
+        .expect("run curl")
+}
+
+#[test]
+fn http_server_speaks_http_to_curl() {
+    use omg_testbed::{Fault, HttpServer};
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("v1")).unwrap();
+    let body: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(dir.path().join("v1/file.bin"), &body).unwrap();
+    let server = HttpServer::serve(dir.path());
+    let url = format!("{}/v1/file.bin", server.url());
+
+    let whole = curl(&["-f", &url]);
+    assert!(whole.status.success(), "{whole:?}");
+    assert_eq!(whole.stdout, body);
+
+    let rest = curl(&["-f", "-r", "99000-", &url]);
+    assert!(rest.status.success(), "{rest:?}");
+    assert_eq!(rest.stdout, &body[99_000..]);
+
+    let missing = curl(&[
+        "-f",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        &format!("{}/nope", server.url()),
+    ]);
+    assert_eq!(String::from_utf8_lossy(&missing.stdout), "404");
+    let climbing = curl(&[
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "--path-as-is",
+        &format!("{}/../etc/passwd", server.url()),
+    ]);
+    assert_eq!(String::from_utf8_lossy(&climbing.stdout), "404");
+
+    server.fail("/v1/file.bin", Fault::Status(500));
+    let failed = curl(&["-o", "/dev/null", "-w", "%{http_code}", &url]);
+    assert_eq!(String::from_utf8_lossy(&failed.stdout), "500");
+
+    server.fail("/v1/file.bin", Fault::Truncate(1000));
+    let cut = curl(&["-f", &url]);
+    // curl: (18) transfer closed with outstanding read data remaining
+    assert_eq!(cut.status.code(), Some(18), "{cut:?}");
+    assert_eq!(cut.stdout.len(), 1000);
+
+    server.heal("/v1/file.bin");
+    assert!(curl(&["-f", "-o", "/dev/null", &url]).status.success());
+    assert!(server
+        .requests()
+        .contains(&"GET /v1/file.bin bytes=99000-".to_owned()));
+}
