@@ -6,8 +6,12 @@
 pub mod archive;
 pub mod checksum;
 pub mod download;
+mod error;
+pub mod layout;
 pub mod node;
 mod runtime;
 pub mod version_files;
 
+pub use error::{Error, Result};
+pub use layout::Layout;
 pub use runtime::Runtime;

@@ -176,3 +176,95 @@ mod tests {
         assert!(parse_index("{").is_err());
     }
 }
+
+/// nodejs.org's release tree; any mirror laid out the same way can replace it.
+pub const DEFAULT_MIRROR: &str = "https://nodejs.org/dist";
+
+/// Where Node releases come from: a base URL laid out like nodejs.org/dist
+/// (`$BASE/index.json`, `$BASE/vX.Y.Z/SHASUMS256.txt`, tarballs beside it).
+#[derive(Debug, Clone)]
+pub struct NodeMirror {
+    base: String,
+}
+
+impl NodeMirror {
+    /// A mirror at `base` (a trailing slash is fine).
+    #[must_use]
+    pub fn new(base: &str) -> Self {
+        Self {
+            base: base.trim_end_matches('/').to_owned(),
+        }
+    }
+
+    /// Every release the mirror lists, newest first.
+    pub fn releases(&self) -> crate::Result<Vec<NodeRelease>> {
+        let index = crate::download::fetch_text(&format!("{}/index.json", self.base))?;
+        Ok(parse_index(&index)?)
+    }
+
+    /// The release `request` means on this machine's platform.
+    pub fn resolve(&self, request: &str) -> crate::Result<NodeRelease> {
+        let platform = platform();
+        let releases = self.releases()?;
+        resolve(&releases, request, &platform)
+            .cloned()
+            .ok_or_else(|| crate::Error::NoMatch {
+                runtime: crate::Runtime::Node,
+                request: request.to_owned(),
+                platform,
+            })
+    }
+
+    /// Installs `release` (if it is not already) and returns its directory. The
+    /// tarball is checked against the release's SHASUMS256.txt before it is
+    /// unpacked, into a staging directory that only a complete install renames.
+    pub fn install(
+        &self,
+        layout: &crate::Layout,
+        release: &NodeRelease,
+        downloads: &std::path::Path,
+        progress: &mut dyn FnMut(u64, Option<u64>),
+    ) -> crate::Result<std::path::PathBuf> {
+        let version = release.version_string();
+        let installed = layout.version_dir(&crate::Runtime::Node, &version);
+        if installed.is_dir() {
+            return Ok(installed);
+        }
+        let file = format!("node-v{version}-{}.tar.gz", platform());
+        let sums_url = format!("{}/v{version}/SHASUMS256.txt", self.base);
+        let sums = crate::download::fetch_text(&sums_url)?;
+        let expected =
+            crate::checksum::listed(&sums, &file).ok_or_else(|| crate::Error::NotListed {
+                sums: sums_url.clone(),
+                file: file.clone(),
+            })?;
+        std::fs::create_dir_all(downloads).map_err(crate::Error::io(downloads))?;
+        let archive = downloads.join(&file);
+        crate::download::download(
+            &format!("{}/v{version}/{file}", self.base),
+            &archive,
+            &expected,
+            progress,
+        )?;
+        let staged = layout
+            .stage(&crate::Runtime::Node, &version)
+            .map_err(crate::Error::io(layout.runtime_dir(&crate::Runtime::Node)))?;
+        crate::archive::extract_tar_gz(&archive, staged.path(), 1)?;
+        let _ = std::fs::remove_file(&archive);
+        layout
+            .commit(&crate::Runtime::Node, &version, staged)
+            .map_err(crate::Error::io(installed))
+    }
+}
+
+/// nodejs.org's name for this machine's platform (`linux-x64`, `linux-arm64`).
+#[must_use]
+pub fn platform() -> String {
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "x64",
+        "aarch64" => "arm64",
+        "powerpc64" => "ppc64le",
+        other => other,
+    };
+    format!("{}-{arch}", std::env::consts::OS)
+}

@@ -30,7 +30,7 @@ fn recipes_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("recipes")
 }
 
-fn cache_root() -> PathBuf {
+pub(crate) fn cache_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/omg-testbed")
 }
 

@@ -5,6 +5,8 @@
 mod arch;
 mod exec;
 mod http;
+mod runtimes;
 
 pub use arch::{arch_repo, ArchRepo, ArchRoot, UPGRADE_RECIPES};
 pub use http::{Fault, HttpServer};
+pub use runtimes::{node_dist, NodeDist, NODE_LYING_VERSION, NODE_MISSING_VERSIONS, NODE_VERSION};

@@ -1,0 +1,55 @@
+use std::path::PathBuf;
+
+/// Why a runtime operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Fetching from the mirror failed.
+    #[error(transparent)]
+    Download(#[from] crate::download::DownloadError),
+    /// The archive was refused or could not be unpacked.
+    #[error(transparent)]
+    Archive(#[from] crate::archive::ArchiveError),
+    /// The mirror's index is unusable.
+    #[error(transparent)]
+    NodeIndex(#[from] crate::node::IndexError),
+    /// A version file is malformed.
+    #[error(transparent)]
+    VersionFile(#[from] crate::version_files::VersionFileError),
+    /// No release matches the request.
+    #[error("no {runtime} release matches `{request}` for {platform}")]
+    NoMatch {
+        /// The runtime.
+        runtime: crate::Runtime,
+        /// What was asked for.
+        request: String,
+        /// The platform looked for.
+        platform: String,
+    },
+    /// The mirror's checksum list does not list the file.
+    #[error("{sums} lists no checksum for {file}; refusing to install unverified bytes")]
+    NotListed {
+        /// The checksum list's URL.
+        sums: String,
+        /// The file.
+        file: String,
+    },
+    /// A filesystem operation failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// Where.
+        path: PathBuf,
+        /// What failed.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
+        let path = path.into();
+        move |source| Self::Io { path, source }
+    }
+}
+
+/// Result alias for [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,4 @@
+//! Runtime installs against local mirrors laid out like the upstreams, serving
+//! real binaries (omg-testbed fetches them from package registries).
+
+mod node;
