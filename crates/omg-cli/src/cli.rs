@@ -91,11 +91,41 @@ pub(crate) enum Command {
     },
     /// List explicitly installed packages.
     Explicit,
-    /// List packages.
+    /// List installed runtime versions, or with --installed the installed packages.
     List {
-        /// All installed packages (the default for now).
-        #[arg(long)]
+        /// A runtime (`node`): its installed versions, or with --available the
+        /// versions its mirror offers.
+        runtime: Option<String>,
+        /// Installed system packages (like `pacman -Q`, `dpkg-query -W`).
+        #[arg(long, conflicts_with_all = ["runtime", "available"])]
         installed: bool,
+        /// The versions the runtime's mirror offers, newest first.
+        #[arg(long, requires = "runtime")]
+        available: bool,
+    },
+    /// Install runtime versions without switching to them (`node@22`, `node@lts`).
+    Install {
+        /// `<runtime>@<version>`.
+        #[arg(required = true, value_name = "RUNTIME@VERSION")]
+        specs: Vec<String>,
+    },
+    /// Install a runtime version if needed and make it the default.
+    Use {
+        /// The runtime (`node`).
+        runtime: String,
+        /// The request: `22`, `22.12`, `lts`, `lts/iron`, `latest`.
+        version: String,
+        /// Pin it for this directory (writes .node-version or the existing file)
+        /// instead of changing the global default.
+        #[arg(long)]
+        local: bool,
+    },
+    /// Show the runtime versions this directory uses, and where each choice comes from.
+    Current,
+    /// Print the path of a runtime binary this directory would run.
+    Which {
+        /// The binary (`node`, `npm`).
+        binary: String,
     },
     /// Summarise the system: counts, upgrades, database freshness.
     Status,

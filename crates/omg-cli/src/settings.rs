@@ -22,6 +22,17 @@ pub(crate) struct DaemonSettings {
     pub(crate) log: PathBuf,
 }
 
+/// Where runtimes live and come from.
+#[derive(Debug, Clone)]
+pub(crate) struct RuntimeSettings {
+    /// omg's data directory (`versions/` lives here).
+    pub(crate) data_dir: PathBuf,
+    /// Where downloads wait until verified.
+    pub(crate) downloads: PathBuf,
+    /// Node mirror base URL.
+    pub(crate) node_mirror: String,
+}
+
 /// Everything a command needs besides its own arguments.
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
@@ -31,6 +42,7 @@ pub(crate) struct Settings {
     pub(crate) backend: BackendSelection,
     pub(crate) fuzzy_below: usize,
     pub(crate) daemon: DaemonSettings,
+    pub(crate) runtimes: RuntimeSettings,
 }
 
 impl Settings {
@@ -67,6 +79,15 @@ impl Settings {
                 autostart: config.daemon.autostart && !one_off,
                 socket: omg_ipc::socket_path(&environment),
                 log: omg_daemon::log_path(&paths),
+            },
+            runtimes: RuntimeSettings {
+                data_dir: paths.data_dir.clone(),
+                downloads: paths.cache_dir.join("downloads"),
+                node_mirror: std::env::var(env::OMG_NODE_MIRROR)
+                    .ok()
+                    .filter(|value| !value.is_empty())
+                    .or(config.mirrors.node.clone())
+                    .unwrap_or_else(|| omg_runtimes::node::DEFAULT_MIRROR.to_owned()),
             },
         })
     }

@@ -23,6 +23,18 @@ pub struct Config {
     /// Daemon settings.
     #[serde(default)]
     pub daemon: DaemonConfig,
+    /// Where runtimes are downloaded from.
+    #[serde(default)]
+    pub mirrors: MirrorsConfig,
+}
+
+/// `[mirrors]`: base URLs laid out exactly like the upstream each replaces (for
+/// Node, like nodejs.org/dist). `OMG_<RUNTIME>_MIRROR` overrides each.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MirrorsConfig {
+    /// Node.js (default <https://nodejs.org/dist>).
+    pub node: Option<String>,
 }
 
 /// `[search]`.

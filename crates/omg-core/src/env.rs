@@ -8,6 +8,8 @@ pub const OMG_BACKEND: &str = "OMG_BACKEND";
 pub const OMG_SOCKET: &str = "OMG_SOCKET";
 /// Set to anything but `0`/`false`: answer directly, never use or start omgd.
 pub const OMG_NO_DAEMON: &str = "OMG_NO_DAEMON";
+/// Base URL of a Node.js mirror laid out like nodejs.org/dist.
+pub const OMG_NODE_MIRROR: &str = "OMG_NODE_MIRROR";
 /// Turns coloured output off when set to anything (the <https://no-color.org> convention).
 pub const NO_COLOR: &str = "NO_COLOR";
 /// The XDG base directories.

@@ -97,6 +97,38 @@ impl Layout {
     }
 }
 
+/// Notes kept beside an installed version (`.omg-lts` holds Node's LTS codename),
+/// so requests like `lts/iron` resolve against what is installed without a network.
+pub const LTS_NOTE: &str = ".omg-lts";
+
+impl Layout {
+    /// The installed version `request` means, without asking any mirror: an exact
+    /// version, a numeric prefix (`22`, `22.12`), `latest`, or for Node `lts` and
+    /// `lts/<codename>` by the note written at install. Newest match wins.
+    #[must_use]
+    pub fn find_installed(&self, runtime: &Runtime, request: &str) -> Option<String> {
+        let installed = self.installed(runtime).ok()?;
+        let lts_of = |version: &str| {
+            std::fs::read_to_string(self.version_dir(runtime, version).join(LTS_NOTE))
+                .ok()
+                .map(|codename| codename.trim().to_owned())
+        };
+        installed.into_iter().rev().find(|version| match request {
+            "latest" => true,
+            "lts" => lts_of(version).is_some(),
+            _ => {
+                if let Some(codename) = request.strip_prefix("lts/") {
+                    return lts_of(version).as_deref() == Some(codename);
+                }
+                version == request
+                    || version
+                        .strip_prefix(request)
+                        .is_some_and(|rest| rest.starts_with('.'))
+            }
+        })
+    }
+}
+
 /// Orders `20.9.0` before `20.11.1`: digit runs compare as numbers.
 #[must_use]
 pub fn version_order(a: &str, b: &str) -> std::cmp::Ordering {
@@ -132,6 +164,33 @@ mod tests {
         layout.set_current(&Runtime::Node, "20.11.1").unwrap();
         assert_eq!(layout.current(&Runtime::Node).as_deref(), Some("20.11.1"));
         assert!(layout.installed(&Runtime::Go).unwrap().is_empty());
+    }
+
+    #[test]
+    fn find_installed_matches_offline() {
+        let data = tempfile::tempdir().unwrap();
+        let layout = Layout::new(data.path());
+        for (version, lts) in [
+            ("20.9.0", Some("iron")),
+            ("20.11.1", Some("iron")),
+            ("22.12.0", Some("jod")),
+            ("23.1.0", None),
+        ] {
+            let dir = layout.version_dir(&Runtime::Node, version);
+            std::fs::create_dir_all(&dir).unwrap();
+            if let Some(codename) = lts {
+                std::fs::write(dir.join(LTS_NOTE), codename).unwrap();
+            }
+        }
+        let find = |request: &str| layout.find_installed(&Runtime::Node, request);
+        assert_eq!(find("20").as_deref(), Some("20.11.1"));
+        assert_eq!(find("20.9").as_deref(), Some("20.9.0"));
+        assert_eq!(find("20.1"), None);
+        assert_eq!(find("latest").as_deref(), Some("23.1.0"));
+        assert_eq!(find("lts").as_deref(), Some("22.12.0"));
+        assert_eq!(find("lts/iron").as_deref(), Some("20.11.1"));
+        assert_eq!(find("lts/argon"), None);
+        assert_eq!(find("22.12.0").as_deref(), Some("22.12.0"));
     }
 
     #[test]

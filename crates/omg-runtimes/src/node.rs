@@ -250,6 +250,10 @@ impl NodeMirror {
             .stage(&crate::Runtime::Node, &version)
             .map_err(crate::Error::io(layout.runtime_dir(&crate::Runtime::Node)))?;
         crate::archive::extract_tar_gz(&archive, staged.path(), 1)?;
+        if let Some(codename) = &release.lts {
+            let note = staged.path().join(crate::layout::LTS_NOTE);
+            std::fs::write(&note, codename).map_err(crate::Error::io(note))?;
+        }
         let _ = std::fs::remove_file(&archive);
         layout
             .commit(&crate::Runtime::Node, &version, staged)

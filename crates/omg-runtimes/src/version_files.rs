@@ -421,3 +421,66 @@ fn strip_prefix_before_digit(request: &str, prefix: &str) -> String {
 
 #[cfg(test)]
 mod tests;
+
+/// The file `omg use --local` writes for `runtime` when the directory has none.
+#[must_use]
+pub fn local_file_name(runtime: &Runtime) -> &'static str {
+    match runtime {
+        Runtime::Node => ".node-version",
+        Runtime::Python => ".python-version",
+        Runtime::Go => ".go-version",
+        Runtime::Rust => "rust-toolchain.toml",
+        Runtime::Ruby => ".ruby-version",
+        Runtime::Java => ".java-version",
+        Runtime::Bun => ".bun-version",
+        Runtime::Other(_) => ".tool-versions",
+    }
+}
+
+/// Pins `runtime` to `version` for `dir`: rewrites the directory's own file for that
+/// runtime when it has one (`.nvmrc` stays `.nvmrc`), else creates
+/// [`local_file_name`]. Written to a temporary file and renamed over the old one.
+pub fn write_local(dir: &Path, runtime: &Runtime, version: &str) -> Result<PathBuf> {
+    let existing = FILES
+        .iter()
+        .filter(|name| {
+            !matches!(
+                **name,
+                "mise.toml" | ".mise.toml" | ".tool-versions" | "go.mod"
+            )
+        })
+        .map(|name| dir.join(name))
+        .find(|path| {
+            std::fs::read_to_string(path).is_ok_and(|contents| {
+                let name = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or_default();
+                parse(name, &contents, path)
+                    .is_ok_and(|found| found.iter().any(|(r, _)| r == runtime))
+            })
+        });
+    let path = existing.unwrap_or_else(|| dir.join(local_file_name(runtime)));
+    let contents = match path.file_name().and_then(|n| n.to_str()) {
+        Some("rust-toolchain.toml") => format!("[toolchain]\nchannel = \"{version}\"\n"),
+        Some(".tool-versions") => {
+            let mut lines: Vec<String> = std::fs::read_to_string(&path)
+                .unwrap_or_default()
+                .lines()
+                .filter(|line| line.split_whitespace().next() != Some(runtime.name()))
+                .map(str::to_owned)
+                .collect();
+            lines.push(format!("{} {version}", runtime.name()));
+            lines.join("\n") + "\n"
+        }
+        _ => format!("{version}\n"),
+    };
+    let staged = path.with_extension("omg-tmp");
+    let io = |source| VersionFileError::Read {
+        file: path.clone(),
+        source,
+    };
+    std::fs::write(&staged, contents).map_err(io)?;
+    std::fs::rename(&staged, &path).map_err(io)?;
+    Ok(path)
+}

@@ -3,6 +3,7 @@
 mod daemon;
 mod info;
 mod packages;
+mod runtimes;
 mod search;
 mod status;
 
@@ -20,7 +21,22 @@ pub(crate) fn run(
         Command::Search { terms, limit } => search::run(&terms, limit, settings, printer),
         Command::Info { package } => info::run(&package, settings, printer),
         Command::Explicit => packages::explicit(settings, printer),
-        Command::List { installed: _ } => packages::installed(settings, printer),
+        Command::List {
+            installed: true, ..
+        } => packages::installed(settings, printer),
+        Command::List {
+            runtime,
+            available,
+            installed: false,
+        } => runtimes::list(runtime.as_deref(), available, settings, printer),
+        Command::Install { specs } => runtimes::install(&specs, settings),
+        Command::Use {
+            runtime,
+            version,
+            local,
+        } => runtimes::use_version(&runtime, &version, local, settings),
+        Command::Current => runtimes::current(settings, printer),
+        Command::Which { binary } => runtimes::which(&binary, settings, printer),
         Command::Status => status::run(settings, printer),
         Command::Daemon { action } => daemon::run(action, settings, printer),
     }

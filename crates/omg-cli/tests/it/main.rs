@@ -6,3 +6,4 @@ mod arch;
 mod common;
 mod daemon;
 mod debian;
+mod runtimes;

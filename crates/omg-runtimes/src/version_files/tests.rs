@@ -233,3 +233,39 @@ fn resolve_reports_a_malformed_file_by_name_and_line() {
         )
     );
 }
+
+#[test]
+fn write_local_rewrites_the_existing_file_or_creates_the_usual_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let written = write_local(dir.path(), &Runtime::Node, "22.12.0").unwrap();
+    assert_eq!(written, dir.path().join(".node-version"));
+    assert_eq!(
+        resolve(dir.path()).unwrap()[&Runtime::Node].version,
+        "22.12.0"
+    );
+    std::fs::remove_file(&written).unwrap();
+    std::fs::write(dir.path().join(".nvmrc"), "lts/iron\n").unwrap();
+    let written = write_local(dir.path(), &Runtime::Node, "20.18.1").unwrap();
+    assert_eq!(written, dir.path().join(".nvmrc"));
+    assert_eq!(
+        resolve(dir.path()).unwrap()[&Runtime::Node].version,
+        "20.18.1"
+    );
+    write_local(dir.path(), &Runtime::Rust, "1.83.0").unwrap();
+    assert_eq!(
+        resolve(dir.path()).unwrap()[&Runtime::Rust].version,
+        "1.83.0"
+    );
+    write_local(dir.path(), &Runtime::Other("zig".into()), "0.13.0").unwrap();
+    write_local(dir.path(), &Runtime::Other("zig".into()), "0.14.0").unwrap();
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join(".tool-versions")).unwrap(),
+        "zig 0.14.0\n"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.ends_with("omg-tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

@@ -1,0 +1,247 @@
+//! Runtime versions: `omg install`, `omg use`, `omg list [runtime]`, `omg current`
+//! and `omg which`. Node is managed natively; other runtimes say plainly that this
+//! omg cannot manage them yet.
+
+use crate::printer::{message, Printer};
+use crate::settings::Settings;
+use crate::ExitStatus;
+use anyhow::{bail, Context, Result};
+use omg_runtimes::node::NodeMirror;
+use omg_runtimes::{version_files, Layout, Runtime};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// The manager for `runtime`, or an error naming what is supported.
+fn node_only(settings: &Settings, runtime: &Runtime) -> Result<NodeMirror> {
+    match runtime {
+        Runtime::Node => Ok(NodeMirror::new(&settings.runtimes.node_mirror)),
+        other => bail!("omg cannot manage {other} versions yet (node can be managed now)"),
+    }
+}
+
+fn layout(settings: &Settings) -> Layout {
+    Layout::new(&settings.runtimes.data_dir)
+}
+
+/// Resolves against the mirror and installs when missing; returns the version.
+fn ensure(settings: &Settings, runtime: &Runtime, request: &str) -> Result<String> {
+    let mirror = node_only(settings, runtime)?;
+    let release = mirror.resolve(request)?;
+    let version = release.version_string();
+    let layout = layout(settings);
+    if layout.version_dir(runtime, &version).is_dir() {
+        return Ok(version);
+    }
+    message(&format!("installing {runtime} {version}"));
+    let mut last_tenth = None;
+    mirror.install(
+        &layout,
+        &release,
+        &settings.runtimes.downloads,
+        &mut |done, total| {
+            // A line per tenth: progress without a terminal library.
+            if let Some(total) = total.filter(|&total| total > 0) {
+                let tenth = done * 10 / total;
+                if last_tenth != Some(tenth) {
+                    last_tenth = Some(tenth);
+                    message(&format!("  {}% of {} MiB", tenth * 10, total >> 20));
+                }
+            }
+        },
+    )?;
+    Ok(version)
+}
+
+fn parse_spec(spec: &str) -> Result<(Runtime, &str)> {
+    let (runtime, version) = spec
+        .split_once('@')
+        .with_context(|| format!("`{spec}`: write <runtime>@<version>, like node@22"))?;
+    if runtime.is_empty() || version.is_empty() {
+        bail!("`{spec}`: write <runtime>@<version>, like node@22");
+    }
+    Ok((Runtime::from_name(runtime), version))
+}
+
+pub(crate) fn install(specs: &[String], settings: &Settings) -> Result<ExitStatus> {
+    for spec in specs {
+        let (runtime, request) = parse_spec(spec)?;
+        let version = ensure(settings, &runtime, request)?;
+        message(&format!("{runtime} {version} is installed"));
+    }
+    Ok(ExitStatus::Success)
+}
+
+pub(crate) fn use_version(
+    runtime: &str,
+    request: &str,
+    local: bool,
+    settings: &Settings,
+) -> Result<ExitStatus> {
+    let runtime = Runtime::from_name(runtime);
+    let version = ensure(settings, &runtime, request)?;
+    if local {
+        let cwd = std::env::current_dir()?;
+        let file = version_files::write_local(&cwd, &runtime, &version)?;
+        message(&format!("{runtime} {version} pinned in {}", file.display()));
+    } else {
+        let layout = layout(settings);
+        layout
+            .set_current(&runtime, &version)
+            .with_context(|| format!("cannot switch {runtime} to {version}"))?;
+        message(&format!("{runtime} {version} is now the default"));
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// One runtime as this directory sees it.
+struct Active {
+    /// What was asked for, and by which file (`None`: the global default).
+    requested: Option<(String, PathBuf)>,
+    /// The installed version that answers it.
+    version: Option<String>,
+}
+
+fn active(settings: &Settings) -> Result<BTreeMap<Runtime, Active>> {
+    let layout = layout(settings);
+    let cwd = std::env::current_dir()?;
+    let mut active = BTreeMap::new();
+    for (runtime, requested) in version_files::resolve(&cwd)? {
+        let version = layout.find_installed(&runtime, &requested.version);
+        active.insert(
+            runtime,
+            Active {
+                requested: Some((requested.version, requested.file)),
+                version,
+            },
+        );
+    }
+    if let Ok(entries) = std::fs::read_dir(settings.runtimes.data_dir.join("versions")) {
+        for entry in entries.flatten() {
+            let runtime = Runtime::from_name(&entry.file_name().to_string_lossy());
+            if let Some(version) = layout.current(&runtime) {
+                active.entry(runtime).or_insert(Active {
+                    requested: None,
+                    version: Some(version),
+                });
+            }
+        }
+    }
+    Ok(active)
+}
+
+pub(crate) fn current(settings: &Settings, printer: &mut Printer) -> Result<ExitStatus> {
+    let active = active(settings)?;
+    let out = printer.out();
+    for (runtime, state) in &active {
+        let source = match &state.requested {
+            Some((request, file)) => format!("{request} from {}", file.display()),
+            None => "global default".to_owned(),
+        };
+        match &state.version {
+            Some(version) => writeln!(out, "{runtime} {version} ({source})")?,
+            None => writeln!(
+                out,
+                "{runtime} not installed ({source}; run `omg install {runtime}@{}`)",
+                state
+                    .requested
+                    .as_ref()
+                    .map_or("latest", |(request, _)| request)
+            )?,
+        }
+    }
+    Ok(if active.is_empty() {
+        message("no runtime versions are selected here");
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    })
+}
+
+pub(crate) fn which(
+    binary: &str,
+    settings: &Settings,
+    printer: &mut Printer,
+) -> Result<ExitStatus> {
+    let layout = layout(settings);
+    for (runtime, state) in active(settings)? {
+        let Some(version) = state.version else {
+            continue;
+        };
+        let candidate = layout
+            .version_dir(&runtime, &version)
+            .join("bin")
+            .join(binary);
+        if candidate.is_file() {
+            writeln!(printer.out(), "{}", candidate.display())?;
+            return Ok(ExitStatus::Success);
+        }
+    }
+    message(&format!("no runtime selected here provides `{binary}`"));
+    Ok(ExitStatus::Failure)
+}
+
+pub(crate) fn list(
+    runtime: Option<&str>,
+    available: bool,
+    settings: &Settings,
+    printer: &mut Printer,
+) -> Result<ExitStatus> {
+    let layout = layout(settings);
+    let active = active(settings)?;
+    let runtimes: Vec<Runtime> = match runtime {
+        Some(name) => vec![Runtime::from_name(name)],
+        None => {
+            let mut all: Vec<Runtime> =
+                std::fs::read_dir(settings.runtimes.data_dir.join("versions"))
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .map(|entry| Runtime::from_name(&entry.file_name().to_string_lossy()))
+                    .collect();
+            all.sort();
+            all
+        }
+    };
+    if available {
+        let runtime = &runtimes[0];
+        let mirror = node_only(settings, runtime)?;
+        let out = printer.out();
+        for release in mirror.releases()? {
+            if release
+                .files
+                .iter()
+                .any(|file| *file == omg_runtimes::node::platform())
+            {
+                let lts = release
+                    .lts
+                    .as_ref()
+                    .map(|codename| format!(" (lts/{codename})"))
+                    .unwrap_or_default();
+                writeln!(out, "{}{lts}", release.version_string())?;
+            }
+        }
+        return Ok(ExitStatus::Success);
+    }
+    let out = printer.out();
+    for runtime in &runtimes {
+        let global = layout.current(runtime);
+        let here = active.get(runtime).and_then(|state| state.version.clone());
+        for version in layout.installed(runtime)? {
+            let mut marks = Vec::new();
+            if global.as_deref() == Some(version.as_str()) {
+                marks.push("default");
+            }
+            if here.as_deref() == Some(version.as_str()) {
+                marks.push("used here");
+            }
+            let marks = if marks.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", marks.join(", "))
+            };
+            writeln!(out, "{runtime} {version}{marks}")?;
+        }
+    }
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,146 @@
+//! Runtime commands against a local nodejs.org-shaped mirror serving the real Node
+//! binary (omg-testbed builds it from the npm registry).
+
+use crate::common::Context;
+use omg_testbed::{node_dist, HttpServer, NODE_VERSION};
+use std::path::Path;
+use std::process::Output;
+
+struct Runtimes {
+    context: Context,
+    server: HttpServer,
+}
+
+impl Runtimes {
+    fn new() -> Self {
+        Self {
+            context: Context::new(),
+            server: HttpServer::serve(&node_dist().root),
+        }
+    }
+
+    fn omg_in(&self, dir: &Path, args: &[&str]) -> Output {
+        self.context
+            .command(env!("CARGO_BIN_EXE_omg"))
+            .current_dir(dir)
+            .env("OMG_NO_DAEMON", "1")
+            .env("OMG_NODE_MIRROR", self.server.url())
+            .args(args)
+            .output()
+            .expect("run omg")
+    }
+
+    fn ok_in(&self, dir: &Path, args: &[&str]) -> (String, String) {
+        let output = self.omg_in(dir, args);
+        assert!(
+            output.status.success(),
+            "omg {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (
+            String::from_utf8(output.stdout).unwrap(),
+            String::from_utf8(output.stderr).unwrap(),
+        )
+    }
+}
+
+#[test]
+fn use_installs_switches_and_which_finds_a_node_that_runs() {
+    let runtimes = Runtimes::new();
+    let home = runtimes.context.home().to_owned();
+    let (_, stderr) = runtimes.ok_in(&home, &["use", "node", "lts/jod"]);
+    assert!(
+        stderr.contains(&format!("installing node {NODE_VERSION}")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("node {NODE_VERSION} is now the default")),
+        "{stderr}"
+    );
+    let (current, _) = runtimes.ok_in(&home, &["current"]);
+    assert_eq!(current, format!("node {NODE_VERSION} (global default)\n"));
+    let (which, _) = runtimes.ok_in(&home, &["which", "node"]);
+    let node = which.trim();
+    assert!(
+        node.ends_with(&format!("versions/node/{NODE_VERSION}/bin/node")),
+        "{node}"
+    );
+    let version = std::process::Command::new(node)
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&version.stdout).trim(),
+        format!("v{NODE_VERSION}")
+    );
+    let (list, _) = runtimes.ok_in(&home, &["list", "node"]);
+    assert_eq!(list, format!("node {NODE_VERSION} (default, used here)\n"));
+    let (available, _) = runtimes.ok_in(&home, &["list", "node", "--available"]);
+    assert_eq!(available.lines().next(), Some("23.4.0"));
+    assert!(
+        available.contains(&format!("{NODE_VERSION} (lts/jod)\n")),
+        "{available}"
+    );
+    // Installed already: nothing is downloaded again.
+    let before = runtimes.server.requests().len();
+    runtimes.ok_in(&home, &["install", "node@22"]);
+    let fetched: Vec<String> = runtimes.server.requests()[before..].to_vec();
+    assert!(
+        fetched.iter().all(|request| !request.contains(".tar.gz")),
+        "{fetched:?}"
+    );
+}
+
+#[test]
+fn local_pins_follow_the_nearest_version_file() {
+    let runtimes = Runtimes::new();
+    let project = tempfile::tempdir().unwrap();
+    let nested = project.path().join("src");
+    std::fs::create_dir_all(&nested).unwrap();
+    runtimes.ok_in(project.path(), &["use", "node", "22", "--local"]);
+    let pinned = std::fs::read_to_string(project.path().join(".node-version")).unwrap();
+    assert_eq!(pinned, format!("{NODE_VERSION}\n"));
+    let (current, _) = runtimes.ok_in(&nested, &["current"]);
+    assert_eq!(
+        current,
+        format!(
+            "node {NODE_VERSION} ({NODE_VERSION} from {})\n",
+            project.path().join(".node-version").display()
+        )
+    );
+    // An .nvmrc nearer to the directory wins, and names what is not installed.
+    std::fs::write(nested.join(".nvmrc"), "lts/iron\n").unwrap();
+    let (current, _) = runtimes.ok_in(&nested, &["current"]);
+    assert!(
+        current.starts_with("node not installed (lts/iron from ")
+            && current.contains("omg install node@lts/iron"),
+        "{current}"
+    );
+}
+
+#[test]
+fn bad_version_files_and_specs_are_one_clear_error() {
+    let runtimes = Runtimes::new();
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(project.path().join(".nvmrc"), "20\n22\n").unwrap();
+    let output = runtimes.omg_in(project.path(), &["current"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.trim(),
+        format!(
+            "error: {}:2: a second version (the first is on line 1); .nvmrc holds one",
+            project.path().join(".nvmrc").display()
+        )
+    );
+    let output = runtimes.omg_in(project.path(), &["install", "node22"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("write <runtime>@<version>"));
+    let output = runtimes.omg_in(project.path(), &["install", "node@19"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("no node release matches `19`"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
