@@ -67,6 +67,13 @@ impl From<BackendArg> for omg_core::BackendKind {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum ColorChoice {
     Auto,
     Always,
@@ -122,6 +129,21 @@ pub(crate) enum Command {
     },
     /// Show the runtime versions this directory uses, and where each choice comes from.
     Current,
+    /// Print the shell snippet that activates runtime versions per directory:
+    /// add `eval "$(omg hook bash)"` to ~/.bashrc (zsh likewise; fish:
+    /// `omg hook fish | source`).
+    Hook {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the environment changes for the current directory (run by the hook).
+    #[command(name = "hook-env", hide = true)]
+    HookEnv {
+        /// The shell whose syntax to print.
+        #[arg(long, value_enum, default_value_t = Shell::Bash)]
+        shell: Shell,
+    },
     /// Print the path of a runtime binary this directory would run.
     Which {
         /// The binary (`node`, `npm`).

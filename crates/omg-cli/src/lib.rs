@@ -4,6 +4,7 @@
 
 mod cli;
 mod commands;
+mod hook;
 mod printer;
 mod render;
 mod settings;
@@ -48,6 +49,12 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: cli::Cli) -> anyhow::Result<ExitStatus> {
+    // Run at every prompt: no config, no backend, nothing but the versions tree.
+    match cli.command {
+        cli::Command::HookEnv { shell } => return hook::env(shell).map(|()| ExitStatus::Success),
+        cli::Command::Hook { shell } => return hook::snippet(shell).map(|()| ExitStatus::Success),
+        _ => {}
+    }
     let settings = settings::Settings::resolve(&cli.global)?;
     let mut printer = printer::Printer::new(settings.color);
     let status = commands::run(cli.command, &settings, &mut printer)?;

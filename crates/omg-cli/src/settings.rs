@@ -39,13 +39,22 @@ pub(crate) struct Settings {
     pub(crate) json: bool,
     pub(crate) color: bool,
     pub(crate) verbose: bool,
-    pub(crate) backend: BackendSelection,
+    /// The package database, or why none could be chosen (only package commands
+    /// need one: runtime commands work on any distribution).
+    backend: Result<BackendSelection, String>,
     pub(crate) fuzzy_below: usize,
     pub(crate) daemon: DaemonSettings,
     pub(crate) runtimes: RuntimeSettings,
 }
 
 impl Settings {
+    /// The package database the command reads.
+    pub(crate) fn backend(&self) -> Result<&BackendSelection> {
+        self.backend
+            .as_ref()
+            .map_err(|error| anyhow::anyhow!("{error}"))
+    }
+
     pub(crate) fn resolve(args: &GlobalArgs) -> Result<Self> {
         let environment = Environment::from_process();
         let paths = Paths::resolve(&environment);
@@ -56,7 +65,7 @@ impl Settings {
             arch_root: args.root.clone(),
             arch_dbpath: args.dbpath.clone(),
         };
-        let backend = BackendSelection::resolve(&flags, &config)?;
+        let backend = BackendSelection::resolve(&flags, &config).map_err(|error| error.to_string());
         let color = match args.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,

@@ -23,6 +23,7 @@ pub(crate) fn answer<T>(
     from_reply: impl FnOnce(Reply) -> Option<T>,
     direct: impl FnOnce(&Catalog) -> omg_packages::Result<T>,
 ) -> Result<T> {
+    let backend = settings.backend()?;
     let why_direct = if settings.daemon.enabled {
         match ask_daemon(settings, request.clone()) {
             Ok(Ok(reply)) => {
@@ -48,10 +49,10 @@ pub(crate) fn answer<T>(
         "--no-daemon".to_owned()
     };
     debug(settings, &format!("answered directly ({why_direct})"));
-    match settings.backend.kind {
+    match backend.kind {
         BackendKind::Debian => {
-            let backend = omg_packages::open_debian(&settings.backend)?;
-            Ok(direct(&Catalog::with_backend(&settings.backend, backend))?)
+            let opened = omg_packages::open_debian(backend)?;
+            Ok(direct(&Catalog::with_backend(backend, opened))?)
         }
         BackendKind::Arch => unwrap_reply(one_shot(settings, request)?, from_reply),
     }
@@ -77,7 +78,7 @@ fn one_shot(settings: &Settings, request: Request) -> Result<Result<Reply, IpcEr
     let omgd = omgd_binary();
     let mut child = std::process::Command::new(&omgd)
         .arg("--answer")
-        .args(settings.backend.to_args())
+        .args(settings.backend()?.to_args())
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -118,7 +119,9 @@ fn ask_daemon(settings: &Settings, request: Request) -> Result<Result<Reply, Ipc
             other => Fallback::Quietly(other.to_string()),
         })?;
     match client.request(request) {
-        Ok(envelope) if envelope.served == settings.backend => Ok(envelope.body),
+        Ok(envelope) if settings.backend().is_ok_and(|own| *own == envelope.served) => {
+            Ok(envelope.body)
+        }
         Ok(envelope) => Err(Fallback::Quietly(format!(
             "omgd serves {}",
             envelope.served.describe()
@@ -132,14 +135,13 @@ fn ask_daemon(settings: &Settings, request: Request) -> Result<Result<Reply, Ipc
 
 /// Starts omgd in the background for the next command; this one does not wait.
 fn autostart(settings: &Settings) {
+    let Ok(backend) = settings.backend() else {
+        return;
+    };
     if !settings.daemon.autostart {
         return;
     }
-    let spawned = omg_daemon::spawn(
-        &omgd_binary(),
-        &settings.backend.to_args(),
-        &settings.daemon.log,
-    );
+    let spawned = omg_daemon::spawn(&omgd_binary(), &backend.to_args(), &settings.daemon.log);
     match spawned {
         Ok(child) => debug(settings, &format!("started omgd (pid {})", child.id())),
         Err(error) => message(&format!("note: cannot start omgd: {error:#}")),

@@ -24,6 +24,19 @@ impl Layout {
         }
     }
 
+    /// Runtimes with anything installed, sorted.
+    #[must_use]
+    pub fn runtimes(&self) -> Vec<Runtime> {
+        let mut runtimes: Vec<Runtime> = std::fs::read_dir(&self.root)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| Some(Runtime::from_name(entry.file_name().to_str()?)))
+            .collect();
+        runtimes.sort();
+        runtimes
+    }
+
     /// `versions/<runtime>`.
     #[must_use]
     pub fn runtime_dir(&self, runtime: &Runtime) -> PathBuf {

@@ -3,6 +3,7 @@
 //!
 //! This crate knows nothing of packages, IPC or the daemon.
 
+mod active;
 pub mod archive;
 pub mod checksum;
 pub mod download;
@@ -12,6 +13,7 @@ pub mod node;
 mod runtime;
 pub mod version_files;
 
+pub use active::{active, Active};
 pub use error::{Error, Result};
 pub use layout::Layout;
 pub use runtime::Runtime;

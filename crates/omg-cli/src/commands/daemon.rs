@@ -66,7 +66,7 @@ fn start(settings: &Settings) -> Result<ExitStatus> {
                     settings.daemon.socket.display(),
                     envelope.served.describe()
                 ));
-                if envelope.served != settings.backend {
+                if settings.backend().is_ok_and(|own| *own != envelope.served) {
                     message(
                         "hint: `omg daemon restart` with this command's flags to serve this system",
                     );
@@ -77,7 +77,7 @@ fn start(settings: &Settings) -> Result<ExitStatus> {
     }
     // omgd itself detaches, waits until it answers and reports.
     let status = std::process::Command::new(source::omgd_binary())
-        .args(settings.backend.to_args())
+        .args(settings.backend()?.to_args())
         .status()
         .context("cannot run omgd")?;
     Ok(if status.success() {

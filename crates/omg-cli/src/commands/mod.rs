@@ -37,6 +37,9 @@ pub(crate) fn run(
         } => runtimes::use_version(&runtime, &version, local, settings),
         Command::Current => runtimes::current(settings, printer),
         Command::Which { binary } => runtimes::which(&binary, settings, printer),
+        Command::Hook { .. } | Command::HookEnv { .. } => {
+            unreachable!("hooks run before settings are resolved")
+        }
         Command::Status => status::run(settings, printer),
         Command::Daemon { action } => daemon::run(action, settings, printer),
     }

@@ -7,10 +7,9 @@ use crate::settings::Settings;
 use crate::ExitStatus;
 use anyhow::{bail, Context, Result};
 use omg_runtimes::node::NodeMirror;
-use omg_runtimes::{version_files, Layout, Runtime};
+use omg_runtimes::{version_files, Active, Layout, Runtime};
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
 
 /// The manager for `runtime`, or an error naming what is supported.
 fn node_only(settings: &Settings, runtime: &Runtime) -> Result<NodeMirror> {
@@ -94,40 +93,11 @@ pub(crate) fn use_version(
     Ok(ExitStatus::Success)
 }
 
-/// One runtime as this directory sees it.
-struct Active {
-    /// What was asked for, and by which file (`None`: the global default).
-    requested: Option<(String, PathBuf)>,
-    /// The installed version that answers it.
-    version: Option<String>,
-}
-
 fn active(settings: &Settings) -> Result<BTreeMap<Runtime, Active>> {
-    let layout = layout(settings);
-    let cwd = std::env::current_dir()?;
-    let mut active = BTreeMap::new();
-    for (runtime, requested) in version_files::resolve(&cwd)? {
-        let version = layout.find_installed(&runtime, &requested.version);
-        active.insert(
-            runtime,
-            Active {
-                requested: Some((requested.version, requested.file)),
-                version,
-            },
-        );
-    }
-    if let Ok(entries) = std::fs::read_dir(settings.runtimes.data_dir.join("versions")) {
-        for entry in entries.flatten() {
-            let runtime = Runtime::from_name(&entry.file_name().to_string_lossy());
-            if let Some(version) = layout.current(&runtime) {
-                active.entry(runtime).or_insert(Active {
-                    requested: None,
-                    version: Some(version),
-                });
-            }
-        }
-    }
-    Ok(active)
+    Ok(omg_runtimes::active(
+        &layout(settings),
+        &std::env::current_dir()?,
+    )?)
 }
 
 pub(crate) fn current(settings: &Settings, printer: &mut Printer) -> Result<ExitStatus> {

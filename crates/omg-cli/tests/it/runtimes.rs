@@ -144,3 +144,101 @@ fn bad_version_files_and_specs_are_one_clear_error() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// Runs `script` in a real shell with this context's environment; stdout.
+fn in_shell(runtimes: &Runtimes, shell: &str, script: &str) -> String {
+    let mut command = runtimes.context.command(shell);
+    match shell {
+        "bash" => command.args(["--noprofile", "--norc", "-c", script]),
+        "zsh" => command.args(["-f", "-c", script]),
+        _ => command.args(["--no-config", "-c", script]),
+    };
+    let output = command
+        .env("OMG_NO_DAEMON", "1")
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .unwrap_or_else(|error| panic!("cannot run {shell}: {error}"));
+    assert!(
+        output.status.success(),
+        "{shell}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn hooks_switch_node_per_directory_in_bash_zsh_and_fish() {
+    let runtimes = Runtimes::new();
+    let home = runtimes.context.home().to_owned();
+    runtimes.ok_in(&home, &["install", "node@22"]);
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(project.path().join(".node-version"), "22\n").unwrap();
+    let omg = env!("CARGO_BIN_EXE_omg");
+    let project = project.path().display().to_string();
+    // Outside the project no omg node is selected: whatever the system has (or none).
+    let outside = "(command -v node >/dev/null && node --version) || echo none";
+    let scripts = [
+        (
+            "bash",
+            format!(
+                "eval \"$({omg} hook bash)\"; cd '{project}'; _omg_hook; node --version; cd /; _omg_hook; {outside}"
+            ),
+        ),
+        (
+            "zsh",
+            format!(
+                "eval \"$({omg} hook zsh)\"; cd '{project}'; _omg_hook; node --version; cd /; _omg_hook; {outside}"
+            ),
+        ),
+        (
+            "fish",
+            format!(
+                "{omg} hook fish | source; cd '{project}'; _omg_hook; node --version; cd /; _omg_hook; if command -q node; node --version; else; echo none; end"
+            ),
+        ),
+    ];
+    let system_node = std::process::Command::new("sh")
+        .args(["-c", outside])
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .unwrap();
+    let system_node = String::from_utf8_lossy(&system_node.stdout)
+        .trim()
+        .to_owned();
+    assert_ne!(system_node, format!("v{NODE_VERSION}"));
+    for (shell, script) in scripts {
+        let output = in_shell(&runtimes, shell, &script);
+        let lines: Vec<&str> = output.lines().collect();
+        assert_eq!(
+            lines,
+            [format!("v{NODE_VERSION}").as_str(), system_node.as_str()],
+            "{shell}"
+        );
+    }
+}
+
+#[test]
+fn hook_env_prints_nothing_when_nothing_changed() {
+    let runtimes = Runtimes::new();
+    let home = runtimes.context.home().to_owned();
+    runtimes.ok_in(&home, &["use", "node", "22"]);
+    let first = runtimes.ok_in(&home, &["hook-env", "--shell", "bash"]).0;
+    assert!(first.starts_with("export PATH='"), "{first}");
+    let state = first
+        .split("export __OMG_STATE='")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("state")
+        .to_owned();
+    let again = runtimes
+        .context
+        .command(env!("CARGO_BIN_EXE_omg"))
+        .current_dir(&home)
+        .env("__OMG_STATE", &state)
+        .env("__OMG_PATH", &state)
+        .args(["hook-env", "--shell", "bash"])
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+    assert_eq!(String::from_utf8_lossy(&again.stdout), "");
+}

@@ -1,0 +1,132 @@
+//! Shell activation. `omg hook <shell>` prints a snippet that runs `omg hook-env`
+//! before each prompt (and on `cd` where the shell can say so); `omg hook-env`
+//! prints the PATH change for the current directory, and nothing at all when the
+//! selection is what the shell already has. It reads no config, no network and no
+//! daemon: the versions tree and the version files are all it needs.
+
+use crate::cli::Shell;
+use anyhow::Result;
+use omg_core::paths::{Environment, Paths};
+use omg_runtimes::Layout;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::PathBuf;
+
+/// The signature of what the shell was last given.
+const STATE: &str = "__OMG_STATE";
+/// The PATH entries omg added, `:`-joined, so they can be taken out again.
+const ADDED: &str = "__OMG_PATH";
+
+pub(crate) fn snippet(shell: Shell) -> Result<()> {
+    let omg = std::env::current_exe()?;
+    let omg = quote(&omg.to_string_lossy());
+    let text = match shell {
+        Shell::Bash => format!(
+            r#"_omg_hook() {{
+  local status=$?
+  eval "$({omg} hook-env --shell bash)"
+  return $status
+}}
+if [[ ";${{PROMPT_COMMAND[*]:-}};" != *";_omg_hook;"* ]]; then
+  PROMPT_COMMAND="_omg_hook${{PROMPT_COMMAND:+;$PROMPT_COMMAND}}"
+fi
+_omg_hook
+"#
+        ),
+        Shell::Zsh => format!(
+            r#"_omg_hook() {{
+  eval "$({omg} hook-env --shell zsh)"
+}}
+typeset -ag precmd_functions chpwd_functions
+if (( ! ${{precmd_functions[(I)_omg_hook]}} )); then
+  precmd_functions=(_omg_hook $precmd_functions)
+fi
+if (( ! ${{chpwd_functions[(I)_omg_hook]}} )); then
+  chpwd_functions=(_omg_hook $chpwd_functions)
+fi
+_omg_hook
+"#
+        ),
+        Shell::Fish => format!(
+            r#"function _omg_hook --on-event fish_prompt --on-variable PWD
+    {omg} hook-env --shell fish | source
+end
+_omg_hook
+"#
+        ),
+    };
+    std::io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(())
+}
+
+pub(crate) fn env(shell: Shell) -> Result<()> {
+    let paths = Paths::resolve(&Environment::from_process());
+    let layout = Layout::new(&paths.data_dir);
+    let active = omg_runtimes::active(&layout, &std::env::current_dir()?)?;
+    let bin_dirs: Vec<PathBuf> = active
+        .iter()
+        .filter_map(|(runtime, state)| {
+            let version = state.version.as_ref()?;
+            Some(layout.version_dir(runtime, version).join("bin"))
+        })
+        .collect();
+    let signature = bin_dirs
+        .iter()
+        .map(|dir| dir.to_string_lossy())
+        .collect::<Vec<_>>()
+        .join(":");
+    if std::env::var(STATE).is_ok_and(|state| state == signature) {
+        return Ok(());
+    }
+    let previously_added: Vec<String> = std::env::var(ADDED)
+        .map(|added| {
+            added
+                .split(':')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    let path = std::env::var("PATH").unwrap_or_default();
+    let mut entries: Vec<String> = bin_dirs
+        .iter()
+        .map(|dir| dir.to_string_lossy().into_owned())
+        .collect();
+    entries.extend(
+        path.split(':')
+            .filter(|entry| {
+                !entry.is_empty() && !previously_added.iter().any(|added| added == entry)
+            })
+            .map(str::to_owned),
+    );
+    let mut out = String::new();
+    match shell {
+        Shell::Bash | Shell::Zsh => {
+            let _ = write!(
+                out,
+                "export PATH={};export {STATE}={};export {ADDED}={};",
+                quote(&entries.join(":")),
+                quote(&signature),
+                quote(&signature)
+            );
+        }
+        Shell::Fish => {
+            let list: Vec<String> = entries.iter().map(|entry| quote(entry)).collect();
+            let _ = write!(
+                out,
+                "set -gx PATH {};set -gx {STATE} {};set -gx {ADDED} {};",
+                list.join(" "),
+                quote(&signature),
+                quote(&signature)
+            );
+        }
+    }
+    out.push('\n');
+    std::io::stdout().lock().write_all(out.as_bytes())?;
+    Ok(())
+}
+
+/// Single quotes for POSIX shells and fish (`'` itself becomes `'\''`).
+fn quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}

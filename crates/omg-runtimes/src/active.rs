@@ -1,0 +1,39 @@
+//! Which installed version of each runtime a directory uses: the nearest version
+//! file's request, matched against what is installed, else the global default.
+
+use crate::{version_files, Layout, Result, Runtime};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// One runtime as a directory sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Active {
+    /// The request and the file that made it (`None`: the global default).
+    pub requested: Option<(String, PathBuf)>,
+    /// The installed version that answers it, if any.
+    pub version: Option<String>,
+}
+
+/// Every runtime `dir` selects, by version file or global default.
+pub fn active(layout: &Layout, dir: &Path) -> Result<BTreeMap<Runtime, Active>> {
+    let mut active = BTreeMap::new();
+    for (runtime, requested) in version_files::resolve(dir)? {
+        let version = layout.find_installed(&runtime, &requested.version);
+        active.insert(
+            runtime,
+            Active {
+                requested: Some((requested.version, requested.file)),
+                version,
+            },
+        );
+    }
+    for runtime in layout.runtimes() {
+        if let Some(version) = layout.current(&runtime) {
+            active.entry(runtime).or_insert(Active {
+                requested: None,
+                version: Some(version),
+            });
+        }
+    }
+    Ok(active)
+}
