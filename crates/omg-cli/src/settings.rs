@@ -29,8 +29,8 @@ pub(crate) struct RuntimeSettings {
     pub(crate) data_dir: PathBuf,
     /// Where downloads wait until verified.
     pub(crate) downloads: PathBuf,
-    /// Node mirror base URL.
-    pub(crate) node_mirror: String,
+    /// Mirror base URLs.
+    pub(crate) mirrors: omg_runtimes::Mirrors,
 }
 
 /// Everything a command needs besides its own arguments.
@@ -92,11 +92,27 @@ impl Settings {
             runtimes: RuntimeSettings {
                 data_dir: paths.data_dir.clone(),
                 downloads: paths.cache_dir.join("downloads"),
-                node_mirror: std::env::var(env::OMG_NODE_MIRROR)
-                    .ok()
-                    .filter(|value| !value.is_empty())
-                    .or(config.mirrors.node.clone())
-                    .unwrap_or_else(|| omg_runtimes::node::DEFAULT_MIRROR.to_owned()),
+                mirrors: {
+                    let pick = |variable: &str, configured: &Option<String>, default: &str| {
+                        std::env::var(variable)
+                            .ok()
+                            .filter(|value| !value.is_empty())
+                            .or_else(|| configured.clone())
+                            .unwrap_or_else(|| default.to_owned())
+                    };
+                    omg_runtimes::Mirrors {
+                        node: pick(
+                            env::OMG_NODE_MIRROR,
+                            &config.mirrors.node,
+                            omg_runtimes::node::DEFAULT_MIRROR,
+                        ),
+                        go: pick(
+                            env::OMG_GO_MIRROR,
+                            &config.mirrors.go,
+                            omg_runtimes::go::DEFAULT_MIRROR,
+                        ),
+                    }
+                },
             },
         })
     }

@@ -35,6 +35,9 @@ pub struct Config {
 pub struct MirrorsConfig {
     /// Node.js (default <https://nodejs.org/dist>).
     pub node: Option<String>,
+    /// Go (default <https://go.dev/dl>): `$BASE/?mode=json&include=all` and
+    /// `$BASE/<file>`.
+    pub go: Option<String>,
 }
 
 /// `[search]`.

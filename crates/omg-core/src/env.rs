@@ -10,6 +10,8 @@ pub const OMG_SOCKET: &str = "OMG_SOCKET";
 pub const OMG_NO_DAEMON: &str = "OMG_NO_DAEMON";
 /// Base URL of a Node.js mirror laid out like nodejs.org/dist.
 pub const OMG_NODE_MIRROR: &str = "OMG_NODE_MIRROR";
+/// Base URL of a Go mirror laid out like go.dev/dl.
+pub const OMG_GO_MIRROR: &str = "OMG_GO_MIRROR";
 /// Turns coloured output off when set to anything (the <https://no-color.org> convention).
 pub const NO_COLOR: &str = "NO_COLOR";
 /// The XDG base directories.

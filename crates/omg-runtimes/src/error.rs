@@ -15,6 +15,14 @@ pub enum Error {
     /// A version file is malformed.
     #[error(transparent)]
     VersionFile(#[from] crate::version_files::VersionFileError),
+    /// A mirror's version list is unusable.
+    #[error("{url}: {message}")]
+    Index {
+        /// The list's URL.
+        url: String,
+        /// What is wrong.
+        message: String,
+    },
     /// No release matches the request.
     #[error("no {runtime} release matches `{request}` for {platform}")]
     NoMatch {
@@ -33,6 +41,9 @@ pub enum Error {
         /// The file.
         file: String,
     },
+    /// omg does not manage this runtime itself.
+    #[error("omg cannot manage {0} versions yet (node and go can be managed now)")]
+    Unsupported(crate::Runtime),
     /// A filesystem operation failed.
     #[error("{path}: {source}")]
     Io {

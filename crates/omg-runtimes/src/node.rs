@@ -182,9 +182,10 @@ pub const DEFAULT_MIRROR: &str = "https://nodejs.org/dist";
 
 /// Where Node releases come from: a base URL laid out like nodejs.org/dist
 /// (`$BASE/index.json`, `$BASE/vX.Y.Z/SHASUMS256.txt`, tarballs beside it).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct NodeMirror {
     base: String,
+    releases: std::sync::OnceLock<Vec<NodeRelease>>,
 }
 
 impl NodeMirror {
@@ -193,43 +194,69 @@ impl NodeMirror {
     pub fn new(base: &str) -> Self {
         Self {
             base: base.trim_end_matches('/').to_owned(),
+            releases: std::sync::OnceLock::new(),
         }
     }
 
-    /// Every release the mirror lists, newest first.
-    pub fn releases(&self) -> crate::Result<Vec<NodeRelease>> {
+    /// Every release the mirror lists, newest first (fetched once).
+    pub fn releases(&self) -> crate::Result<&[NodeRelease]> {
+        if let Some(releases) = self.releases.get() {
+            return Ok(releases);
+        }
         let index = crate::download::fetch_text(&format!("{}/index.json", self.base))?;
-        Ok(parse_index(&index)?)
+        let releases = parse_index(&index)?;
+        Ok(self.releases.get_or_init(|| releases))
     }
 
-    /// The release `request` means on this machine's platform.
-    pub fn resolve(&self, request: &str) -> crate::Result<NodeRelease> {
+    fn release(&self, request: &str) -> crate::Result<&NodeRelease> {
         let platform = platform();
-        let releases = self.releases()?;
-        resolve(&releases, request, &platform)
-            .cloned()
-            .ok_or_else(|| crate::Error::NoMatch {
-                runtime: crate::Runtime::Node,
-                request: request.to_owned(),
-                platform,
-            })
+        resolve(self.releases()?, request, &platform).ok_or_else(|| crate::Error::NoMatch {
+            runtime: crate::Runtime::Node,
+            request: request.to_owned(),
+            platform,
+        })
+    }
+}
+
+impl crate::RuntimeManager for NodeMirror {
+    fn runtime(&self) -> crate::Runtime {
+        crate::Runtime::Node
     }
 
-    /// Installs `release` (if it is not already) and returns its directory. The
-    /// tarball is checked against the release's SHASUMS256.txt before it is
-    /// unpacked, into a staging directory that only a complete install renames.
-    pub fn install(
+    fn available(&self) -> crate::Result<Vec<crate::Offer>> {
+        let platform = platform();
+        Ok(self
+            .releases()?
+            .iter()
+            .filter(|release| release.files.contains(&platform))
+            .map(|release| crate::Offer {
+                version: release.version_string(),
+                label: release
+                    .lts
+                    .as_ref()
+                    .map(|codename| format!("lts/{codename}")),
+            })
+            .collect())
+    }
+
+    fn resolve(&self, request: &str) -> crate::Result<String> {
+        Ok(self.release(request)?.version_string())
+    }
+
+    /// The tarball is checked against the release's SHASUMS256.txt before it is
+    /// unpacked; the LTS codename is noted beside the install for offline requests.
+    fn install(
         &self,
         layout: &crate::Layout,
-        release: &NodeRelease,
+        version: &str,
         downloads: &std::path::Path,
-        progress: &mut dyn FnMut(u64, Option<u64>),
+        progress: crate::manager::Progress<'_>,
     ) -> crate::Result<std::path::PathBuf> {
-        let version = release.version_string();
-        let installed = layout.version_dir(&crate::Runtime::Node, &version);
+        let installed = layout.version_dir(&crate::Runtime::Node, version);
         if installed.is_dir() {
             return Ok(installed);
         }
+        let release = self.release(version)?;
         let file = format!("node-v{version}-{}.tar.gz", platform());
         let sums_url = format!("{}/v{version}/SHASUMS256.txt", self.base);
         let sums = crate::download::fetch_text(&sums_url)?;
@@ -238,26 +265,23 @@ impl NodeMirror {
                 sums: sums_url.clone(),
                 file: file.clone(),
             })?;
-        std::fs::create_dir_all(downloads).map_err(crate::Error::io(downloads))?;
-        let archive = downloads.join(&file);
-        crate::download::download(
+        crate::manager::install_archive(
+            layout,
+            &crate::Runtime::Node,
+            version,
             &format!("{}/v{version}/{file}", self.base),
-            &archive,
             &expected,
+            1,
+            downloads,
             progress,
-        )?;
-        let staged = layout
-            .stage(&crate::Runtime::Node, &version)
-            .map_err(crate::Error::io(layout.runtime_dir(&crate::Runtime::Node)))?;
-        crate::archive::extract_tar_gz(&archive, staged.path(), 1)?;
-        if let Some(codename) = &release.lts {
-            let note = staged.path().join(crate::layout::LTS_NOTE);
-            std::fs::write(&note, codename).map_err(crate::Error::io(note))?;
-        }
-        let _ = std::fs::remove_file(&archive);
-        layout
-            .commit(&crate::Runtime::Node, &version, staged)
-            .map_err(crate::Error::io(installed))
+            |staged| {
+                if let Some(codename) = &release.lts {
+                    let note = staged.join(crate::layout::LTS_NOTE);
+                    std::fs::write(&note, codename).map_err(crate::Error::io(note))?;
+                }
+                Ok(())
+            },
+        )
     }
 }
 

@@ -1,6 +1,7 @@
 //! A static HTTP/1.1 file server on 127.0.0.1 for runtime-mirror tests: serves a
 //! directory laid out like the upstream it stands in for, honours `Range: bytes=N-`
-//! (resumed downloads), and can be told to fail a path (a status code, or a body cut
+//! (resumed downloads), answers a directory with its `index.json`, and can be told
+//! to fail a path (a status code, or a body cut
 //! short). Every request path is recorded.
 
 use std::collections::HashMap;
@@ -144,7 +145,15 @@ fn respond(stream: TcpStream, root: &Path, shared: &Shared) -> std::io::Result<(
             "HTTP/1.1 {code} Injected\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
         );
     }
-    let Some(file) = local_path(root, &path).filter(|file| file.is_file()) else {
+    // A directory answers with its index.json (how go.dev/dl/?mode=json is mirrored).
+    let file = local_path(root, &path).map(|file| {
+        if file.is_dir() {
+            file.join("index.json")
+        } else {
+            file
+        }
+    });
+    let Some(file) = file.filter(|file| file.is_file()) else {
         return write!(
             stream,
             "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"

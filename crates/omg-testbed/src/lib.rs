@@ -9,4 +9,7 @@ mod runtimes;
 
 pub use arch::{arch_repo, ArchRepo, ArchRoot, UPGRADE_RECIPES};
 pub use http::{Fault, HttpServer};
-pub use runtimes::{node_dist, NodeDist, NODE_LYING_VERSION, NODE_MISSING_VERSIONS, NODE_VERSION};
+pub use runtimes::{
+    go_dist, node_dist, GoDist, NodeDist, GO_MISSING_VERSION, GO_VERSION, NODE_LYING_VERSION,
+    NODE_MISSING_VERSIONS, NODE_VERSION,
+};

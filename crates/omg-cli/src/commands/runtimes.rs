@@ -1,22 +1,17 @@
 //! Runtime versions: `omg install`, `omg use`, `omg list [runtime]`, `omg current`
-//! and `omg which`. Node is managed natively; other runtimes say plainly that this
-//! omg cannot manage them yet.
+//! and `omg which`. Node and Go are managed natively; other runtimes say plainly
+//! that this omg cannot manage them yet.
 
 use crate::printer::{message, Printer};
 use crate::settings::Settings;
 use crate::ExitStatus;
 use anyhow::{bail, Context, Result};
-use omg_runtimes::node::NodeMirror;
-use omg_runtimes::{version_files, Active, Layout, Runtime};
+use omg_runtimes::{version_files, Active, Layout, Runtime, RuntimeManager};
 use std::collections::BTreeMap;
 use std::io::Write;
 
-/// The manager for `runtime`, or an error naming what is supported.
-fn node_only(settings: &Settings, runtime: &Runtime) -> Result<NodeMirror> {
-    match runtime {
-        Runtime::Node => Ok(NodeMirror::new(&settings.runtimes.node_mirror)),
-        other => bail!("omg cannot manage {other} versions yet (node can be managed now)"),
-    }
+fn manager(settings: &Settings, runtime: &Runtime) -> Result<Box<dyn RuntimeManager>> {
+    Ok(omg_runtimes::manager(runtime, &settings.runtimes.mirrors)?)
 }
 
 fn layout(settings: &Settings) -> Layout {
@@ -25,18 +20,17 @@ fn layout(settings: &Settings) -> Layout {
 
 /// Resolves against the mirror and installs when missing; returns the version.
 fn ensure(settings: &Settings, runtime: &Runtime, request: &str) -> Result<String> {
-    let mirror = node_only(settings, runtime)?;
-    let release = mirror.resolve(request)?;
-    let version = release.version_string();
+    let manager = manager(settings, runtime)?;
+    let version = manager.resolve(request)?;
     let layout = layout(settings);
     if layout.version_dir(runtime, &version).is_dir() {
         return Ok(version);
     }
     message(&format!("installing {runtime} {version}"));
     let mut last_tenth = None;
-    mirror.install(
+    manager.install(
         &layout,
-        &release,
+        &version,
         &settings.runtimes.downloads,
         &mut |done, total| {
             // A line per tenth: progress without a terminal library.
@@ -161,35 +155,17 @@ pub(crate) fn list(
     let active = active(settings)?;
     let runtimes: Vec<Runtime> = match runtime {
         Some(name) => vec![Runtime::from_name(name)],
-        None => {
-            let mut all: Vec<Runtime> =
-                std::fs::read_dir(settings.runtimes.data_dir.join("versions"))
-                    .into_iter()
-                    .flatten()
-                    .flatten()
-                    .map(|entry| Runtime::from_name(&entry.file_name().to_string_lossy()))
-                    .collect();
-            all.sort();
-            all
-        }
+        None => layout.runtimes(),
     };
     if available {
-        let runtime = &runtimes[0];
-        let mirror = node_only(settings, runtime)?;
+        let offers = manager(settings, &runtimes[0])?.available()?;
         let out = printer.out();
-        for release in mirror.releases()? {
-            if release
-                .files
-                .iter()
-                .any(|file| *file == omg_runtimes::node::platform())
-            {
-                let lts = release
-                    .lts
-                    .as_ref()
-                    .map(|codename| format!(" (lts/{codename})"))
-                    .unwrap_or_default();
-                writeln!(out, "{}{lts}", release.version_string())?;
-            }
+        for offer in offers {
+            let label = offer
+                .label
+                .map(|label| format!(" ({label})"))
+                .unwrap_or_default();
+            writeln!(out, "{}{label}", offer.version)?;
         }
         return Ok(ExitStatus::Success);
     }

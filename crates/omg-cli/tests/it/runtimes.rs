@@ -242,3 +242,66 @@ fn hook_env_prints_nothing_when_nothing_changed() {
     assert!(again.status.success());
     assert_eq!(String::from_utf8_lossy(&again.stdout), "");
 }
+
+#[test]
+fn go_installs_and_is_found_through_go_mod() {
+    let runtimes = Runtimes::new();
+    let go_server = HttpServer::serve(&omg_testbed::go_dist().root);
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(
+        project.path().join("go.mod"),
+        format!(
+            "module example.com/x\n\ngo 1.22\n\ntoolchain go{}\n",
+            omg_testbed::GO_VERSION
+        ),
+    )
+    .unwrap();
+    let omg = |args: &[&str]| {
+        runtimes
+            .context
+            .command(env!("CARGO_BIN_EXE_omg"))
+            .current_dir(project.path())
+            .env("OMG_NO_DAEMON", "1")
+            .env("OMG_GO_MIRROR", go_server.url())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let install = omg(&["install", "go@latest"]);
+    assert!(
+        install.status.success(),
+        "{}",
+        String::from_utf8_lossy(&install.stderr)
+    );
+    let current = omg(&["current"]);
+    assert_eq!(
+        String::from_utf8_lossy(&current.stdout),
+        format!(
+            "go {0} ({0} from {1})\n",
+            omg_testbed::GO_VERSION,
+            project.path().join("go.mod").display()
+        )
+    );
+    let which = omg(&["which", "go"]);
+    let go = String::from_utf8(which.stdout).unwrap();
+    let version = std::process::Command::new(go.trim())
+        .arg("version")
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&version.stdout)
+            .starts_with(&format!("go version go{}", omg_testbed::GO_VERSION)),
+        "{version:?}"
+    );
+    let available = omg(&["list", "go", "--available"]);
+    assert_eq!(
+        String::from_utf8_lossy(&available.stdout).lines().next(),
+        Some("1.28rc1 (unstable)")
+    );
+    let unsupported = omg(&["install", "zig@0.13"]);
+    assert_eq!(unsupported.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&unsupported.stderr).trim(),
+        "error: omg cannot manage zig versions yet (node and go can be managed now)"
+    );
+}

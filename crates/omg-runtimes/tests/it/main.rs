@@ -1,4 +1,5 @@
 //! Runtime installs against local mirrors laid out like the upstreams, serving
 //! real binaries (omg-testbed fetches them from package registries).
 
+mod go;
 mod node;

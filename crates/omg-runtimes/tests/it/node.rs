@@ -1,5 +1,5 @@
 use omg_runtimes::node::NodeMirror;
-use omg_runtimes::{Layout, Runtime};
+use omg_runtimes::{Layout, Runtime, RuntimeManager};
 use omg_testbed::{node_dist, HttpServer, NODE_LYING_VERSION, NODE_MISSING_VERSIONS, NODE_VERSION};
 use std::path::Path;
 
@@ -29,9 +29,9 @@ impl Setup {
     }
 
     fn install(&self, request: &str) -> omg_runtimes::Result<std::path::PathBuf> {
-        let release = self.mirror.resolve(request)?;
+        let version = self.mirror.resolve(request)?;
         self.mirror
-            .install(&self.layout, &release, &self.downloads(), &mut |_, _| {})
+            .install(&self.layout, &version, &self.downloads(), &mut |_, _| {})
     }
 
     /// Everything under the data directory, for "nothing left behind" checks.

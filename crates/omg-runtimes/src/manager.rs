@@ -1,0 +1,98 @@
+//! The one interface every runtime manager implements, and the table that picks
+//! a manager for a runtime.
+
+use crate::{Layout, Result, Runtime};
+use std::path::{Path, PathBuf};
+
+/// One version a mirror offers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Offer {
+    /// The concrete version (`22.12.0`, `1.23.4`).
+    pub version: String,
+    /// A note shown beside it (`lts/jod`, `unstable`).
+    pub label: Option<String>,
+}
+
+/// Reports download progress: bytes done, and the total when known.
+pub type Progress<'a> = &'a mut dyn FnMut(u64, Option<u64>);
+
+/// A runtime omg installs itself.
+pub trait RuntimeManager {
+    /// Which runtime.
+    fn runtime(&self) -> Runtime;
+    /// Versions the mirror offers for this platform, newest first.
+    fn available(&self) -> Result<Vec<Offer>>;
+    /// The concrete version `request` (`22`, `lts`, `1.23`, `latest`) means.
+    fn resolve(&self, request: &str) -> Result<String>;
+    /// Installs `version` (a [`RuntimeManager::resolve`] answer) unless it is
+    /// installed already, and returns its directory.
+    fn install(
+        &self,
+        layout: &Layout,
+        version: &str,
+        downloads: &Path,
+        progress: Progress<'_>,
+    ) -> Result<PathBuf>;
+}
+
+/// Mirror base URLs, each laid out like its upstream.
+#[derive(Debug, Clone)]
+pub struct Mirrors {
+    /// Like nodejs.org/dist.
+    pub node: String,
+    /// Like go.dev/dl.
+    pub go: String,
+}
+
+impl Default for Mirrors {
+    fn default() -> Self {
+        Self {
+            node: crate::node::DEFAULT_MIRROR.to_owned(),
+            go: crate::go::DEFAULT_MIRROR.to_owned(),
+        }
+    }
+}
+
+/// The manager for `runtime`, or an error naming the runtimes this omg manages.
+pub fn manager(runtime: &Runtime, mirrors: &Mirrors) -> Result<Box<dyn RuntimeManager>> {
+    match runtime {
+        Runtime::Node => Ok(Box::new(crate::node::NodeMirror::new(&mirrors.node))),
+        Runtime::Go => Ok(Box::new(crate::go::GoMirror::new(&mirrors.go))),
+        other => Err(crate::Error::Unsupported(other.clone())),
+    }
+}
+
+/// Downloads `url` (checked against `sha256`), unpacks it without its first `strip`
+/// path components into a staging directory, lets `finish` add to it, and renames
+/// it to `versions/<runtime>/<version>`. Nothing is left behind on failure.
+#[expect(clippy::too_many_arguments, reason = "one install step, named parts")]
+pub(crate) fn install_archive(
+    layout: &Layout,
+    runtime: &Runtime,
+    version: &str,
+    url: &str,
+    sha256: &str,
+    strip: usize,
+    downloads: &Path,
+    progress: Progress<'_>,
+    finish: impl FnOnce(&Path) -> Result<()>,
+) -> Result<PathBuf> {
+    let installed = layout.version_dir(runtime, version);
+    if installed.is_dir() {
+        return Ok(installed);
+    }
+    std::fs::create_dir_all(downloads).map_err(crate::Error::io(downloads))?;
+    let file = url.rsplit('/').next().unwrap_or("download");
+    let archive = downloads.join(file);
+    crate::download::download(url, &archive, sha256, progress)?;
+    let staged = layout
+        .stage(runtime, version)
+        .map_err(crate::Error::io(layout.runtime_dir(runtime)))?;
+    let unpacked = crate::archive::extract_tar_gz(&archive, staged.path(), strip);
+    let _ = std::fs::remove_file(&archive);
+    unpacked?;
+    finish(staged.path())?;
+    layout
+        .commit(runtime, version, staged)
+        .map_err(crate::Error::io(installed))
+}
