@@ -149,6 +149,21 @@ pub(crate) enum Command {
         /// The binary (`node`, `npm`).
         binary: String,
     },
+    /// Remove an installed runtime version.
+    Uninstall {
+        /// `<runtime>@<version>`, the exact installed version.
+        #[arg(value_name = "RUNTIME@VERSION")]
+        spec: String,
+    },
+    /// Run a command with a runtime version first on PATH (installed if needed).
+    Exec {
+        /// `<runtime>@<version>` (`node@22`, `go@latest`).
+        #[arg(value_name = "RUNTIME@VERSION")]
+        spec: String,
+        /// The command and its arguments, after `--`.
+        #[arg(last = true, required = true, value_name = "COMMAND")]
+        command: Vec<String>,
+    },
     /// Summarise the system: counts, upgrades, database freshness.
     Status,
     /// Control omgd, the background daemon that answers reads instantly.

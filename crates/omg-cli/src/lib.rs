@@ -22,6 +22,8 @@ pub(crate) enum ExitStatus {
     Failure,
     /// It could not run.
     Error,
+    /// Another program's exit code, passed on (`omg exec`).
+    Code(u8),
 }
 
 impl From<ExitStatus> for ExitCode {
@@ -30,6 +32,7 @@ impl From<ExitStatus> for ExitCode {
             ExitStatus::Success => Self::SUCCESS,
             ExitStatus::Failure => Self::from(1),
             ExitStatus::Error => Self::from(2),
+            ExitStatus::Code(code) => Self::from(code),
         }
     }
 }

@@ -37,6 +37,8 @@ pub(crate) fn run(
         } => runtimes::use_version(&runtime, &version, local, settings),
         Command::Current => runtimes::current(settings, printer),
         Command::Which { binary } => runtimes::which(&binary, settings, printer),
+        Command::Uninstall { spec } => runtimes::uninstall(&spec, settings),
+        Command::Exec { spec, command } => runtimes::exec(&spec, &command, settings),
         Command::Hook { .. } | Command::HookEnv { .. } => {
             unreachable!("hooks run before settings are resolved")
         }

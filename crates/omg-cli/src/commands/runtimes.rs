@@ -191,3 +191,58 @@ pub(crate) fn list(
     }
     Ok(ExitStatus::Success)
 }
+
+pub(crate) fn uninstall(spec: &str, settings: &Settings) -> Result<ExitStatus> {
+    let (runtime, version) = parse_spec(spec)?;
+    let layout = layout(settings);
+    let dir = layout.version_dir(&runtime, version);
+    if !dir.is_dir() {
+        let installed = layout.installed(&runtime)?;
+        bail!(
+            "{runtime} {version} is not installed (installed: {})",
+            if installed.is_empty() {
+                "none".to_owned()
+            } else {
+                installed.join(", ")
+            }
+        );
+    }
+    if layout.current(&runtime).as_deref() == Some(version) {
+        bail!("{runtime} {version} is the default; `omg use {runtime} <other version>` first");
+    }
+    // Renamed aside first, so a failure half-way never leaves a half-removed version
+    // that still looks installed.
+    let doomed = layout.stage(&runtime, version)?;
+    let aside = doomed.path().join("removed");
+    std::fs::rename(&dir, &aside).with_context(|| format!("cannot remove {}", dir.display()))?;
+    drop(doomed);
+    message(&format!("{runtime} {version} uninstalled"));
+    Ok(ExitStatus::Success)
+}
+
+pub(crate) fn exec(spec: &str, command: &[String], settings: &Settings) -> Result<ExitStatus> {
+    let (runtime, request) = parse_spec(spec)?;
+    let layout = layout(settings);
+    let version = match layout.find_installed(&runtime, request) {
+        Some(version) => version,
+        None => ensure(settings, &runtime, request)?,
+    };
+    let bin = layout.version_dir(&runtime, &version).join("bin");
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut entries = vec![bin];
+    entries.extend(std::env::split_paths(&path));
+    let (program, arguments) = command
+        .split_first()
+        .context("give the command to run after `--`")?;
+    let status = std::process::Command::new(program)
+        .args(arguments)
+        .env("PATH", std::env::join_paths(entries)?)
+        .status()
+        .with_context(|| format!("cannot run {program}"))?;
+    // The child's own exit code is the answer (a signal counts as failure).
+    Ok(match status.code() {
+        Some(0) => ExitStatus::Success,
+        Some(code) => ExitStatus::Code(u8::try_from(code).unwrap_or(1)),
+        None => ExitStatus::Error,
+    })
+}

@@ -305,3 +305,35 @@ fn go_installs_and_is_found_through_go_mod() {
         "error: omg cannot manage zig versions yet (node and go can be managed now)"
     );
 }
+
+#[test]
+fn exec_runs_with_the_version_and_uninstall_removes_it() {
+    let runtimes = Runtimes::new();
+    let home = runtimes.context.home().to_owned();
+    let (stdout, _) = runtimes.ok_in(&home, &["exec", "node@22", "--", "node", "--version"]);
+    assert_eq!(stdout.trim(), format!("v{NODE_VERSION}"));
+    let failing = runtimes.omg_in(
+        &home,
+        &["exec", "node@22", "--", "node", "-e", "process.exit(7)"],
+    );
+    assert_eq!(failing.status.code(), Some(7));
+    let missing = runtimes.omg_in(&home, &["uninstall", "node@1.0.0"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&missing.stderr).trim(),
+        format!("error: node 1.0.0 is not installed (installed: {NODE_VERSION})")
+    );
+    runtimes.ok_in(&home, &["use", "node", NODE_VERSION]);
+    let default = runtimes.omg_in(&home, &["uninstall", &format!("node@{NODE_VERSION}")]);
+    assert_eq!(default.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&default.stderr).contains("is the default"));
+    // Without a default it goes, and nothing of it is left.
+    std::fs::remove_file(home.join("data/omg/versions/node/current")).unwrap();
+    runtimes.ok_in(&home, &["uninstall", &format!("node@{NODE_VERSION}")]);
+    let left: Vec<_> = std::fs::read_dir(home.join("data/omg/versions/node"))
+        .unwrap()
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    let (list, _) = runtimes.ok_in(&home, &["list", "node"]);
+    assert_eq!(list, "");
+}
