@@ -1,7 +1,9 @@
 //! Human renderings of the answers; `--json` bypasses this module entirely.
 
 use crate::printer::Printer;
-use omg_core::{BackendSelection, MatchKind, PackageDetails, SearchResults, SystemStatus};
+use omg_core::{
+    BackendSelection, MatchKind, PackageDetails, RuntimeProbe, SearchResults, SystemStatus,
+};
 use omg_ipc::DaemonStatus;
 use serde::Serialize;
 use std::io::{self, Write};
@@ -161,7 +163,11 @@ pub(crate) fn info(printer: &mut Printer, details: &PackageDetails) -> io::Resul
     Ok(())
 }
 
-pub(crate) fn status(printer: &mut Printer, status: &SystemStatus) -> io::Result<()> {
+pub(crate) fn status(
+    printer: &mut Printer,
+    status: &SystemStatus,
+    runtimes: &[RuntimeProbe],
+) -> io::Result<()> {
     let s = printer.styles;
     let synced = status
         .database_synced_at
@@ -177,6 +183,7 @@ pub(crate) fn status(printer: &mut Printer, status: &SystemStatus) -> io::Result
         ("Orphans", status.orphans.to_string()),
         ("Upgradable", status.upgradable.to_string()),
         ("Databases synced", synced),
+        ("Runtimes", runtime_summary(runtimes)),
     ];
     let out = printer.out();
     for (key, value) in rows {
@@ -231,6 +238,32 @@ pub(crate) fn daemon_status(
         writeln!(out, "{}{key:<14}{} : {value}", s.bold, s.reset)?;
     }
     Ok(())
+}
+
+/// `node 22.12.0 (default), 20.9.0; go 1.27.3`, or `none`.
+fn runtime_summary(runtimes: &[RuntimeProbe]) -> String {
+    if runtimes.is_empty() {
+        return "none".to_owned();
+    }
+    runtimes
+        .iter()
+        .map(|probe| {
+            let versions: Vec<String> = probe
+                .installed
+                .iter()
+                .rev()
+                .map(|version| {
+                    if probe.default.as_deref() == Some(version.as_str()) {
+                        format!("{version} (default)")
+                    } else {
+                        version.clone()
+                    }
+                })
+                .collect();
+            format!("{} {}", probe.runtime, versions.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn format_duration(secs: u64) -> String {

@@ -133,6 +133,16 @@ fn ask_daemon(settings: &Settings, request: Request) -> Result<Result<Reply, Ipc
     }
 }
 
+/// omgd's answer to a request that does not depend on the package database
+/// (runtime probes), or `None` to compute it here.
+pub(crate) fn ask_any_daemon(settings: &Settings, request: Request) -> Option<Reply> {
+    if !settings.daemon.enabled {
+        return None;
+    }
+    let mut client = Client::connect(&settings.daemon.socket, DAEMON_TIMEOUT).ok()?;
+    client.request(request).ok()?.body.ok()
+}
+
 /// Starts omgd in the background for the next command; this one does not wait.
 fn autostart(settings: &Settings) {
     let Ok(backend) = settings.backend() else {

@@ -15,7 +15,7 @@ pub mod version;
 
 pub use error::{Error, Result};
 pub use package::{
-    BackendKind, InfoAnswer, InstalledPackage, MatchKind, PackageDetails, PackageRecord, SearchHit,
-    SearchRequest, SearchResults, SystemStatus, Upgrade,
+    BackendKind, InfoAnswer, InstalledPackage, MatchKind, PackageDetails, PackageRecord,
+    RuntimeProbe, SearchHit, SearchRequest, SearchResults, SystemStatus, Upgrade,
 };
 pub use selection::{BackendFlags, BackendSelection};

@@ -214,3 +214,14 @@ pub struct SearchRequest {
     /// Add fuzzy hits when the exact set has at most this many packages.
     pub fuzzy_below: usize,
 }
+
+/// What is installed of one runtime, for `omg status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuntimeProbe {
+    /// The runtime's name (`node`, `go`).
+    pub runtime: String,
+    /// Installed versions, oldest first.
+    pub installed: Vec<String>,
+    /// The global default, if set.
+    pub default: Option<String>,
+}

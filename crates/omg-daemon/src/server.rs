@@ -36,6 +36,7 @@ pub(crate) async fn run(setup: Setup, _instance: &Instance) -> Result<()> {
         setup.socket.clone(),
         store,
         Duration::from_secs(setup.config.daemon.cache_ttl_secs.min(LONGEST_INTERVAL)),
+        &setup.paths.data_dir,
     )?);
     crate::log::info(&format!(
         "pid {} serving {} on {}",

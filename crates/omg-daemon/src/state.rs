@@ -8,7 +8,7 @@
 
 use crate::store::Store;
 use arc_swap::ArcSwapOption;
-use omg_core::{BackendSelection, SearchRequest, SystemStatus};
+use omg_core::{BackendSelection, RuntimeProbe, SearchRequest, SystemStatus};
 use omg_ipc::{DaemonStatus, IpcError, Reply, Request};
 use omg_packages::Catalog;
 use serde::{Deserialize, Serialize};
@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 pub(crate) type Encoded = Arc<[u8]>;
 
 const STATUS_KEY: &str = "status";
+const RUNTIMES_KEY: &str = "runtimes";
 /// An answer this big (`omg search lib`) left megabytes of freed scratch behind.
 const BIG_ANSWER: usize = 256 * 1024;
 /// Most bytes of encoded answers the cache keeps.
@@ -56,6 +57,8 @@ pub(crate) struct State {
     /// `selection`, encoded once for every reply.
     pub(crate) served: Vec<u8>,
     pub(crate) socket: PathBuf,
+    /// The runtime versions tree the probes read.
+    runtimes: omg_runtimes::Layout,
     loaded: ArcSwapOption<Loaded>,
     generation: AtomicU64,
     /// Keyed by the generation of the catalog that computed the answer, so an
@@ -87,8 +90,10 @@ impl State {
         socket: PathBuf,
         store: Store,
         cache_ttl: Duration,
+        data_dir: &std::path::Path,
     ) -> anyhow::Result<Self> {
         Ok(Self {
+            runtimes: omg_runtimes::Layout::new(data_dir),
             served: postcard::to_stdvec(&selection)?,
             selection,
             socket,
@@ -214,6 +219,20 @@ impl State {
         tokio::task::spawn_blocking(move || store.put(STATUS_KEY, &snapshot)).await?
     }
 
+    /// Probes the installed runtimes and keeps the result in the store (the worker
+    /// does this every refresh; `omg status` asks for a fresh one, which costs a
+    /// directory listing per runtime).
+    pub(crate) async fn refresh_runtimes(self: &Arc<Self>) -> anyhow::Result<Vec<RuntimeProbe>> {
+        let layout = self.runtimes.clone();
+        let store = Arc::clone(&self.store);
+        tokio::task::spawn_blocking(move || {
+            let probes = omg_runtimes::probe(&layout);
+            store.put(RUNTIMES_KEY, &probes)?;
+            Ok(probes)
+        })
+        .await?
+    }
+
     /// Whether the package databases differ from what the served index was built
     /// from (the periodic safety net under the file watcher).
     pub(crate) async fn databases_changed(&self) -> bool {
@@ -259,6 +278,10 @@ impl State {
                 return encode_body(&Ok(Reply::Refreshed { packages }));
             }
             Err(Request::Shutdown) => return encode_body(&Ok(Reply::ShuttingDown)),
+            Err(Request::Runtimes) => {
+                let probes = self.refresh_runtimes().await.map_err(failed)?;
+                return encode_body(&Ok(Reply::Runtimes(probes)));
+            }
             Err(other) => {
                 return Err(IpcError::BadRequest(format!(
                     "unexpected request {other:?}"

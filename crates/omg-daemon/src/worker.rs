@@ -1,7 +1,7 @@
 //! Background work: the first index build, then a status refresh every
 //! `daemon.refresh_secs`, and index rebuilds when the package databases change.
-//! Runtime probes and vulnerability counts join the periodic refresh as those
-//! features land; each writes its own snapshot to the store.
+//! Each refresh also probes the installed runtimes into the store; vulnerability
+//! counts join it when the audit lands.
 
 use crate::state::State;
 use std::sync::Arc;
@@ -69,5 +69,8 @@ async fn rebuild(state: &Arc<State>, why: &str) {
 async fn refresh(state: &Arc<State>) {
     if let Err(error) = state.refresh_status().await {
         crate::log::error(&format!("refreshing status: {error:#}"));
+    }
+    if let Err(error) = state.refresh_runtimes().await {
+        crate::log::error(&format!("probing runtimes: {error:#}"));
     }
 }

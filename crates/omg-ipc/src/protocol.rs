@@ -3,7 +3,8 @@
 //! change shape; a change that breaks that bumps [`PROTOCOL_VERSION`].
 
 use omg_core::{
-    BackendSelection, InfoAnswer, InstalledPackage, SearchRequest, SearchResults, SystemStatus,
+    BackendSelection, InfoAnswer, InstalledPackage, RuntimeProbe, SearchRequest, SearchResults,
+    SystemStatus,
 };
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -70,6 +71,8 @@ pub enum Request {
     Shutdown,
     /// `omg daemon status`.
     DaemonStatus,
+    /// Installed runtime versions and defaults (`omg status`).
+    Runtimes,
 }
 
 /// Replies, one per request kind. Append only.
@@ -97,6 +100,8 @@ pub enum Reply {
     ShuttingDown,
     /// Answer to [`Request::DaemonStatus`].
     DaemonStatus(DaemonStatus),
+    /// Answer to [`Request::Runtimes`].
+    Runtimes(Vec<RuntimeProbe>),
 }
 
 /// Typed failures. Variant 0 must stay `ProtocolMismatch` with this shape forever.

@@ -14,6 +14,23 @@ pub struct Active {
     pub version: Option<String>,
 }
 
+/// What is installed of every runtime, and the global defaults.
+#[must_use]
+pub fn probe(layout: &Layout) -> Vec<omg_core::RuntimeProbe> {
+    layout
+        .runtimes()
+        .into_iter()
+        .filter_map(|runtime| {
+            let installed = layout.installed(&runtime).ok()?;
+            (!installed.is_empty()).then(|| omg_core::RuntimeProbe {
+                default: layout.current(&runtime),
+                runtime: runtime.name().to_owned(),
+                installed,
+            })
+        })
+        .collect()
+}
+
 /// Every runtime `dir` selects, by version file or global default.
 pub fn active(layout: &Layout, dir: &Path) -> Result<BTreeMap<Runtime, Active>> {
     let mut active = BTreeMap::new();

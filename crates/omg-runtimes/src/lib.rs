@@ -15,7 +15,7 @@ pub mod node;
 mod runtime;
 pub mod version_files;
 
-pub use active::{active, Active};
+pub use active::{active, probe, Active};
 pub use error::{Error, Result};
 pub use layout::Layout;
 pub use manager::{manager, Mirrors, Offer, Progress, RuntimeManager};
