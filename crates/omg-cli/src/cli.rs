@@ -149,6 +149,16 @@ pub(crate) enum Command {
         /// The binary (`node`, `npm`).
         binary: String,
     },
+    /// Run the binary NAME of the version this directory selects (what the scripts
+    /// in $XDG_DATA_HOME/omg/shims do).
+    #[command(hide = true)]
+    Shim {
+        /// The binary.
+        name: String,
+        /// Its arguments.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        arguments: Vec<std::ffi::OsString>,
+    },
     /// Remove an installed runtime version.
     Uninstall {
         /// `<runtime>@<version>`, the exact installed version.

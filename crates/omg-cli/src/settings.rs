@@ -31,6 +31,8 @@ pub(crate) struct RuntimeSettings {
     pub(crate) downloads: PathBuf,
     /// Mirror base URLs.
     pub(crate) mirrors: omg_runtimes::Mirrors,
+    /// The shims directory (`$XDG_DATA_HOME/omg/shims`).
+    pub(crate) shims: PathBuf,
 }
 
 /// Everything a command needs besides its own arguments.
@@ -92,6 +94,7 @@ impl Settings {
             runtimes: RuntimeSettings {
                 data_dir: paths.data_dir.clone(),
                 downloads: paths.cache_dir.join("downloads"),
+                shims: paths.data_dir.join("shims"),
                 mirrors: {
                     let pick = |variable: &str, configured: &Option<String>, default: &str| {
                         std::env::var(variable)

@@ -13,6 +13,7 @@ pub mod layout;
 mod manager;
 pub mod node;
 mod runtime;
+pub mod shims;
 pub mod version_files;
 
 pub use active::{active, probe, Active};

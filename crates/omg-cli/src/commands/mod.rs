@@ -38,6 +38,7 @@ pub(crate) fn run(
         Command::Current => runtimes::current(settings, printer),
         Command::Which { binary } => runtimes::which(&binary, settings, printer),
         Command::Uninstall { spec } => runtimes::uninstall(&spec, settings),
+        Command::Shim { name, arguments } => runtimes::shim(&name, &arguments, settings),
         Command::Exec { spec, command } => runtimes::exec(&spec, &command, settings),
         Command::Hook { .. } | Command::HookEnv { .. } => {
             unreachable!("hooks run before settings are resolved")

@@ -62,6 +62,7 @@ pub(crate) fn install(specs: &[String], settings: &Settings) -> Result<ExitStatu
         let version = ensure(settings, &runtime, request)?;
         message(&format!("{runtime} {version} is installed"));
     }
+    refresh_shims(settings)?;
     Ok(ExitStatus::Success)
 }
 
@@ -84,6 +85,7 @@ pub(crate) fn use_version(
             .with_context(|| format!("cannot switch {runtime} to {version}"))?;
         message(&format!("{runtime} {version} is now the default"));
     }
+    refresh_shims(settings)?;
     Ok(ExitStatus::Success)
 }
 
@@ -127,22 +129,64 @@ pub(crate) fn which(
     settings: &Settings,
     printer: &mut Printer,
 ) -> Result<ExitStatus> {
-    let layout = layout(settings);
-    for (runtime, state) in active(settings)? {
-        let Some(version) = state.version else {
-            continue;
-        };
-        let candidate = layout
-            .version_dir(&runtime, &version)
-            .join("bin")
-            .join(binary);
-        if candidate.is_file() {
-            writeln!(printer.out(), "{}", candidate.display())?;
-            return Ok(ExitStatus::Success);
+    let cwd = std::env::current_dir()?;
+    match omg_runtimes::shims::resolve_binary(&layout(settings), &cwd, binary)? {
+        Some(path) => {
+            writeln!(printer.out(), "{}", path.display())?;
+            Ok(ExitStatus::Success)
+        }
+        None => {
+            message(&format!("no runtime selected here provides `{binary}`"));
+            Ok(ExitStatus::Failure)
         }
     }
-    message(&format!("no runtime selected here provides `{binary}`"));
-    Ok(ExitStatus::Failure)
+}
+
+/// Keeps the shims directory in step with what is installed.
+fn refresh_shims(settings: &Settings) -> Result<()> {
+    let omg = std::env::current_exe()?;
+    omg_runtimes::shims::regenerate(&layout(settings), &settings.runtimes.shims, &omg)?;
+    Ok(())
+}
+
+/// `omg shim NAME ARGS…`, what every shim runs: the selected version's binary, or
+/// the next one on PATH after the shims (the system's), replacing this process.
+pub(crate) fn shim(
+    name: &str,
+    arguments: &[std::ffi::OsString],
+    settings: &Settings,
+) -> Result<ExitStatus> {
+    use std::os::unix::process::CommandExt;
+    let cwd = std::env::current_dir()?;
+    let shims = &settings.runtimes.shims;
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let rest: Vec<std::path::PathBuf> = std::env::split_paths(&path)
+        .filter(|entry| entry != shims)
+        .collect();
+    let (program, mut entries) =
+        match omg_runtimes::shims::resolve_binary(&layout(settings), &cwd, name)? {
+            Some(program) => {
+                let bin = program
+                    .parent()
+                    .map(std::path::Path::to_path_buf)
+                    .unwrap_or_default();
+                (program, vec![bin])
+            }
+            None => match rest
+                .iter()
+                .map(|dir| dir.join(name))
+                .find(|candidate| candidate.is_file())
+            {
+                Some(program) => (program, Vec::new()),
+                None => bail!("no runtime selected here provides `{name}`, and PATH has none"),
+            },
+        };
+    entries.extend(rest);
+    let error = std::process::Command::new(&program)
+        .args(arguments)
+        .env("PATH", std::env::join_paths(entries)?)
+        .exec();
+    Err(error).with_context(|| format!("cannot run {}", program.display()))
 }
 
 pub(crate) fn list(
@@ -217,6 +261,7 @@ pub(crate) fn uninstall(spec: &str, settings: &Settings) -> Result<ExitStatus> {
     std::fs::rename(&dir, &aside).with_context(|| format!("cannot remove {}", dir.display()))?;
     drop(doomed);
     message(&format!("{runtime} {version} uninstalled"));
+    refresh_shims(settings)?;
     Ok(ExitStatus::Success)
 }
 

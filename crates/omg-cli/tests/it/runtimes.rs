@@ -337,3 +337,48 @@ fn exec_runs_with_the_version_and_uninstall_removes_it() {
     let (list, _) = runtimes.ok_in(&home, &["list", "node"]);
     assert_eq!(list, "");
 }
+
+#[test]
+fn shims_run_the_selected_version_or_fall_through_to_path() {
+    let runtimes = Runtimes::new();
+    let home = runtimes.context.home().to_owned();
+    runtimes.ok_in(&home, &["install", "node@22"]);
+    let shims = home.join("data/omg/shims");
+    let shim = shims.join("node");
+    assert!(shim.is_file(), "no node shim in {}", shims.display());
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(project.path().join(".node-version"), "22\n").unwrap();
+    let run_shim = |dir: &Path| {
+        runtimes
+            .context
+            .command(&shim)
+            .current_dir(dir)
+            .env("PATH", format!("{}:/usr/bin:/bin", shims.display()))
+            .arg("--version")
+            .output()
+            .unwrap()
+    };
+    let inside = run_shim(project.path());
+    assert_eq!(
+        String::from_utf8_lossy(&inside.stdout).trim(),
+        format!("v{NODE_VERSION}"),
+        "{}",
+        String::from_utf8_lossy(&inside.stderr)
+    );
+    // No selection here: the next node on PATH after the shims, or a clear error.
+    let outside = run_shim(&home);
+    let system = std::process::Command::new("sh")
+        .args(["-c", "command -v node >/dev/null && node --version"])
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .unwrap();
+    if system.status.success() {
+        assert_eq!(outside.stdout, system.stdout);
+    } else {
+        assert_eq!(outside.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&outside.stderr)
+            .contains("no runtime selected here provides `node`"));
+    }
+    runtimes.ok_in(&home, &["uninstall", &format!("node@{NODE_VERSION}")]);
+    assert!(!shim.exists(), "the shim outlived the install");
+}
