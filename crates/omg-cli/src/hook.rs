@@ -16,6 +16,8 @@ use std::path::PathBuf;
 const STATE: &str = "__OMG_STATE";
 /// The PATH entries omg added, `:`-joined, so they can be taken out again.
 const ADDED: &str = "__OMG_PATH";
+/// The other variables omg set (`JAVA_HOME`, `GOROOT`), to unset when unused.
+const VARS: &str = "__OMG_VARS";
 
 pub(crate) fn snippet(shell: Shell) -> Result<()> {
     let omg = std::env::current_exe()?;
@@ -63,16 +65,48 @@ pub(crate) fn env(shell: Shell) -> Result<()> {
     let paths = Paths::resolve(&Environment::from_process());
     let layout = Layout::new(&paths.data_dir);
     let active = omg_runtimes::active(&layout, &std::env::current_dir()?)?;
-    let bin_dirs: Vec<PathBuf> = active
-        .iter()
-        .filter_map(|(runtime, state)| {
-            let version = state.version.as_ref()?;
-            Some(layout.version_dir(runtime, version).join("bin"))
-        })
-        .collect();
-    let signature = bin_dirs
+    let mut bin_dirs: Vec<PathBuf> = Vec::new();
+    let mut variables: Vec<(&str, String)> = Vec::new();
+    for (runtime, state) in &active {
+        let Some(version) = &state.version else {
+            continue;
+        };
+        let home = layout.version_dir(runtime, version);
+        bin_dirs.push(home.join("bin"));
+        // Tools find these runtimes through a home variable too.
+        match runtime {
+            omg_runtimes::Runtime::Java => {
+                variables.push(("JAVA_HOME", home.to_string_lossy().into_owned()))
+            }
+            omg_runtimes::Runtime::Go => {
+                variables.push(("GOROOT", home.to_string_lossy().into_owned()))
+            }
+            _ => {}
+        }
+    }
+    let mut signature = bin_dirs
         .iter()
         .map(|dir| dir.to_string_lossy())
+        .collect::<Vec<_>>()
+        .join(":");
+    for (name, value) in &variables {
+        let _ = write!(signature, ";{name}={value}");
+    }
+    let previously_set: Vec<String> = std::env::var(VARS)
+        .map(|vars| {
+            vars.split(':')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    let unset: Vec<&String> = previously_set
+        .iter()
+        .filter(|name| !variables.iter().any(|(set, _)| set == name))
+        .collect();
+    let set_names = variables
+        .iter()
+        .map(|(name, _)| *name)
         .collect::<Vec<_>>()
         .join(":");
     if std::env::var(STATE).is_ok_and(|state| state == signature) {
@@ -99,26 +133,45 @@ pub(crate) fn env(shell: Shell) -> Result<()> {
             })
             .map(str::to_owned),
     );
+    let added = bin_dirs
+        .iter()
+        .map(|dir| dir.to_string_lossy())
+        .collect::<Vec<_>>()
+        .join(":");
     let mut out = String::new();
     match shell {
         Shell::Bash | Shell::Zsh => {
             let _ = write!(
                 out,
-                "export PATH={};export {STATE}={};export {ADDED}={};",
+                "export PATH={};export {STATE}={};export {ADDED}={};export {VARS}={};",
                 quote(&entries.join(":")),
                 quote(&signature),
-                quote(&signature)
+                quote(&added),
+                quote(&set_names)
             );
+            for (name, value) in &variables {
+                let _ = write!(out, "export {name}={};", quote(value));
+            }
+            for name in unset {
+                let _ = write!(out, "unset {name};");
+            }
         }
         Shell::Fish => {
             let list: Vec<String> = entries.iter().map(|entry| quote(entry)).collect();
             let _ = write!(
                 out,
-                "set -gx PATH {};set -gx {STATE} {};set -gx {ADDED} {};",
+                "set -gx PATH {};set -gx {STATE} {};set -gx {ADDED} {};set -gx {VARS} {};",
                 list.join(" "),
                 quote(&signature),
-                quote(&signature)
+                quote(&added),
+                quote(&set_names)
             );
+            for (name, value) in &variables {
+                let _ = write!(out, "set -gx {name} {};", quote(value));
+            }
+            for name in unset {
+                let _ = write!(out, "set -e {name};");
+            }
         }
     }
     out.push('\n');

@@ -114,6 +114,11 @@ impl Settings {
                             &config.mirrors.go,
                             omg_runtimes::go::DEFAULT_MIRROR,
                         ),
+                        java: pick(
+                            env::OMG_JAVA_MIRROR,
+                            &config.mirrors.java,
+                            omg_runtimes::java::DEFAULT_MIRROR,
+                        ),
                     }
                 },
             },

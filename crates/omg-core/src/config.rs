@@ -38,6 +38,8 @@ pub struct MirrorsConfig {
     /// Go (default <https://go.dev/dl>): `$BASE/?mode=json&include=all` and
     /// `$BASE/<file>`.
     pub go: Option<String>,
+    /// Java (default <https://api.adoptium.net>): the Adoptium API v3 paths.
+    pub java: Option<String>,
 }
 
 /// `[search]`.

@@ -12,6 +12,8 @@ pub const OMG_NO_DAEMON: &str = "OMG_NO_DAEMON";
 pub const OMG_NODE_MIRROR: &str = "OMG_NODE_MIRROR";
 /// Base URL of a Go mirror laid out like go.dev/dl.
 pub const OMG_GO_MIRROR: &str = "OMG_GO_MIRROR";
+/// Base URL of an Adoptium API v3 compatible server for JDKs.
+pub const OMG_JAVA_MIRROR: &str = "OMG_JAVA_MIRROR";
 /// Turns coloured output off when set to anything (the <https://no-color.org> convention).
 pub const NO_COLOR: &str = "NO_COLOR";
 /// The XDG base directories.

@@ -9,6 +9,7 @@ pub mod checksum;
 pub mod download;
 mod error;
 pub mod go;
+pub mod java;
 pub mod layout;
 mod manager;
 pub mod node;

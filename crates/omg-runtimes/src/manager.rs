@@ -42,6 +42,8 @@ pub struct Mirrors {
     pub node: String,
     /// Like go.dev/dl.
     pub go: String,
+    /// Like api.adoptium.net.
+    pub java: String,
 }
 
 impl Default for Mirrors {
@@ -49,6 +51,7 @@ impl Default for Mirrors {
         Self {
             node: crate::node::DEFAULT_MIRROR.to_owned(),
             go: crate::go::DEFAULT_MIRROR.to_owned(),
+            java: crate::java::DEFAULT_MIRROR.to_owned(),
         }
     }
 }
@@ -58,6 +61,7 @@ pub fn manager(runtime: &Runtime, mirrors: &Mirrors) -> Result<Box<dyn RuntimeMa
     match runtime {
         Runtime::Node => Ok(Box::new(crate::node::NodeMirror::new(&mirrors.node))),
         Runtime::Go => Ok(Box::new(crate::go::GoMirror::new(&mirrors.go))),
+        Runtime::Java => Ok(Box::new(crate::java::JavaMirror::new(&mirrors.java))),
         other => Err(crate::Error::Unsupported(other.clone())),
     }
 }

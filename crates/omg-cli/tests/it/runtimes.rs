@@ -302,7 +302,7 @@ fn go_installs_and_is_found_through_go_mod() {
     assert_eq!(unsupported.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&unsupported.stderr).trim(),
-        "error: omg cannot manage zig versions yet (node and go can be managed now)"
+        "error: omg cannot manage zig versions yet (node, go and java can be managed now)"
     );
 }
 
@@ -381,4 +381,25 @@ fn shims_run_the_selected_version_or_fall_through_to_path() {
     }
     runtimes.ok_in(&home, &["uninstall", &format!("node@{NODE_VERSION}")]);
     assert!(!shim.exists(), "the shim outlived the install");
+}
+
+#[test]
+fn hook_sets_java_home_in_a_java_project_and_unsets_it_outside() {
+    let runtimes = Runtimes::new();
+    let home = runtimes.context.home().to_owned();
+    let jdk = home.join("data/omg/versions/java/25.0.2+10");
+    std::fs::create_dir_all(jdk.join("bin")).unwrap();
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(project.path().join(".java-version"), "25\n").unwrap();
+    let omg = env!("CARGO_BIN_EXE_omg");
+    let script = format!(
+        "eval \"$({omg} hook bash)\"; cd '{}'; _omg_hook; echo \"in:$JAVA_HOME\"; cd /; _omg_hook; echo \"out:${{JAVA_HOME:-unset}}\"",
+        project.path().display()
+    );
+    let output = in_shell(&runtimes, "bash", &script);
+    assert_eq!(
+        output,
+        format!("in:{}\nout:unset\n", jdk.display()),
+        "the hook must set JAVA_HOME for the project and take it back outside"
+    );
 }

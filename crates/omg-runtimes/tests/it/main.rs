@@ -2,4 +2,5 @@
 //! real binaries (omg-testbed fetches them from package registries).
 
 mod go;
+mod java;
 mod node;
