@@ -119,6 +119,16 @@ impl Settings {
                             &config.mirrors.java,
                             omg_runtimes::java::DEFAULT_MIRROR,
                         ),
+                        bun: pick(
+                            env::OMG_BUN_MIRROR,
+                            &config.mirrors.bun,
+                            omg_runtimes::bun::DEFAULT_MIRROR,
+                        ),
+                        npm: pick(
+                            env::OMG_NPM_REGISTRY,
+                            &config.mirrors.npm,
+                            omg_runtimes::bun::DEFAULT_REGISTRY,
+                        ),
                     }
                 },
             },

@@ -40,6 +40,12 @@ pub struct MirrorsConfig {
     pub go: Option<String>,
     /// Java (default <https://api.adoptium.net>): the Adoptium API v3 paths.
     pub java: Option<String>,
+    /// Bun release downloads (default
+    /// <https://github.com/oven-sh/bun/releases/download>): `$BASE/bun-vX.Y.Z/…`.
+    pub bun: Option<String>,
+    /// The npm registry Bun's versions are listed from (default
+    /// <https://registry.npmjs.org>).
+    pub npm: Option<String>,
 }
 
 /// `[search]`.

@@ -14,6 +14,10 @@ pub const OMG_NODE_MIRROR: &str = "OMG_NODE_MIRROR";
 pub const OMG_GO_MIRROR: &str = "OMG_GO_MIRROR";
 /// Base URL of an Adoptium API v3 compatible server for JDKs.
 pub const OMG_JAVA_MIRROR: &str = "OMG_JAVA_MIRROR";
+/// Base URL laid out like Bun's GitHub release downloads.
+pub const OMG_BUN_MIRROR: &str = "OMG_BUN_MIRROR";
+/// An npm registry (Bun's version list).
+pub const OMG_NPM_REGISTRY: &str = "OMG_NPM_REGISTRY";
 /// Turns coloured output off when set to anything (the <https://no-color.org> convention).
 pub const NO_COLOR: &str = "NO_COLOR";
 /// The XDG base directories.

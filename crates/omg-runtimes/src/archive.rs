@@ -124,6 +124,57 @@ pub fn extract_tar(
     Ok(())
 }
 
+/// Unpacks a `.zip` into `target` with the same checks as [`extract_tar`] (Bun
+/// ships zips): every entry is checked before it is written.
+pub fn extract_zip(archive: &Path, target: &Path, strip: usize) -> Result<(), ArchiveError> {
+    let io = |source| ArchiveError::Io {
+        archive: archive.to_owned(),
+        source,
+    };
+    let zip_error = |error: zip::result::ZipError| ArchiveError::Io {
+        archive: archive.to_owned(),
+        source: std::io::Error::other(error.to_string()),
+    };
+    let hostile = |entry: &str, reason| ArchiveError::Hostile {
+        archive: archive.to_owned(),
+        entry: entry.to_owned(),
+        reason,
+    };
+    let file = std::fs::File::open(archive).map_err(io)?;
+    let mut zip = zip::ZipArchive::new(file).map_err(zip_error)?;
+    for index in 0..zip.len() {
+        let mut entry = zip.by_index(index).map_err(zip_error)?;
+        let name = entry.name().map_err(zip_error)?.into_owned();
+        let Some(relative) =
+            checked_relative(Path::new(&name), strip).map_err(|reason| hostile(&name, reason))?
+        else {
+            continue;
+        };
+        ensure_no_symlink_between(target, &relative).map_err(|reason| hostile(&name, reason))?;
+        let destination = target.join(&relative);
+        if let Some(parent) = destination.parent() {
+            std::fs::create_dir_all(parent).map_err(io)?;
+        }
+        if entry.is_dir() {
+            std::fs::create_dir_all(&destination).map_err(io)?;
+        } else if entry.is_symlink() {
+            let mut link = String::new();
+            entry.read_to_string(&mut link).map_err(io)?;
+            symlink_stays_inside(&relative, Path::new(&link))
+                .map_err(|reason| hostile(&name, reason))?;
+            std::os::unix::fs::symlink(&link, &destination).map_err(io)?;
+        } else {
+            let mode = entry.unix_mode().unwrap_or(0o644) & 0o777;
+            let mut file = std::fs::File::create(&destination).map_err(io)?;
+            std::io::copy(&mut entry, &mut file).map_err(io)?;
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(std::fs::Permissions::from_mode(mode))
+                .map_err(io)?;
+        }
+    }
+    Ok(())
+}
+
 /// The entry path with `strip` leading components removed, or `None` when nothing
 /// is left; refused when absolute or when any component is `..`.
 fn checked_relative(path: &Path, strip: usize) -> Result<Option<PathBuf>, &'static str> {

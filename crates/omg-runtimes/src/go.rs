@@ -186,7 +186,7 @@ impl crate::RuntimeManager for GoMirror {
             version,
             &format!("{}/{}", self.base, archive.filename),
             &archive.sha256,
-            1,
+            crate::manager::Unpack::TarGz(1),
             downloads,
             progress,
             |_| Ok(()),

@@ -234,7 +234,7 @@ impl crate::RuntimeManager for JavaMirror {
             version,
             &package.link,
             &checksum,
-            1,
+            crate::manager::Unpack::TarGz(1),
             downloads,
             progress,
             |_| Ok(()),

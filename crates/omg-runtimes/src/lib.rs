@@ -5,6 +5,7 @@
 
 mod active;
 pub mod archive;
+pub mod bun;
 pub mod checksum;
 pub mod download;
 mod error;

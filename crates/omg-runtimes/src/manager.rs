@@ -44,6 +44,10 @@ pub struct Mirrors {
     pub go: String,
     /// Like api.adoptium.net.
     pub java: String,
+    /// Like github.com/oven-sh/bun/releases/download.
+    pub bun: String,
+    /// An npm registry (Bun's version list).
+    pub npm: String,
 }
 
 impl Default for Mirrors {
@@ -52,6 +56,8 @@ impl Default for Mirrors {
             node: crate::node::DEFAULT_MIRROR.to_owned(),
             go: crate::go::DEFAULT_MIRROR.to_owned(),
             java: crate::java::DEFAULT_MIRROR.to_owned(),
+            bun: crate::bun::DEFAULT_MIRROR.to_owned(),
+            npm: crate::bun::DEFAULT_REGISTRY.to_owned(),
         }
     }
 }
@@ -62,13 +68,27 @@ pub fn manager(runtime: &Runtime, mirrors: &Mirrors) -> Result<Box<dyn RuntimeMa
         Runtime::Node => Ok(Box::new(crate::node::NodeMirror::new(&mirrors.node))),
         Runtime::Go => Ok(Box::new(crate::go::GoMirror::new(&mirrors.go))),
         Runtime::Java => Ok(Box::new(crate::java::JavaMirror::new(&mirrors.java))),
+        Runtime::Bun => Ok(Box::new(crate::bun::BunMirror::new(
+            &mirrors.bun,
+            &mirrors.npm,
+        ))),
         other => Err(crate::Error::Unsupported(other.clone())),
     }
 }
 
-/// Downloads `url` (checked against `sha256`), unpacks it without its first `strip`
-/// path components into a staging directory, lets `finish` add to it, and renames
-/// it to `versions/<runtime>/<version>`. Nothing is left behind on failure.
+/// How a downloaded archive becomes an install.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Unpack {
+    /// A `.tar.gz`, its first N path components dropped.
+    TarGz(usize),
+    /// A `.zip`, its first N path components dropped, unpacked into this
+    /// subdirectory of the install (Bun's zip holds the bare binary).
+    Zip(usize, &'static str),
+}
+
+/// Downloads `url` (checked against `sha256`), unpacks it into a staging
+/// directory, lets `finish` add to it, and renames it to
+/// `versions/<runtime>/<version>`. Nothing is left behind on failure.
 #[expect(clippy::too_many_arguments, reason = "one install step, named parts")]
 pub(crate) fn install_archive(
     layout: &Layout,
@@ -76,7 +96,7 @@ pub(crate) fn install_archive(
     version: &str,
     url: &str,
     sha256: &str,
-    strip: usize,
+    unpack: Unpack,
     downloads: &Path,
     progress: Progress<'_>,
     finish: impl FnOnce(&Path) -> Result<()>,
@@ -92,7 +112,14 @@ pub(crate) fn install_archive(
     let staged = layout
         .stage(runtime, version)
         .map_err(crate::Error::io(layout.runtime_dir(runtime)))?;
-    let unpacked = crate::archive::extract_tar_gz(&archive, staged.path(), strip);
+    let unpacked = match unpack {
+        Unpack::TarGz(strip) => crate::archive::extract_tar_gz(&archive, staged.path(), strip),
+        Unpack::Zip(strip, into) => {
+            let target = staged.path().join(into);
+            std::fs::create_dir_all(&target).map_err(crate::Error::io(&target))?;
+            crate::archive::extract_zip(&archive, &target, strip)
+        }
+    };
     let _ = std::fs::remove_file(&archive);
     unpacked?;
     finish(staged.path())?;

@@ -271,7 +271,7 @@ impl crate::RuntimeManager for NodeMirror {
             version,
             &format!("{}/v{version}/{file}", self.base),
             &expected,
-            1,
+            crate::manager::Unpack::TarGz(1),
             downloads,
             progress,
             |staged| {

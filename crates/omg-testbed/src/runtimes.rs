@@ -329,3 +329,91 @@ pub fn java_api(root: &Path, base_url: &str) {
         .expect("write latest asset");
     }
 }
+
+/// The real Bun release the Bun mirror serves.
+pub const BUN_VERSION: &str = "1.4.5";
+/// A release the registry lists whose files the mirror does not have (404).
+pub const BUN_MISSING_VERSION: &str = "1.4.4";
+
+/// A directory laid out like Bun's GitHub release downloads, with the npm
+/// registry's `bun` packument at `/bun`: serve it as both mirrors.
+#[derive(Debug)]
+pub struct BunDist {
+    /// The mirror root (serve it with [`crate::HttpServer`]).
+    pub root: PathBuf,
+}
+
+/// The Bun mirror, built once per cache from npm's `@oven/bun-linux-x64` (the
+/// release binary, byte for byte).
+pub fn bun_dist() -> &'static BunDist {
+    static DIST: OnceLock<BunDist> = OnceLock::new();
+    DIST.get_or_init(|| {
+        let cache = crate::arch::cache_root();
+        fs::create_dir_all(&cache).expect("create testbed cache");
+        let root = cache.join(format!("bun-dist-{BUN_VERSION}"));
+        if !root.join("bun").exists() {
+            let lock = fs::File::create(cache.join("bun-dist.lock")).expect("create lock");
+            lock.lock().expect("lock testbed cache");
+            if !root.join("bun").exists() {
+                build_bun_dist(&cache, &root);
+            }
+            lock.unlock().expect("unlock testbed cache");
+        }
+        BunDist { root }
+    })
+}
+
+fn build_bun_dist(cache: &Path, root: &Path) {
+    let work = tempfile::Builder::new()
+        .prefix("bun-dist-")
+        .tempdir_in(cache)
+        .expect("temp dir");
+    let tgz = work.path().join("bun.tgz");
+    run(Command::new("curl")
+        .args(["-fsSL", "--retry", "3", "-o"])
+        .arg(&tgz)
+        .arg(format!(
+            "https://registry.npmjs.org/@oven/bun-linux-x64/-/bun-linux-x64-{BUN_VERSION}.tgz"
+        )));
+    run(Command::new("tar")
+        .arg("-xzf")
+        .arg(&tgz)
+        .arg("-C")
+        .arg(work.path()));
+    let staging = work.path().join("dist");
+    let release = staging.join(format!("bun-v{BUN_VERSION}"));
+    fs::create_dir_all(&release).expect("release dir");
+    let zip = release.join("bun-linux-x64.zip");
+    // The release zip's layout: one top directory named like the asset.
+    run(Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sys, zipfile\n\
+         with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n\
+         \x20   z.write(sys.argv[2], 'bun-linux-x64/bun')\n",
+        )
+        .arg(&zip)
+        .arg(work.path().join("package/bin/bun")));
+    let output = run(Command::new("sha256sum").arg(&zip));
+    let sha256 = String::from_utf8_lossy(&output.stdout)
+        .split_whitespace()
+        .next()
+        .expect("sha256")
+        .to_owned();
+    fs::write(
+        release.join("SHASUMS256.txt"),
+        format!(
+            "{sha256}  bun-linux-x64.zip\n{}  bun-linux-aarch64.zip\n",
+            "5".repeat(64)
+        ),
+    )
+    .expect("write sums");
+    fs::write(
+        staging.join("bun"),
+        format!(
+            r#"{{"name":"bun","dist-tags":{{"latest":"{BUN_VERSION}","canary":"1.5.0-canary.3"}},"versions":{{"1.3.0":{{}},"{BUN_MISSING_VERSION}":{{}},"{BUN_VERSION}":{{}},"1.5.0-canary.3":{{}}}}}}"#
+        ),
+    )
+    .expect("write packument");
+    fs::rename(&staging, root).expect("publish bun dist");
+}

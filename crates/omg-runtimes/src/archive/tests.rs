@@ -1,4 +1,5 @@
 use super::*;
+use std::path::PathBuf;
 use std::process::Command;
 
 /// An entry written with raw header bytes, so the path can be anything a hostile
@@ -209,4 +210,79 @@ fn truncated_archive_is_an_error() {
         .expect_err("a truncated archive must fail")
         .to_string();
     assert!(error.starts_with("cut.tar: "), "{error}");
+}
+
+/// A zip made by Python's zipfile: `entries` are (name, unix mode, content).
+fn zip_of(dir: &Path, entries: &[(&str, u32, &str)]) -> PathBuf {
+    let archive = dir.join("test.zip");
+    let spec: Vec<String> = entries
+        .iter()
+        .map(|(name, mode, content)| format!("({name:?}, {mode}, {content:?})"))
+        .collect();
+    let script = format!(
+        "import zipfile\nwith zipfile.ZipFile({:?}, 'w', zipfile.ZIP_DEFLATED) as z:\n    for name, mode, content in [{}]:\n        info = zipfile.ZipInfo(name)\n        info.external_attr = mode << 16\n        z.writestr(info, content)\n",
+        archive.display().to_string(),
+        spec.join(", ")
+    );
+    let status = Command::new("python3")
+        .args(["-c", &script])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    archive
+}
+
+#[test]
+fn zips_unpack_with_modes_and_links_and_strip() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = zip_of(
+        dir.path(),
+        &[
+            ("bun-linux-x64/", 0o40755, ""),
+            ("bun-linux-x64/bun", 0o100755, "#!/bin/sh\necho 1.4.5\n"),
+            ("bun-linux-x64/bunx", 0o120777, "bun"),
+        ],
+    );
+    let target = dir.path().join("out");
+    std::fs::create_dir(&target).unwrap();
+    extract_zip(&archive, &target, 1).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    let bun = target.join("bun");
+    assert_eq!(
+        std::fs::metadata(&bun).unwrap().permissions().mode() & 0o777,
+        0o755
+    );
+    assert_eq!(
+        std::fs::read_link(target.join("bunx")).unwrap(),
+        Path::new("bun")
+    );
+    let output = Command::new(target.join("bunx")).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "1.4.5\n");
+}
+
+#[test]
+fn hostile_zips_are_refused() {
+    for (entries, reason) in [
+        (vec![("../evil", 0o100644, "x")], "a `..` path component"),
+        (vec![("/tmp/evil", 0o100644, "x")], "an absolute path"),
+        (
+            vec![("up", 0o120777, "../../etc")],
+            "a symlink pointing outside the archive",
+        ),
+        (
+            vec![
+                ("d/", 0o40755, ""),
+                ("link", 0o120777, "d"),
+                ("link/x", 0o100644, "x"),
+            ],
+            "a path through a symlink",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = zip_of(dir.path(), &entries);
+        let target = dir.path().join("out");
+        std::fs::create_dir(&target).unwrap();
+        let error = extract_zip(&archive, &target, 0).unwrap_err().to_string();
+        assert!(error.ends_with(reason), "{error}");
+    }
 }
