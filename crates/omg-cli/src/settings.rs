@@ -129,6 +129,16 @@ impl Settings {
                             &config.mirrors.npm,
                             omg_runtimes::bun::DEFAULT_REGISTRY,
                         ),
+                        python: pick(
+                            env::OMG_PYTHON_MIRROR,
+                            &config.mirrors.python,
+                            omg_runtimes::python::UPSTREAM_PREFIX,
+                        ),
+                        python_metadata: pick(
+                            env::OMG_PYTHON_METADATA,
+                            &config.mirrors.python_metadata,
+                            omg_runtimes::python::DEFAULT_METADATA,
+                        ),
                     }
                 },
             },

@@ -46,6 +46,11 @@ pub struct MirrorsConfig {
     /// The npm registry Bun's versions are listed from (default
     /// <https://registry.npmjs.org>).
     pub npm: Option<String>,
+    /// Replaces the python-build-standalone download prefix
+    /// (<https://github.com/astral-sh/python-build-standalone/releases/download>).
+    pub python: Option<String>,
+    /// The Python build list, in uv's `download-metadata.json` shape.
+    pub python_metadata: Option<String>,
 }
 
 /// `[search]`.

@@ -18,6 +18,10 @@ pub const OMG_JAVA_MIRROR: &str = "OMG_JAVA_MIRROR";
 pub const OMG_BUN_MIRROR: &str = "OMG_BUN_MIRROR";
 /// An npm registry (Bun's version list).
 pub const OMG_NPM_REGISTRY: &str = "OMG_NPM_REGISTRY";
+/// Replaces the python-build-standalone download prefix.
+pub const OMG_PYTHON_MIRROR: &str = "OMG_PYTHON_MIRROR";
+/// URL of the Python build list (uv's `download-metadata.json` shape).
+pub const OMG_PYTHON_METADATA: &str = "OMG_PYTHON_METADATA";
 /// Turns coloured output off when set to anything (the <https://no-color.org> convention).
 pub const NO_COLOR: &str = "NO_COLOR";
 /// The XDG base directories.

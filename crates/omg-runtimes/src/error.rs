@@ -42,7 +42,9 @@ pub enum Error {
         file: String,
     },
     /// omg does not manage this runtime itself.
-    #[error("omg cannot manage {0} versions yet (node, go, java and bun can be managed now)")]
+    #[error(
+        "omg cannot manage {0} versions yet (node, python, go, java and bun can be managed now)"
+    )]
     Unsupported(crate::Runtime),
     /// A filesystem operation failed.
     #[error("{path}: {source}")]

@@ -14,6 +14,7 @@ pub mod java;
 pub mod layout;
 mod manager;
 pub mod node;
+pub mod python;
 mod runtime;
 pub mod shims;
 pub mod version_files;

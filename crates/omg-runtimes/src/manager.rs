@@ -48,6 +48,10 @@ pub struct Mirrors {
     pub bun: String,
     /// An npm registry (Bun's version list).
     pub npm: String,
+    /// uv-style Python build metadata.
+    pub python_metadata: String,
+    /// Replaces the python-build-standalone download prefix.
+    pub python: String,
 }
 
 impl Default for Mirrors {
@@ -58,6 +62,8 @@ impl Default for Mirrors {
             java: crate::java::DEFAULT_MIRROR.to_owned(),
             bun: crate::bun::DEFAULT_MIRROR.to_owned(),
             npm: crate::bun::DEFAULT_REGISTRY.to_owned(),
+            python_metadata: crate::python::DEFAULT_METADATA.to_owned(),
+            python: crate::python::UPSTREAM_PREFIX.to_owned(),
         }
     }
 }
@@ -71,6 +77,10 @@ pub fn manager(runtime: &Runtime, mirrors: &Mirrors) -> Result<Box<dyn RuntimeMa
         Runtime::Bun => Ok(Box::new(crate::bun::BunMirror::new(
             &mirrors.bun,
             &mirrors.npm,
+        ))),
+        Runtime::Python => Ok(Box::new(crate::python::PythonMirror::new(
+            &mirrors.python_metadata,
+            &mirrors.python,
         ))),
         other => Err(crate::Error::Unsupported(other.clone())),
     }

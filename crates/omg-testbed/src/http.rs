@@ -127,7 +127,7 @@ fn respond(stream: TcpStream, root: &Path, shared: &Shared) -> std::io::Result<(
     let mut parts = request_line.split_whitespace();
     let method = parts.next().unwrap_or_default().to_owned();
     let target = parts.next().unwrap_or("/").to_owned();
-    let path = target.split('?').next().unwrap_or("/").to_owned();
+    let path = percent_decode(target.split('?').next().unwrap_or("/"));
     shared
         .requests
         .lock()
@@ -187,6 +187,30 @@ fn respond(stream: TcpStream, root: &Path, shared: &Shared) -> std::io::Result<(
         Some(Fault::Truncate(keep)) => stream.write_all(&slice[..keep.min(slice.len())]),
         _ => stream.write_all(slice),
     }
+}
+
+/// `%2B` → `+` and the like, as every real server decodes request paths.
+fn percent_decode(path: &str) -> String {
+    let bytes = path.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        let hex = bytes
+            .get(index + 1..index + 3)
+            .and_then(|pair| std::str::from_utf8(pair).ok())
+            .and_then(|pair| u8::from_str_radix(pair, 16).ok());
+        match (bytes[index], hex) {
+            (b'%', Some(byte)) => {
+                decoded.push(byte);
+                index += 3;
+            }
+            (byte, _) => {
+                decoded.push(byte);
+                index += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
 }
 
 /// The file under `root` a request path names; `None` for anything climbing out.

@@ -5,3 +5,4 @@ mod bun;
 mod go;
 mod java;
 mod node;
+mod python;
