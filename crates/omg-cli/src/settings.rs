@@ -134,6 +134,11 @@ impl Settings {
                             &config.mirrors.python,
                             omg_runtimes::python::UPSTREAM_PREFIX,
                         ),
+                        rust: pick(
+                            env::OMG_RUST_MIRROR,
+                            &config.mirrors.rust,
+                            omg_runtimes::rust::DEFAULT_MIRROR,
+                        ),
                         python_metadata: pick(
                             env::OMG_PYTHON_METADATA,
                             &config.mirrors.python_metadata,

@@ -51,6 +51,8 @@ pub struct MirrorsConfig {
     pub python: Option<String>,
     /// The Python build list, in uv's `download-metadata.json` shape.
     pub python_metadata: Option<String>,
+    /// Rust (default <https://static.rust-lang.org>), like `RUSTUP_DIST_SERVER`.
+    pub rust: Option<String>,
 }
 
 /// `[search]`.

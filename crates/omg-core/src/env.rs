@@ -22,6 +22,8 @@ pub const OMG_NPM_REGISTRY: &str = "OMG_NPM_REGISTRY";
 pub const OMG_PYTHON_MIRROR: &str = "OMG_PYTHON_MIRROR";
 /// URL of the Python build list (uv's `download-metadata.json` shape).
 pub const OMG_PYTHON_METADATA: &str = "OMG_PYTHON_METADATA";
+/// A Rust distribution server laid out like static.rust-lang.org.
+pub const OMG_RUST_MIRROR: &str = "OMG_RUST_MIRROR";
 /// Turns coloured output off when set to anything (the <https://no-color.org> convention).
 pub const NO_COLOR: &str = "NO_COLOR";
 /// The XDG base directories.

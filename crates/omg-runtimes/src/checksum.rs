@@ -24,6 +24,15 @@ pub fn sha256_file(path: &Path) -> std::io::Result<String> {
         .collect())
 }
 
+/// Lowercase hex SHA-256 of bytes in memory.
+#[must_use]
+pub fn sha256_bytes(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
 /// The checksum listed for `file_name` in a `sha256sum`-style list
 /// (`<hex>  <name>` or `<hex> *<name>` per line), lowercased.
 #[must_use]

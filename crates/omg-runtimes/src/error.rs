@@ -43,7 +43,7 @@ pub enum Error {
     },
     /// omg does not manage this runtime itself.
     #[error(
-        "omg cannot manage {0} versions yet (node, python, go, java and bun can be managed now)"
+        "omg cannot manage {0} versions yet (node, python, go, rust, java and bun can be managed now)"
     )]
     Unsupported(crate::Runtime),
     /// A filesystem operation failed.

@@ -16,6 +16,7 @@ mod manager;
 pub mod node;
 pub mod python;
 mod runtime;
+pub mod rust;
 pub mod shims;
 pub mod version_files;
 

@@ -52,6 +52,8 @@ pub struct Mirrors {
     pub python_metadata: String,
     /// Replaces the python-build-standalone download prefix.
     pub python: String,
+    /// Like static.rust-lang.org.
+    pub rust: String,
 }
 
 impl Default for Mirrors {
@@ -64,6 +66,7 @@ impl Default for Mirrors {
             npm: crate::bun::DEFAULT_REGISTRY.to_owned(),
             python_metadata: crate::python::DEFAULT_METADATA.to_owned(),
             python: crate::python::UPSTREAM_PREFIX.to_owned(),
+            rust: crate::rust::DEFAULT_MIRROR.to_owned(),
         }
     }
 }
@@ -78,6 +81,7 @@ pub fn manager(runtime: &Runtime, mirrors: &Mirrors) -> Result<Box<dyn RuntimeMa
             &mirrors.bun,
             &mirrors.npm,
         ))),
+        Runtime::Rust => Ok(Box::new(crate::rust::RustMirror::new(&mirrors.rust))),
         Runtime::Python => Ok(Box::new(crate::python::PythonMirror::new(
             &mirrors.python_metadata,
             &mirrors.python,

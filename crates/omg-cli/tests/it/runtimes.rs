@@ -302,7 +302,7 @@ fn go_installs_and_is_found_through_go_mod() {
     assert_eq!(unsupported.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&unsupported.stderr).trim(),
-        "error: omg cannot manage zig versions yet (node, python, go, java and bun can be managed now)"
+        "error: omg cannot manage zig versions yet (node, python, go, rust, java and bun can be managed now)"
     );
 }
 

@@ -6,3 +6,4 @@ mod go;
 mod java;
 mod node;
 mod python;
+mod rust;
