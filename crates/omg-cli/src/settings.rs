@@ -139,6 +139,15 @@ impl Settings {
                             &config.mirrors.rust,
                             omg_runtimes::rust::DEFAULT_MIRROR,
                         ),
+                        mise: match pick(
+                            env::OMG_MISE_MIRROR,
+                            &config.mirrors.mise,
+                            omg_runtimes::mise::DEFAULT_MIRROR,
+                        ) {
+                            path if path == "path" => omg_runtimes::mise::MiseSource::Path,
+                            base => omg_runtimes::mise::MiseSource::Mirror(base),
+                        },
+                        mise_home: paths.data_dir.join("mise"),
                         python_metadata: pick(
                             env::OMG_PYTHON_METADATA,
                             &config.mirrors.python_metadata,

@@ -53,6 +53,10 @@ pub struct MirrorsConfig {
     pub python_metadata: Option<String>,
     /// Rust (default <https://static.rust-lang.org>), like `RUSTUP_DIST_SERVER`.
     pub rust: Option<String>,
+    /// Where omg's own mise comes from: a base laid out like mise's GitHub releases
+    /// (default <https://github.com/jdx/mise/releases/download>), or `"path"` to use
+    /// the `mise` on PATH.
+    pub mise: Option<String>,
 }
 
 /// `[search]`.

@@ -24,6 +24,8 @@ pub const OMG_PYTHON_MIRROR: &str = "OMG_PYTHON_MIRROR";
 pub const OMG_PYTHON_METADATA: &str = "OMG_PYTHON_METADATA";
 /// A Rust distribution server laid out like static.rust-lang.org.
 pub const OMG_RUST_MIRROR: &str = "OMG_RUST_MIRROR";
+/// Where omg's mise comes from (a release mirror base, or `path`).
+pub const OMG_MISE_MIRROR: &str = "OMG_MISE_MIRROR";
 /// Turns coloured output off when set to anything (the <https://no-color.org> convention).
 pub const NO_COLOR: &str = "NO_COLOR";
 /// The XDG base directories.

@@ -46,6 +46,14 @@ pub enum Error {
         "omg cannot manage {0} versions yet (node, python, go, rust, java and bun can be managed now)"
     )]
     Unsupported(crate::Runtime),
+    /// A delegated tool (mise) failed; its own message is already on stderr.
+    #[error("`{command}` failed ({status})")]
+    Delegated {
+        /// What ran.
+        command: String,
+        /// How it ended.
+        status: String,
+    },
     /// A filesystem operation failed.
     #[error("{path}: {source}")]
     Io {

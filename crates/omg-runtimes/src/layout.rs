@@ -56,7 +56,8 @@ impl Layout {
                 .filter_map(|entry| {
                     let entry = entry.ok()?;
                     let name = entry.file_name().into_string().ok()?;
-                    let real_dir = entry.file_type().ok()?.is_dir();
+                    // A link to a directory counts: mise's installs are linked in.
+                    let real_dir = entry.path().is_dir();
                     (real_dir && name != CURRENT && !name.starts_with(STAGING_PREFIX))
                         .then_some(name)
                 })

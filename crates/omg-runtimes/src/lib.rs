@@ -13,6 +13,7 @@ pub mod go;
 pub mod java;
 pub mod layout;
 mod manager;
+pub mod mise;
 pub mod node;
 pub mod python;
 mod runtime;

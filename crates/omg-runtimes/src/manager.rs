@@ -54,6 +54,10 @@ pub struct Mirrors {
     pub python: String,
     /// Like static.rust-lang.org.
     pub rust: String,
+    /// Where omg's mise comes from.
+    pub mise: crate::mise::MiseSource,
+    /// omg's mise home (`$XDG_DATA_HOME/omg/mise`).
+    pub mise_home: std::path::PathBuf,
 }
 
 impl Default for Mirrors {
@@ -67,6 +71,8 @@ impl Default for Mirrors {
             python_metadata: crate::python::DEFAULT_METADATA.to_owned(),
             python: crate::python::UPSTREAM_PREFIX.to_owned(),
             rust: crate::rust::DEFAULT_MIRROR.to_owned(),
+            mise: crate::mise::MiseSource::Mirror(crate::mise::DEFAULT_MIRROR.to_owned()),
+            mise_home: std::path::PathBuf::from("mise"),
         }
     }
 }
@@ -85,6 +91,11 @@ pub fn manager(runtime: &Runtime, mirrors: &Mirrors) -> Result<Box<dyn RuntimeMa
         Runtime::Python => Ok(Box::new(crate::python::PythonMirror::new(
             &mirrors.python_metadata,
             &mirrors.python,
+        ))),
+        Runtime::Other(tool) => Ok(Box::new(crate::mise::MiseManager::new(
+            tool,
+            mirrors.mise.clone(),
+            &mirrors.mise_home,
         ))),
         other => Err(crate::Error::Unsupported(other.clone())),
     }

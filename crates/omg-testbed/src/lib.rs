@@ -10,7 +10,7 @@ mod runtimes;
 pub use arch::{arch_repo, ArchRepo, ArchRoot, UPGRADE_RECIPES};
 pub use http::{Fault, HttpServer};
 pub use runtimes::{
-    bun_dist, go_dist, java_api, node_dist, BunDist, GoDist, NodeDist, BUN_MISSING_VERSION,
-    BUN_VERSION, GO_MISSING_VERSION, GO_VERSION, JAVA_MISSING_FEATURE, JAVA_RELEASE,
-    NODE_LYING_VERSION, NODE_MISSING_VERSIONS, NODE_VERSION,
+    bun_dist, go_dist, java_api, mise_dist, node_dist, BunDist, GoDist, MiseDist, NodeDist,
+    BUN_MISSING_VERSION, BUN_VERSION, GO_MISSING_VERSION, GO_VERSION, JAVA_MISSING_FEATURE,
+    JAVA_RELEASE, MISE_VERSION, NODE_LYING_VERSION, NODE_MISSING_VERSIONS, NODE_VERSION,
 };

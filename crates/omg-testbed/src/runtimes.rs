@@ -28,7 +28,8 @@ pub fn node_dist() -> &'static NodeDist {
     DIST.get_or_init(|| {
         let cache = crate::arch::cache_root();
         fs::create_dir_all(&cache).expect("create testbed cache");
-        let root = cache.join(format!("node-dist-{NODE_VERSION}"));
+        // Bump the suffix when the layout below changes.
+        let root = cache.join(format!("node-dist-{NODE_VERSION}-2"));
         if !root.join("index.json").exists() {
             let lock = fs::File::create(cache.join("node-dist.lock")).expect("create lock");
             lock.lock().expect("lock testbed cache");
@@ -62,6 +63,21 @@ fn build_node_dist(cache: &Path, root: &Path) {
         .arg(work.path()));
     let top = format!("node-v{NODE_VERSION}-linux-x64");
     fs::rename(work.path().join("package"), work.path().join(&top)).expect("rename package");
+    // npm's package carries node alone; the release tarball also has npm, which
+    // tools run after installing (mise does). A stand-in with npm's layout:
+    let npm = work.path().join(&top).join("lib/node_modules/npm/bin");
+    fs::create_dir_all(&npm).expect("npm dir");
+    fs::write(
+        npm.join("npm-cli.js"),
+        "#!/usr/bin/env node\nconsole.log(\"10.9.0\");\n",
+    )
+    .expect("write npm");
+    std::os::unix::fs::symlink(
+        "../lib/node_modules/npm/bin/npm-cli.js",
+        work.path().join(&top).join("bin/npm"),
+    )
+    .expect("link npm");
+    run(Command::new("chmod").arg("+x").arg(npm.join("npm-cli.js")));
     for version in [NODE_VERSION, NODE_LYING_VERSION] {
         let dir = staging.join(format!("v{version}"));
         fs::create_dir_all(&dir).expect("version dir");
@@ -416,4 +432,66 @@ fn build_bun_dist(cache: &Path, root: &Path) {
     )
     .expect("write packument");
     fs::rename(&staging, root).expect("publish bun dist");
+}
+
+/// The mise release the mise mirror serves (npm's `@jdxcode/mise-linux-x64`).
+pub const MISE_VERSION: &str = "2026.9.15";
+
+/// A directory laid out like mise's GitHub release downloads.
+#[derive(Debug)]
+pub struct MiseDist {
+    /// The mirror root (serve it with [`crate::HttpServer`]).
+    pub root: PathBuf,
+}
+
+/// The mise mirror, built once per cache.
+pub fn mise_dist() -> &'static MiseDist {
+    static DIST: OnceLock<MiseDist> = OnceLock::new();
+    DIST.get_or_init(|| {
+        let cache = crate::arch::cache_root();
+        fs::create_dir_all(&cache).expect("create testbed cache");
+        let root = cache.join(format!("mise-dist-{MISE_VERSION}"));
+        if !root.exists() {
+            let lock = fs::File::create(cache.join("mise-dist.lock")).expect("create lock");
+            lock.lock().expect("lock testbed cache");
+            if !root.exists() {
+                let work = tempfile::Builder::new()
+                    .prefix("mise-dist-")
+                    .tempdir_in(&cache)
+                    .expect("temp dir");
+                let tgz = work.path().join("mise.tgz");
+                run(Command::new("curl").args(["-fsSL", "--retry", "3", "-o"]).arg(&tgz).arg(format!(
+                    "https://registry.npmjs.org/@jdxcode/mise-linux-x64/-/mise-linux-x64-{MISE_VERSION}.tgz"
+                )));
+                run(Command::new("tar").arg("-xzf").arg(&tgz).arg("-C").arg(work.path()));
+                // The release tarball's layout: mise/bin/mise.
+                fs::create_dir_all(work.path().join("mise")).expect("mise dir");
+                fs::rename(work.path().join("package/bin"), work.path().join("mise/bin")).expect("move bin");
+                let staging = work.path().join("dist");
+                let release = staging.join(format!("v{MISE_VERSION}"));
+                fs::create_dir_all(&release).expect("release dir");
+                let name = format!("mise-v{MISE_VERSION}-linux-x64.tar.gz");
+                run(Command::new("tar")
+                    .arg("-czf")
+                    .arg(release.join(&name))
+                    .arg("-C")
+                    .arg(work.path())
+                    .arg("mise"));
+                let output = run(Command::new("sha256sum").arg(release.join(&name)));
+                let sha256 = String::from_utf8_lossy(&output.stdout)
+                    .split_whitespace()
+                    .next()
+                    .expect("sha256")
+                    .to_owned();
+                fs::write(
+                    release.join("SHASUMS256.txt"),
+                    format!("{sha256}  ./{name}\n{}  ./mise-v{MISE_VERSION}-linux-arm64.tar.gz\n", "8".repeat(64)),
+                )
+                .expect("write sums");
+                fs::rename(&staging, &root).expect("publish mise dist");
+            }
+            lock.unlock().expect("unlock testbed cache");
+        }
+        MiseDist { root }
+    })
 }

@@ -4,6 +4,7 @@
 mod bun;
 mod go;
 mod java;
+mod mise;
 mod node;
 mod python;
 mod rust;

@@ -1,0 +1,189 @@
+//! The long tail (deno, zig, …) through mise: omg keeps its own mise binary at
+//! `$XDG_DATA_HOME/omg/mise/mise` (downloaded from mise's GitHub release layout and
+//! checked against the release's SHASUMS256.txt, or taken from PATH when asked),
+//! runs `mise install`, `mise where`, `mise latest` and `mise ls-remote` with
+//! mise's output passed through, and links each install into omg's versions tree so
+//! `omg current`, the hook and the shims see it like any other runtime.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// mise's GitHub release downloads.
+pub const DEFAULT_MIRROR: &str = "https://github.com/jdx/mise/releases/download";
+/// The mise release omg installs for itself.
+pub const MISE_VERSION: &str = "2026.9.15";
+
+/// Where the mise binary comes from.
+#[derive(Debug, Clone)]
+pub enum MiseSource {
+    /// Downloaded from a base laid out like mise's GitHub releases.
+    Mirror(String),
+    /// The `mise` found on PATH.
+    Path,
+}
+
+/// mise for one tool.
+#[derive(Debug)]
+pub struct MiseManager {
+    tool: String,
+    source: MiseSource,
+    /// omg's own mise: the binary and mise's data directory live here.
+    home: PathBuf,
+}
+
+fn platform() -> String {
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "x64",
+        "aarch64" => "arm64",
+        other => other,
+    };
+    format!("{}-{arch}", std::env::consts::OS)
+}
+
+impl MiseManager {
+    /// mise for `tool`, its files under `home` (`$XDG_DATA_HOME/omg/mise`).
+    #[must_use]
+    pub fn new(tool: &str, source: MiseSource, home: &Path) -> Self {
+        Self {
+            tool: tool.to_owned(),
+            source,
+            home: home.to_owned(),
+        }
+    }
+
+    /// The mise binary, downloaded and verified first when omg has none.
+    pub fn binary(&self) -> crate::Result<PathBuf> {
+        if let MiseSource::Mirror(base) = &self.source {
+            let binary = self.home.join("mise");
+            if binary.is_file() {
+                return Ok(binary);
+            }
+            self.download(base.trim_end_matches('/'), &binary)?;
+            return Ok(binary);
+        }
+        std::env::var_os("PATH")
+            .iter()
+            .flat_map(std::env::split_paths)
+            .map(|dir| dir.join("mise"))
+            .find(|candidate| candidate.is_file())
+            .ok_or_else(|| crate::Error::Io {
+                path: PathBuf::from("mise"),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "not on PATH"),
+            })
+    }
+
+    fn download(&self, base: &str, binary: &Path) -> crate::Result<()> {
+        let file = format!("mise-v{MISE_VERSION}-{}.tar.gz", platform());
+        let sums_url = format!("{base}/v{MISE_VERSION}/SHASUMS256.txt");
+        let sums = crate::download::fetch_text(&sums_url)?;
+        // mise lists its files as `./name`.
+        let expected =
+            crate::checksum::listed(&sums.replace("  ./", "  "), &file).ok_or_else(|| {
+                crate::Error::NotListed {
+                    sums: sums_url.clone(),
+                    file: file.clone(),
+                }
+            })?;
+        std::fs::create_dir_all(&self.home).map_err(crate::Error::io(&self.home))?;
+        let archive = self.home.join(&file);
+        crate::download::download(
+            &format!("{base}/v{MISE_VERSION}/{file}"),
+            &archive,
+            &expected,
+            &mut |_, _| {},
+        )?;
+        let unpacked = tempfile::Builder::new()
+            .prefix(".mise-")
+            .tempdir_in(&self.home)
+            .map_err(crate::Error::io(&self.home))?;
+        let extracted = crate::archive::extract_tar_gz(&archive, unpacked.path(), 1);
+        let _ = std::fs::remove_file(&archive);
+        extracted?;
+        std::fs::rename(unpacked.path().join("bin/mise"), binary).map_err(crate::Error::io(binary))
+    }
+
+    fn mise(&self) -> crate::Result<Command> {
+        let mut command = Command::new(self.binary()?);
+        command
+            .env("MISE_DATA_DIR", self.home.join("data"))
+            .env("MISE_CACHE_DIR", self.home.join("cache"))
+            .env("MISE_STATE_DIR", self.home.join("state"))
+            .env("MISE_YES", "1");
+        Ok(command)
+    }
+
+    /// Runs mise, stderr passed through (its progress), stdout captured.
+    fn run(&self, args: &[&str]) -> crate::Result<String> {
+        let output = self
+            .mise()?
+            .args(args)
+            .stderr(Stdio::inherit())
+            .output()
+            .map_err(crate::Error::io("mise"))?;
+        if !output.status.success() {
+            return Err(crate::Error::Delegated {
+                command: format!("mise {}", args.join(" ")),
+                status: output.status.to_string(),
+            });
+        }
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+}
+
+impl crate::RuntimeManager for MiseManager {
+    fn runtime(&self) -> crate::Runtime {
+        crate::Runtime::Other(self.tool.clone())
+    }
+
+    fn available(&self) -> crate::Result<Vec<crate::Offer>> {
+        let listed = self.run(&["ls-remote", &self.tool])?;
+        let mut offers: Vec<crate::Offer> = listed
+            .lines()
+            .filter(|line| !line.trim().is_empty())
+            .map(|line| crate::Offer {
+                version: line.trim().to_owned(),
+                label: None,
+            })
+            .collect();
+        offers.reverse();
+        Ok(offers)
+    }
+
+    fn resolve(&self, request: &str) -> crate::Result<String> {
+        let latest = self.run(&["latest", &format!("{}@{request}", self.tool)])?;
+        let version = latest.trim();
+        if version.is_empty() {
+            return Err(crate::Error::NoMatch {
+                runtime: self.runtime(),
+                request: request.to_owned(),
+                platform: platform(),
+            });
+        }
+        Ok(version.to_owned())
+    }
+
+    /// `mise install`, then a link from omg's versions tree to mise's install.
+    fn install(
+        &self,
+        layout: &crate::Layout,
+        version: &str,
+        _downloads: &Path,
+        _progress: crate::Progress<'_>,
+    ) -> crate::Result<PathBuf> {
+        let runtime = self.runtime();
+        let installed = layout.version_dir(&runtime, version);
+        if installed.is_dir() {
+            return Ok(installed);
+        }
+        let spec = format!("{}@{version}", self.tool);
+        self.run(&["install", &spec])?;
+        let place = PathBuf::from(self.run(&["where", &spec])?.trim());
+        let dir = layout.runtime_dir(&runtime);
+        std::fs::create_dir_all(&dir).map_err(crate::Error::io(&dir))?;
+        let staged = dir.join(format!(".staging-link-{version}"));
+        let _ = std::fs::remove_file(&staged);
+        std::os::unix::fs::symlink(&place, &staged).map_err(crate::Error::io(&staged))?;
+        std::fs::rename(&staged, &installed).map_err(crate::Error::io(&installed))?;
+        Ok(installed)
+    }
+}

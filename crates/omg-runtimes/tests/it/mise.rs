@@ -1,0 +1,79 @@
+//! The long tail through mise: omg fetches and verifies its own mise (the real
+//! binary, from npm, served in mise's release layout), then delegates. mise's own
+//! Node backend is pointed at the local Node mirror, so nothing leaves the machine.
+
+use omg_runtimes::mise::{MiseManager, MiseSource};
+use omg_runtimes::{Layout, Runtime, RuntimeManager};
+use omg_testbed::{mise_dist, node_dist, HttpServer, NODE_VERSION};
+
+#[test]
+fn mise_is_fetched_verified_and_installs_through_the_versions_tree() {
+    let mise_server = HttpServer::serve(&mise_dist().root);
+    let node_server = HttpServer::serve(&node_dist().root);
+    // SAFETY of set_var: nextest runs each test in its own process, single-threaded here.
+    std::env::set_var("MISE_NODE_MIRROR_URL", format!("{}/", node_server.url()));
+    std::env::set_var("MISE_NODE_GPG_VERIFY", "0");
+    std::env::set_var("MISE_USE_VERSIONS_HOST", "0");
+    let data = tempfile::tempdir().unwrap();
+    std::env::set_var("HOME", data.path());
+    let layout = Layout::new(data.path());
+    let manager = MiseManager::new(
+        "node",
+        MiseSource::Mirror(mise_server.url()),
+        &data.path().join("mise"),
+    );
+    let binary = manager.binary().unwrap();
+    assert_eq!(binary, data.path().join("mise/mise"));
+    let version = manager.resolve("22").unwrap();
+    assert_eq!(version, NODE_VERSION);
+    let dir = manager
+        .install(
+            &layout,
+            &version,
+            &data.path().join("downloads"),
+            &mut |_, _| {},
+        )
+        .unwrap();
+    let output = std::process::Command::new(dir.join("bin/node"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        format!("v{NODE_VERSION}")
+    );
+    // Linked into omg's tree, so listings, the hook and the shims see it.
+    let runtime = Runtime::Other("node".to_owned());
+    assert_eq!(layout.installed(&runtime).unwrap(), [NODE_VERSION]);
+    assert!(
+        std::fs::symlink_metadata(layout.version_dir(&runtime, NODE_VERSION))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}
+
+#[test]
+fn a_mise_download_with_the_wrong_checksum_is_refused() {
+    let root = tempfile::tempdir().unwrap();
+    let release = root
+        .path()
+        .join(format!("v{}", omg_runtimes::mise::MISE_VERSION));
+    std::fs::create_dir_all(&release).unwrap();
+    let name = format!(
+        "mise-v{}-linux-x64.tar.gz",
+        omg_runtimes::mise::MISE_VERSION
+    );
+    std::fs::write(release.join(&name), b"not mise").unwrap();
+    std::fs::write(
+        release.join("SHASUMS256.txt"),
+        format!("{}  ./{name}\n", "9".repeat(64)),
+    )
+    .unwrap();
+    let server = HttpServer::serve(root.path());
+    let home = tempfile::tempdir().unwrap();
+    let manager = MiseManager::new("deno", MiseSource::Mirror(server.url()), home.path());
+    let error = manager.binary().unwrap_err().to_string();
+    assert!(error.contains("checksum mismatch"), "{error}");
+    assert!(!home.path().join("mise").exists());
+}
