@@ -139,6 +139,11 @@ impl Settings {
                             &config.mirrors.rust,
                             omg_runtimes::rust::DEFAULT_MIRROR,
                         ),
+                        ruby: pick(
+                            env::OMG_RUBY_MIRROR,
+                            &config.mirrors.ruby,
+                            omg_runtimes::ruby::DEFAULT_MIRROR,
+                        ),
                         mise: match pick(
                             env::OMG_MISE_MIRROR,
                             &config.mirrors.mise,

@@ -53,6 +53,9 @@ pub struct MirrorsConfig {
     pub python_metadata: Option<String>,
     /// Rust (default <https://static.rust-lang.org>), like `RUSTUP_DIST_SERVER`.
     pub rust: Option<String>,
+    /// Ruby sources (default <https://cache.ruby-lang.org/pub/ruby>): `index.txt`
+    /// and `X.Y/ruby-X.Y.Z.tar.gz`.
+    pub ruby: Option<String>,
     /// Where omg's own mise comes from: a base laid out like mise's GitHub releases
     /// (default <https://github.com/jdx/mise/releases/download>), or `"path"` to use
     /// the `mise` on PATH.

@@ -26,6 +26,8 @@ pub const OMG_PYTHON_METADATA: &str = "OMG_PYTHON_METADATA";
 pub const OMG_RUST_MIRROR: &str = "OMG_RUST_MIRROR";
 /// Where omg's mise comes from (a release mirror base, or `path`).
 pub const OMG_MISE_MIRROR: &str = "OMG_MISE_MIRROR";
+/// A Ruby source tree laid out like cache.ruby-lang.org/pub/ruby.
+pub const OMG_RUBY_MIRROR: &str = "OMG_RUBY_MIRROR";
 /// Turns coloured output off when set to anything (the <https://no-color.org> convention).
 pub const NO_COLOR: &str = "NO_COLOR";
 /// The XDG base directories.

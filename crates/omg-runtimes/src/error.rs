@@ -41,11 +41,6 @@ pub enum Error {
         /// The file.
         file: String,
     },
-    /// omg does not manage this runtime itself.
-    #[error(
-        "omg cannot manage {0} versions yet (node, python, go, rust, java and bun can be managed now)"
-    )]
-    Unsupported(crate::Runtime),
     /// A delegated tool (mise) failed; its own message is already on stderr.
     #[error("`{command}` failed ({status})")]
     Delegated {

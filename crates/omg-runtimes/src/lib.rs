@@ -16,6 +16,7 @@ mod manager;
 pub mod mise;
 pub mod node;
 pub mod python;
+pub mod ruby;
 mod runtime;
 pub mod rust;
 pub mod shims;

@@ -54,6 +54,8 @@ pub struct Mirrors {
     pub python: String,
     /// Like static.rust-lang.org.
     pub rust: String,
+    /// Like cache.ruby-lang.org/pub/ruby.
+    pub ruby: String,
     /// Where omg's mise comes from.
     pub mise: crate::mise::MiseSource,
     /// omg's mise home (`$XDG_DATA_HOME/omg/mise`).
@@ -71,6 +73,7 @@ impl Default for Mirrors {
             python_metadata: crate::python::DEFAULT_METADATA.to_owned(),
             python: crate::python::UPSTREAM_PREFIX.to_owned(),
             rust: crate::rust::DEFAULT_MIRROR.to_owned(),
+            ruby: crate::ruby::DEFAULT_MIRROR.to_owned(),
             mise: crate::mise::MiseSource::Mirror(crate::mise::DEFAULT_MIRROR.to_owned()),
             mise_home: std::path::PathBuf::from("mise"),
         }
@@ -88,6 +91,7 @@ pub fn manager(runtime: &Runtime, mirrors: &Mirrors) -> Result<Box<dyn RuntimeMa
             &mirrors.npm,
         ))),
         Runtime::Rust => Ok(Box::new(crate::rust::RustMirror::new(&mirrors.rust))),
+        Runtime::Ruby => Ok(Box::new(crate::ruby::RubyMirror::new(&mirrors.ruby))),
         Runtime::Python => Ok(Box::new(crate::python::PythonMirror::new(
             &mirrors.python_metadata,
             &mirrors.python,
@@ -97,7 +101,6 @@ pub fn manager(runtime: &Runtime, mirrors: &Mirrors) -> Result<Box<dyn RuntimeMa
             mirrors.mise.clone(),
             &mirrors.mise_home,
         ))),
-        other => Err(crate::Error::Unsupported(other.clone())),
     }
 }
 

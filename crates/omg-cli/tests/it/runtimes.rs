@@ -298,12 +298,6 @@ fn go_installs_and_is_found_through_go_mod() {
         String::from_utf8_lossy(&available.stdout).lines().next(),
         Some("1.28rc1 (unstable)")
     );
-    let unsupported = omg(&["install", "ruby@3.3"]);
-    assert_eq!(unsupported.status.code(), Some(2));
-    assert_eq!(
-        String::from_utf8_lossy(&unsupported.stderr).trim(),
-        "error: omg cannot manage ruby versions yet (node, python, go, rust, java and bun can be managed now)"
-    );
 }
 
 #[test]

@@ -7,4 +7,5 @@ mod java;
 mod mise;
 mod node;
 mod python;
+mod ruby;
 mod rust;
