@@ -89,10 +89,27 @@ impl Layout {
     }
 
     /// A fresh staging directory for installing `version`; rename it into place
-    /// with [`Layout::commit`], or drop it on failure.
+    /// with [`Layout::commit`], or drop it on failure. Staging left by an install
+    /// that was killed (no drop ran) is removed first.
     pub fn stage(&self, runtime: &Runtime, version: &str) -> std::io::Result<tempfile::TempDir> {
         let dir = self.runtime_dir(runtime);
         std::fs::create_dir_all(&dir)?;
+        let stale = format!("{STAGING_PREFIX}{version}-");
+        for entry in std::fs::read_dir(&dir)?.flatten() {
+            let old = entry.file_name().to_str().is_some_and(|name| {
+                name.starts_with(&stale)
+                    && entry
+                        .metadata()
+                        .and_then(|meta| meta.modified())
+                        .ok()
+                        .and_then(|modified| modified.elapsed().ok())
+                        // A live install of the same version touched it recently.
+                        .is_some_and(|age| age > std::time::Duration::from_secs(3600))
+            });
+            if old {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
         tempfile::Builder::new()
             .prefix(&format!("{STAGING_PREFIX}{version}-"))
             .tempdir_in(dir)
@@ -205,6 +222,27 @@ mod tests {
         assert_eq!(find("lts/iron").as_deref(), Some("20.11.1"));
         assert_eq!(find("lts/argon"), None);
         assert_eq!(find("22.12.0").as_deref(), Some("22.12.0"));
+    }
+
+    #[test]
+    fn staging_left_by_a_killed_install_is_cleared_later() {
+        let data = tempfile::tempdir().unwrap();
+        let layout = Layout::new(data.path());
+        let dir = layout.runtime_dir(&Runtime::Node);
+        let old = dir.join(".staging-22.0.0-dead");
+        let recent = dir.join(".staging-22.0.0-live");
+        std::fs::create_dir_all(old.join("bin")).unwrap();
+        std::fs::create_dir_all(&recent).unwrap();
+        let status = std::process::Command::new("touch")
+            .args(["-d", "2 hours ago"])
+            .arg(&old)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let _staged = layout.stage(&Runtime::Node, "22.0.0").unwrap();
+        assert!(!old.exists(), "stale staging survived");
+        assert!(recent.exists(), "a live install's staging was removed");
+        assert!(layout.installed(&Runtime::Node).unwrap().is_empty());
     }
 
     #[test]

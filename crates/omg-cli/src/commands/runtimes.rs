@@ -38,7 +38,11 @@ fn ensure(settings: &Settings, runtime: &Runtime, request: &str) -> Result<Strin
                 let tenth = done * 10 / total;
                 if last_tenth != Some(tenth) {
                     last_tenth = Some(tenth);
-                    message(&format!("  {}% of {} MiB", tenth * 10, total >> 20));
+                    message(&format!(
+                        "  {runtime} {version}: {}% of {} MiB",
+                        tenth * 10,
+                        total >> 20
+                    ));
                 }
             }
         },
@@ -56,14 +60,45 @@ fn parse_spec(spec: &str) -> Result<(Runtime, &str)> {
     Ok((Runtime::from_name(runtime), version))
 }
 
+/// Installs every spec at once, one thread each (downloads overlap; each reports
+/// its own progress lines). All specs are checked before anything is fetched.
 pub(crate) fn install(specs: &[String], settings: &Settings) -> Result<ExitStatus> {
-    for spec in specs {
-        let (runtime, request) = parse_spec(spec)?;
-        let version = ensure(settings, &runtime, request)?;
-        message(&format!("{runtime} {version} is installed"));
-    }
+    let parsed = specs
+        .iter()
+        .map(|spec| parse_spec(spec))
+        .collect::<Result<Vec<_>>>()?;
+    let outcomes: Vec<Result<String>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = parsed
+            .iter()
+            .map(|(runtime, request)| scope.spawn(move || ensure(settings, runtime, request)))
+            .collect();
+        workers
+            .into_iter()
+            .map(|worker| {
+                worker
+                    .join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("an install thread panicked")))
+            })
+            .collect()
+    });
     refresh_shims(settings)?;
-    Ok(ExitStatus::Success)
+    let mut failures = Vec::new();
+    for ((runtime, _), outcome) in parsed.iter().zip(outcomes) {
+        match outcome {
+            Ok(version) => message(&format!("{runtime} {version} is installed")),
+            Err(error) => failures.push(error),
+        }
+    }
+    match failures.len() {
+        0 => Ok(ExitStatus::Success),
+        1 => Err(failures.remove(0)),
+        count => {
+            for error in &failures {
+                message(&format!("error: {error:#}"));
+            }
+            bail!("{count} of {} installs failed", parsed.len())
+        }
+    }
 }
 
 pub(crate) fn use_version(

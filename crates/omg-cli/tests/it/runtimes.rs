@@ -397,3 +397,40 @@ fn hook_sets_java_home_in_a_java_project_and_unsets_it_outside() {
         "the hook must set JAVA_HOME for the project and take it back outside"
     );
 }
+
+#[test]
+fn several_runtimes_install_at_once() {
+    let runtimes = Runtimes::new();
+    let go_server = HttpServer::serve(&omg_testbed::go_dist().root);
+    let home = runtimes.context.home().to_owned();
+    let output = runtimes
+        .context
+        .command(env!("CARGO_BIN_EXE_omg"))
+        .current_dir(&home)
+        .env("OMG_NO_DAEMON", "1")
+        .env("OMG_NODE_MIRROR", runtimes.server.url())
+        .env("OMG_GO_MIRROR", go_server.url())
+        .args(["install", "node@22", "go@latest"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("node {NODE_VERSION} is installed")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("go {} is installed", omg_testbed::GO_VERSION)),
+        "{stderr}"
+    );
+    let (list, _) = runtimes.ok_in(&home, &["list"]);
+    assert_eq!(
+        list,
+        format!("node {NODE_VERSION}\ngo {}\n", omg_testbed::GO_VERSION)
+    );
+    // One bad spec stops everything before any download.
+    let before = runtimes.server.requests().len();
+    let bad = runtimes.omg_in(&home, &["install", "node@20", "nonsense"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert_eq!(runtimes.server.requests().len(), before);
+}
