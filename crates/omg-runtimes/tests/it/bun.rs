@@ -40,6 +40,14 @@ fn installs_a_real_bun_with_bunx() {
         .output()
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "true 42");
+    crate::selects(&layout, &Runtime::Bun, ".bun-version", "1.4\n", BUN_VERSION);
+    crate::selects(
+        &layout,
+        &Runtime::Bun,
+        ".tool-versions",
+        "bun 1.4.5\n",
+        BUN_VERSION,
+    );
 }
 
 #[test]

@@ -50,6 +50,14 @@ fn installs_a_real_go_that_compiles_and_runs_a_program() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert_eq!(layout.installed(&Runtime::Go).unwrap(), [GO_VERSION]);
+    crate::selects(
+        &layout,
+        &Runtime::Go,
+        "go.mod",
+        "module x\n\ngo 1.27\n",
+        GO_VERSION,
+    );
+    crate::selects(&layout, &Runtime::Go, ".go-version", "1.27\n", GO_VERSION);
 }
 
 #[test]

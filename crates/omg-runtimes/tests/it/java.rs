@@ -30,6 +30,7 @@ fn installs_a_real_jdk_whose_java_runs() {
     let banner = String::from_utf8_lossy(&output.stderr);
     assert!(banner.starts_with("openjdk version \"25.0.2\""), "{banner}");
     assert_eq!(layout.installed(&Runtime::Java).unwrap(), [version]);
+    crate::selects(&layout, &Runtime::Java, ".java-version", "25\n", version);
     let offers = mirror.available().unwrap();
     assert_eq!(offers[0].version, "25");
     assert_eq!(offers[0].label.as_deref(), Some("lts"));

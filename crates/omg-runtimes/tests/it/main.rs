@@ -9,3 +9,27 @@ mod node;
 mod python;
 mod ruby;
 mod rust;
+
+/// What a project with `file` (holding `contents`) selects for `runtime`, given
+/// what `layout` has installed; also switches the global default to `version`
+/// and back to check `current`.
+fn selects(
+    layout: &omg_runtimes::Layout,
+    runtime: &omg_runtimes::Runtime,
+    file: &str,
+    contents: &str,
+    version: &str,
+) {
+    let project = tempfile::tempdir().unwrap();
+    let nested = project.path().join("src");
+    std::fs::create_dir_all(&nested).unwrap();
+    std::fs::write(project.path().join(file), contents).unwrap();
+    let active = omg_runtimes::active(layout, &nested).unwrap();
+    assert_eq!(
+        active[runtime].version.as_deref(),
+        Some(version),
+        "{file} with {contents:?} should select {runtime} {version}"
+    );
+    layout.set_current(runtime, version).unwrap();
+    assert_eq!(layout.current(runtime).as_deref(), Some(version));
+}

@@ -76,6 +76,13 @@ fn installs_a_real_node_that_runs() {
         setup.layout.installed(&Runtime::Node).unwrap(),
         [NODE_VERSION]
     );
+    crate::selects(
+        &setup.layout,
+        &Runtime::Node,
+        ".nvmrc",
+        "lts/jod\n",
+        NODE_VERSION,
+    );
     setup
         .layout
         .set_current(&Runtime::Node, NODE_VERSION)

@@ -110,4 +110,18 @@ fn installs_from_a_pbs_mirror_and_refuses_a_wrong_checksum() {
         .to_string();
     assert!(error.contains("checksum mismatch"), "{error}");
     assert_eq!(layout.installed(&Runtime::Python).unwrap(), ["3.12.8"]);
+    crate::selects(
+        &layout,
+        &Runtime::Python,
+        ".python-version",
+        "3.12\n",
+        "3.12.8",
+    );
+    crate::selects(
+        &layout,
+        &Runtime::Python,
+        "mise.toml",
+        "[tools]\npython = \"3.12\"\n",
+        "3.12.8",
+    );
 }

@@ -76,6 +76,13 @@ fn builds_from_source_into_place_and_a_failed_build_leaves_nothing() {
         .to_string();
     assert!(error.starts_with("`./configure --prefix="), "{error}");
     assert_eq!(layout.installed(&Runtime::Ruby).unwrap(), ["3.3.6"]);
+    crate::selects(
+        &layout,
+        &Runtime::Ruby,
+        ".ruby-version",
+        "ruby-3.3.6\n",
+        "3.3.6",
+    );
     let leftovers: Vec<_> = std::fs::read_dir(layout.runtime_dir(&Runtime::Ruby))
         .unwrap()
         .map(|entry| entry.unwrap().file_name().into_string().unwrap())

@@ -129,6 +129,20 @@ fn assembles_rustc_cargo_and_std_from_a_channel_manifest() {
         .join(format!("lib/rustlib/{host}/lib/libstd.rlib"))
         .is_file());
     assert_eq!(layout.installed(&Runtime::Rust).unwrap(), ["1.83.0"]);
+    crate::selects(
+        &layout,
+        &Runtime::Rust,
+        "rust-toolchain.toml",
+        "[toolchain]\nchannel = \"1.83.0\"\n",
+        "1.83.0",
+    );
+    crate::selects(
+        &layout,
+        &Runtime::Rust,
+        "rust-toolchain",
+        "1.83\n",
+        "1.83.0",
+    );
 
     // A manifest that does not match its published hash is refused.
     std::fs::write(root.path().join("dist/channel-rust-beta.toml"), &manifest).unwrap();
