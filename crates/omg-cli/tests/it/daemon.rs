@@ -650,15 +650,15 @@ fn other_users_are_refused() {
     ));
     // And that daemon will not talk to us: a raw request is met with a closed door.
     let mut raw = UnixStream::connect(&socket).unwrap();
-    raw.write_all(
+    // The daemon may hang up before the write lands (EPIPE): refused either way.
+    let _ = raw.write_all(
         &omg_ipc::encode(&RequestEnvelope {
             protocol: PROTOCOL_VERSION,
             id: 1,
             body: Request::Ping,
         })
         .unwrap(),
-    )
-    .unwrap();
+    );
     assert_eq!(closed_after_at_most_one_reply(raw), None);
     assert!(
         nobody_daemon
