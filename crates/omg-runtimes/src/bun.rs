@@ -128,17 +128,13 @@ impl crate::RuntimeManager for BunMirror {
             })
     }
 
-    fn install(
+    fn fetch(
         &self,
         layout: &crate::Layout,
         version: &str,
         downloads: &std::path::Path,
         progress: crate::Progress<'_>,
     ) -> crate::Result<std::path::PathBuf> {
-        let installed = layout.version_dir(&crate::Runtime::Bun, version);
-        if installed.is_dir() {
-            return Ok(installed);
-        }
         let file = format!("bun-{}.zip", platform());
         let sums_url = format!("{}/bun-v{version}/SHASUMS256.txt", self.base);
         let sums = crate::download::fetch_text(&sums_url)?;

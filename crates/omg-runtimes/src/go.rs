@@ -163,17 +163,13 @@ impl crate::RuntimeManager for GoMirror {
         Ok(self.release(request)?.number().to_owned())
     }
 
-    fn install(
+    fn fetch(
         &self,
         layout: &crate::Layout,
         version: &str,
         downloads: &std::path::Path,
         progress: crate::Progress<'_>,
     ) -> crate::Result<std::path::PathBuf> {
-        let installed = layout.version_dir(&crate::Runtime::Go, version);
-        if installed.is_dir() {
-            return Ok(installed);
-        }
         let release = self.release(version)?;
         let archive = release.archive().ok_or_else(|| crate::Error::NoMatch {
             runtime: crate::Runtime::Go,

@@ -205,17 +205,13 @@ impl crate::RuntimeManager for JavaMirror {
         Ok(version.to_owned())
     }
 
-    fn install(
+    fn fetch(
         &self,
         layout: &crate::Layout,
         version: &str,
         downloads: &std::path::Path,
         progress: crate::Progress<'_>,
     ) -> crate::Result<std::path::PathBuf> {
-        let installed = layout.version_dir(&crate::Runtime::Java, version);
-        if installed.is_dir() {
-            return Ok(installed);
-        }
         let asset = self.latest(self.feature_of(version)?)?;
         if asset.version() != version {
             return Err(self.no_match(version));

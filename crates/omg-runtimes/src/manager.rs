@@ -24,15 +24,31 @@ pub trait RuntimeManager {
     fn available(&self) -> Result<Vec<Offer>>;
     /// The concrete version `request` (`22`, `lts`, `1.23`, `latest`) means.
     fn resolve(&self, request: &str) -> Result<String>;
-    /// Installs `version` (a [`RuntimeManager::resolve`] answer) unless it is
-    /// installed already, and returns its directory.
-    fn install(
+    /// Installs `version` (a [`RuntimeManager::resolve`] answer), which is not
+    /// installed yet, and returns its directory.
+    fn fetch(
         &self,
         layout: &Layout,
         version: &str,
         downloads: &Path,
         progress: Progress<'_>,
     ) -> Result<PathBuf>;
+
+    /// Installs `version` unless it is installed already (then nothing is
+    /// fetched, not even an index), and returns its directory.
+    fn install(
+        &self,
+        layout: &Layout,
+        version: &str,
+        downloads: &Path,
+        progress: Progress<'_>,
+    ) -> Result<PathBuf> {
+        let installed = layout.version_dir(&self.runtime(), version);
+        if installed.is_dir() {
+            return Ok(installed);
+        }
+        self.fetch(layout, version, downloads, progress)
+    }
 }
 
 /// Mirror base URLs, each laid out like its upstream.
@@ -130,9 +146,6 @@ pub(crate) fn install_archive(
     finish: impl FnOnce(&Path) -> Result<()>,
 ) -> Result<PathBuf> {
     let installed = layout.version_dir(runtime, version);
-    if installed.is_dir() {
-        return Ok(installed);
-    }
     std::fs::create_dir_all(downloads).map_err(crate::Error::io(downloads))?;
     let file = url.rsplit('/').next().unwrap_or("download");
     let archive = downloads.join(file);

@@ -163,7 +163,7 @@ impl crate::RuntimeManager for MiseManager {
     }
 
     /// `mise install`, then a link from omg's versions tree to mise's install.
-    fn install(
+    fn fetch(
         &self,
         layout: &crate::Layout,
         version: &str,
@@ -172,9 +172,6 @@ impl crate::RuntimeManager for MiseManager {
     ) -> crate::Result<PathBuf> {
         let runtime = self.runtime();
         let installed = layout.version_dir(&runtime, version);
-        if installed.is_dir() {
-            return Ok(installed);
-        }
         let spec = format!("{}@{version}", self.tool);
         self.run(&["install", &spec])?;
         let place = PathBuf::from(self.run(&["where", &spec])?.trim());

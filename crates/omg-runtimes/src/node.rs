@@ -245,17 +245,13 @@ impl crate::RuntimeManager for NodeMirror {
 
     /// The tarball is checked against the release's SHASUMS256.txt before it is
     /// unpacked; the LTS codename is noted beside the install for offline requests.
-    fn install(
+    fn fetch(
         &self,
         layout: &crate::Layout,
         version: &str,
         downloads: &std::path::Path,
         progress: crate::manager::Progress<'_>,
     ) -> crate::Result<std::path::PathBuf> {
-        let installed = layout.version_dir(&crate::Runtime::Node, version);
-        if installed.is_dir() {
-            return Ok(installed);
-        }
         let release = self.release(version)?;
         let file = format!("node-v{version}-{}.tar.gz", platform());
         let sums_url = format!("{}/v{version}/SHASUMS256.txt", self.base);

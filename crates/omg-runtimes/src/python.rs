@@ -180,17 +180,13 @@ impl crate::RuntimeManager for PythonMirror {
         Ok(self.build(request)?.version())
     }
 
-    fn install(
+    fn fetch(
         &self,
         layout: &crate::Layout,
         version: &str,
         downloads: &std::path::Path,
         progress: crate::Progress<'_>,
     ) -> crate::Result<std::path::PathBuf> {
-        let installed = layout.version_dir(&crate::Runtime::Python, version);
-        if installed.is_dir() {
-            return Ok(installed);
-        }
         let build = self.build(version)?;
         let url = self.url(build);
         let sha256 = build

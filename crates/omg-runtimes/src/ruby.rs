@@ -131,7 +131,7 @@ impl crate::RuntimeManager for RubyMirror {
     /// Downloads and verifies the source, then configures it for the final
     /// directory, builds, and installs into staging (`DESTDIR`), so a failed build
     /// leaves nothing installed.
-    fn install(
+    fn fetch(
         &self,
         layout: &crate::Layout,
         version: &str,
@@ -140,9 +140,6 @@ impl crate::RuntimeManager for RubyMirror {
     ) -> crate::Result<PathBuf> {
         let runtime = crate::Runtime::Ruby;
         let installed = layout.version_dir(&runtime, version);
-        if installed.is_dir() {
-            return Ok(installed);
-        }
         let release = self.release(version)?;
         std::fs::create_dir_all(downloads).map_err(crate::Error::io(downloads))?;
         let file = release.path.rsplit('/').next().unwrap_or("ruby.tar.gz");

@@ -158,7 +158,7 @@ impl crate::RuntimeManager for RustMirror {
         Ok(self.manifest(request)?.version)
     }
 
-    fn install(
+    fn fetch(
         &self,
         layout: &crate::Layout,
         version: &str,
@@ -167,9 +167,6 @@ impl crate::RuntimeManager for RustMirror {
     ) -> crate::Result<PathBuf> {
         let runtime = crate::Runtime::Rust;
         let installed = layout.version_dir(&runtime, version);
-        if installed.is_dir() {
-            return Ok(installed);
-        }
         let manifest = self.manifest(version)?;
         std::fs::create_dir_all(downloads).map_err(crate::Error::io(downloads))?;
         let staged = layout
