@@ -5,6 +5,7 @@
 //! daemon: the versions tree and the version files are all it needs.
 
 use crate::cli::Shell;
+use crate::printer::message;
 use anyhow::Result;
 use omg_core::paths::{Environment, Paths};
 use omg_runtimes::Layout;
@@ -18,6 +19,9 @@ const STATE: &str = "__OMG_STATE";
 const ADDED: &str = "__OMG_PATH";
 /// The other variables omg set (`JAVA_HOME`, `GOROOT`), to unset when unused.
 const VARS: &str = "__OMG_VARS";
+/// Stamps of the version files already warned about, so a broken file is
+/// reported once, not at every prompt, until it changes.
+const WARNED: &str = "__OMG_WARNED";
 
 pub(crate) fn snippet(shell: Shell) -> Result<()> {
     let omg = std::env::current_exe()?;
@@ -61,17 +65,39 @@ _omg_hook
     Ok(())
 }
 
+/// `omg hook-env`: the shell evaluates what this prints before every prompt, so
+/// it always exits 0. A problem is one warning line on stderr, and the prompt
+/// keeps what it had.
 pub(crate) fn env(shell: Shell) -> Result<()> {
+    if let Err(error) = changes(shell) {
+        message(&format!("warning: omg hook-env: {error:#}"));
+    }
+    Ok(())
+}
+
+fn changes(shell: Shell) -> Result<()> {
     let paths = Paths::resolve(&Environment::from_process());
     let layout = Layout::new(&paths.data_dir);
-    let active = omg_runtimes::active(&layout, &std::env::current_dir()?)?;
+    // A directory deleted under the shell has no version files; the defaults hold.
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    let selection = omg_runtimes::active(&layout, &cwd);
+    let already_warned = std::env::var(WARNED).unwrap_or_default();
+    let mut warned: Vec<String> = Vec::new();
+    for skipped in &selection.skipped {
+        let stamp = stamp(skipped.file());
+        if !already_warned.split(':').any(|seen| seen == stamp) {
+            message(&format!("warning: {skipped} (skipped)"));
+        }
+        warned.push(stamp);
+    }
+    let warned = warned.join(":");
     let mut bin_dirs: Vec<PathBuf> = Vec::new();
     let mut variables: Vec<(&str, String)> = Vec::new();
-    for (runtime, state) in &active {
+    for (runtime, state) in &selection.runtimes {
         let Some(version) = &state.version else {
             continue;
         };
-        let home = layout.version_dir(runtime, version);
+        let home = layout.version_dir(runtime, version)?;
         bin_dirs.push(home.join("bin"));
         // Tools find these runtimes through a home variable too.
         match runtime {
@@ -92,6 +118,7 @@ pub(crate) fn env(shell: Shell) -> Result<()> {
     for (name, value) in &variables {
         let _ = write!(signature, ";{name}={value}");
     }
+    let _ = write!(signature, ";warned={warned}");
     let previously_set: Vec<String> = std::env::var(VARS)
         .map(|vars| {
             vars.split(':')
@@ -143,11 +170,12 @@ pub(crate) fn env(shell: Shell) -> Result<()> {
         Shell::Bash | Shell::Zsh => {
             let _ = write!(
                 out,
-                "export PATH={};export {STATE}={};export {ADDED}={};export {VARS}={};",
+                "export PATH={};export {STATE}={};export {ADDED}={};export {VARS}={};export {WARNED}={};",
                 quote(&entries.join(":")),
                 quote(&signature),
                 quote(&added),
-                quote(&set_names)
+                quote(&set_names),
+                quote(&warned)
             );
             for (name, value) in &variables {
                 let _ = write!(out, "export {name}={};", quote(value));
@@ -160,11 +188,12 @@ pub(crate) fn env(shell: Shell) -> Result<()> {
             let list: Vec<String> = entries.iter().map(|entry| quote(entry)).collect();
             let _ = write!(
                 out,
-                "set -gx PATH {};set -gx {STATE} {};set -gx {ADDED} {};set -gx {VARS} {};",
+                "set -gx PATH {};set -gx {STATE} {};set -gx {ADDED} {};set -gx {VARS} {};set -gx {WARNED} {};",
                 list.join(" "),
                 quote(&signature),
                 quote(&added),
-                quote(&set_names)
+                quote(&set_names),
+                quote(&warned)
             );
             for (name, value) in &variables {
                 let _ = write!(out, "set -gx {name} {};", quote(value));
@@ -177,6 +206,32 @@ pub(crate) fn env(shell: Shell) -> Result<()> {
     out.push('\n');
     std::io::stdout().lock().write_all(out.as_bytes())?;
     Ok(())
+}
+
+/// A short stamp of a file's identity and content version (path, inode, size,
+/// modification time): it changes when the file is edited or replaced.
+fn stamp(file: &std::path::Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::MetadataExt;
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |bytes: &[u8]| {
+        for byte in bytes {
+            hash = (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    feed(file.as_os_str().as_bytes());
+    if let Ok(metadata) = std::fs::metadata(file) {
+        for number in [
+            metadata.dev(),
+            metadata.ino(),
+            metadata.size(),
+            metadata.mtime().cast_unsigned(),
+            metadata.mtime_nsec().cast_unsigned(),
+        ] {
+            feed(&number.to_le_bytes());
+        }
+    }
+    format!("{hash:016x}")
 }
 
 /// Single quotes for POSIX shells and fish (`'` itself becomes `'\''`).

@@ -1,7 +1,7 @@
 //! Which installed version of each runtime a directory uses: the nearest version
 //! file's request, matched against what is installed, else the global default.
 
-use crate::{version_files, Layout, Result, Runtime};
+use crate::{version_files, Layout, Runtime};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -31,10 +31,22 @@ pub fn probe(layout: &Layout) -> Vec<omg_core::RuntimeProbe> {
         .collect()
 }
 
-/// Every runtime `dir` selects, by version file or global default.
-pub fn active(layout: &Layout, dir: &Path) -> Result<BTreeMap<Runtime, Active>> {
+/// What a directory selects, and the version files skipped on the way.
+#[derive(Debug, Default)]
+pub struct Selection {
+    /// Every runtime selected, by version file or global default.
+    pub runtimes: BTreeMap<Runtime, Active>,
+    /// Version files that could not be used (report them; they chose nothing).
+    pub skipped: Vec<version_files::VersionFileError>,
+}
+
+/// Every runtime `dir` selects, by version file or global default. Never fails:
+/// an unusable version file is skipped and listed in [`Selection::skipped`].
+#[must_use]
+pub fn active(layout: &Layout, dir: &Path) -> Selection {
     let mut active = BTreeMap::new();
-    for (runtime, requested) in version_files::resolve(dir)? {
+    let resolution = version_files::resolve(dir);
+    for (runtime, requested) in resolution.requests {
         let version = layout.find_installed(&runtime, &requested.version);
         active.insert(
             runtime,
@@ -52,5 +64,8 @@ pub fn active(layout: &Layout, dir: &Path) -> Result<BTreeMap<Runtime, Active>> 
             });
         }
     }
-    Ok(active)
+    Selection {
+        runtimes: active,
+        skipped: resolution.skipped,
+    }
 }

@@ -12,6 +12,9 @@ pub enum Error {
     /// The mirror's index is unusable.
     #[error(transparent)]
     NodeIndex(#[from] crate::node::IndexError),
+    /// A runtime name or version is outside the grammar that may become a path.
+    #[error(transparent)]
+    InvalidName(#[from] crate::name::InvalidName),
     /// A version file is malformed.
     #[error(transparent)]
     VersionFile(#[from] crate::version_files::VersionFileError),

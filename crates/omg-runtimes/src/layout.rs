@@ -1,18 +1,26 @@
 //! Installed runtimes on disk: `versions/<runtime>/<version>/`, the global default
 //! as the symlink `versions/<runtime>/current` (swapped atomically: a new link, then
 //! a rename over the old one), and staging directories that never look installed.
+//!
+//! This is the one place that turns a runtime and a version into a path. Runtimes
+//! are checked when they are made ([`Runtime::parse`]); every version is checked
+//! here against [`crate::name::check_version`], so a version file, a command line
+//! or a mirror index naming `../../x` is refused before any path exists.
 
-use crate::Runtime;
+use crate::name::check_version;
+use crate::{Error, Result, Runtime};
 use std::path::{Path, PathBuf};
 
 /// Staging directories start with this; listings skip them.
 const STAGING_PREFIX: &str = ".staging-";
-const CURRENT: &str = "current";
+/// The default link's name, which no version may take.
+pub(crate) const CURRENT: &str = "current";
 
 /// The versions tree (`$XDG_DATA_HOME/omg/versions`).
 #[derive(Debug, Clone)]
 pub struct Layout {
     root: PathBuf,
+    unpack: crate::archive::Limits,
 }
 
 impl Layout {
@@ -21,7 +29,21 @@ impl Layout {
     pub fn new(data_dir: &Path) -> Self {
         Self {
             root: data_dir.join("versions"),
+            unpack: crate::archive::Limits::default(),
         }
+    }
+
+    /// The same tree, with what one downloaded archive may unpack to.
+    #[must_use]
+    pub fn with_unpack_limits(mut self, limits: crate::archive::Limits) -> Self {
+        self.unpack = limits;
+        self
+    }
+
+    /// What one archive installed into this tree may unpack to.
+    #[must_use]
+    pub fn unpack_limits(&self) -> crate::archive::Limits {
+        self.unpack
     }
 
     /// Runtimes with anything installed, sorted.
@@ -31,7 +53,7 @@ impl Layout {
             .into_iter()
             .flatten()
             .flatten()
-            .filter_map(|entry| Some(Runtime::from_name(entry.file_name().to_str()?)))
+            .filter_map(|entry| Runtime::from_dir_name(entry.file_name().to_str()?))
             .collect();
         runtimes.sort();
         runtimes
@@ -40,13 +62,21 @@ impl Layout {
     /// `versions/<runtime>`.
     #[must_use]
     pub fn runtime_dir(&self, runtime: &Runtime) -> PathBuf {
-        self.root.join(runtime.name())
+        self.root.join(runtime.dir_name())
     }
 
-    /// `versions/<runtime>/<version>`.
+    /// `versions/<runtime>/<version>`, or an error when `version` is not of the
+    /// version grammar.
+    pub fn version_dir(&self, runtime: &Runtime, version: &str) -> Result<PathBuf> {
+        check_version(version)?;
+        Ok(self.runtime_dir(runtime).join(version))
+    }
+
+    /// Whether `version` is installed; a name outside the grammar never is.
     #[must_use]
-    pub fn version_dir(&self, runtime: &Runtime, version: &str) -> PathBuf {
-        self.runtime_dir(runtime).join(version)
+    pub fn is_installed(&self, runtime: &Runtime, version: &str) -> bool {
+        self.version_dir(runtime, version)
+            .is_ok_and(|dir| dir.is_dir())
     }
 
     /// Installed versions, oldest first (numeric parts compared as numbers).
@@ -57,9 +87,9 @@ impl Layout {
                     let entry = entry.ok()?;
                     let name = entry.file_name().into_string().ok()?;
                     // A link to a directory counts: mise's installs are linked in.
-                    let real_dir = entry.path().is_dir();
-                    (real_dir && name != CURRENT && !name.starts_with(STAGING_PREFIX))
-                        .then_some(name)
+                    // Names outside the grammar (staging, `current`, anything
+                    // planted) are never versions.
+                    (check_version(&name).is_ok() && entry.path().is_dir()).then_some(name)
                 })
                 .collect(),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Vec::new(),
@@ -73,29 +103,31 @@ impl Layout {
     #[must_use]
     pub fn current(&self, runtime: &Runtime) -> Option<String> {
         let target = std::fs::read_link(self.runtime_dir(runtime).join(CURRENT)).ok()?;
-        let version = target.file_name()?.to_str()?.to_owned();
-        self.version_dir(runtime, &version)
-            .is_dir()
-            .then_some(version)
+        // omg writes the bare version; any other target was not written by omg.
+        let version = target.to_str()?.to_owned();
+        self.is_installed(runtime, &version).then_some(version)
     }
 
     /// Makes `version` the global default: a new link beside the old, renamed over it.
-    pub fn set_current(&self, runtime: &Runtime, version: &str) -> std::io::Result<()> {
+    pub fn set_current(&self, runtime: &Runtime, version: &str) -> Result<()> {
+        check_version(version)?;
         let dir = self.runtime_dir(runtime);
         let staged = dir.join(format!("{STAGING_PREFIX}current-{}", std::process::id()));
         let _ = std::fs::remove_file(&staged);
-        std::os::unix::fs::symlink(version, &staged)?;
-        std::fs::rename(&staged, dir.join(CURRENT))
+        std::os::unix::fs::symlink(version, &staged).map_err(Error::io(&staged))?;
+        let link = dir.join(CURRENT);
+        std::fs::rename(&staged, &link).map_err(Error::io(link))
     }
 
     /// A fresh staging directory for installing `version`; rename it into place
     /// with [`Layout::commit`], or drop it on failure. Staging left by an install
     /// that was killed (no drop ran) is removed first.
-    pub fn stage(&self, runtime: &Runtime, version: &str) -> std::io::Result<tempfile::TempDir> {
+    pub fn stage(&self, runtime: &Runtime, version: &str) -> Result<tempfile::TempDir> {
+        check_version(version)?;
         let dir = self.runtime_dir(runtime);
-        std::fs::create_dir_all(&dir)?;
+        std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
         let stale = format!("{STAGING_PREFIX}{version}-");
-        for entry in std::fs::read_dir(&dir)?.flatten() {
+        for entry in std::fs::read_dir(&dir).map_err(Error::io(&dir))?.flatten() {
             let old = entry.file_name().to_str().is_some_and(|name| {
                 name.starts_with(&stale)
                     && entry
@@ -112,7 +144,8 @@ impl Layout {
         }
         tempfile::Builder::new()
             .prefix(&format!("{STAGING_PREFIX}{version}-"))
-            .tempdir_in(dir)
+            .tempdir_in(&dir)
+            .map_err(Error::io(dir))
     }
 
     /// Moves a finished staging directory to `versions/<runtime>/<version>`.
@@ -121,10 +154,32 @@ impl Layout {
         runtime: &Runtime,
         version: &str,
         staged: tempfile::TempDir,
-    ) -> std::io::Result<PathBuf> {
-        let destination = self.version_dir(runtime, version);
-        std::fs::rename(staged.keep(), &destination)?;
+    ) -> Result<PathBuf> {
+        let destination = self.version_dir(runtime, version)?;
+        std::fs::rename(staged.keep(), &destination).map_err(Error::io(&destination))?;
         Ok(destination)
+    }
+}
+
+/// Where a download of `url` is kept under `downloads`: the URL's last segment,
+/// which mirror data decides, so it must be a plain file name
+/// (`[A-Za-z0-9._+%-]`, starting with a letter or digit) or the install is refused.
+pub(crate) fn download_path(downloads: &Path, url: &str) -> Result<PathBuf> {
+    let file = url.rsplit('/').next().unwrap_or_default();
+    let valid = file.len() <= 255
+        && file.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && file
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._+%-".contains(c));
+    if valid {
+        Ok(downloads.join(file))
+    } else {
+        Err(crate::name::InvalidName {
+            what: "download file name",
+            value: file.to_owned(),
+            reason: "a mirror's file name must be letters, digits, `.`, `_`, `+`, `%`, `-`",
+        }
+        .into())
     }
 }
 
@@ -140,7 +195,7 @@ impl Layout {
     pub fn find_installed(&self, runtime: &Runtime, request: &str) -> Option<String> {
         let installed = self.installed(runtime).ok()?;
         let lts_of = |version: &str| {
-            std::fs::read_to_string(self.version_dir(runtime, version).join(LTS_NOTE))
+            std::fs::read_to_string(self.version_dir(runtime, version).ok()?.join(LTS_NOTE))
                 .ok()
                 .map(|codename| codename.trim().to_owned())
         };
@@ -183,7 +238,7 @@ mod tests {
         let data = tempfile::tempdir().unwrap();
         let layout = Layout::new(data.path());
         for version in ["20.11.1", "20.9.0", "18.20.5"] {
-            std::fs::create_dir_all(layout.version_dir(&Runtime::Node, version)).unwrap();
+            std::fs::create_dir_all(layout.version_dir(&Runtime::Node, version).unwrap()).unwrap();
         }
         let _staging = layout.stage(&Runtime::Node, "22.0.0").unwrap();
         layout.set_current(&Runtime::Node, "20.9.0").unwrap();
@@ -207,7 +262,7 @@ mod tests {
             ("22.12.0", Some("jod")),
             ("23.1.0", None),
         ] {
-            let dir = layout.version_dir(&Runtime::Node, version);
+            let dir = layout.version_dir(&Runtime::Node, version).unwrap();
             std::fs::create_dir_all(&dir).unwrap();
             if let Some(codename) = lts {
                 std::fs::write(dir.join(LTS_NOTE), codename).unwrap();
@@ -256,5 +311,64 @@ mod tests {
             .unwrap()
             .collect();
         assert!(left.is_empty());
+    }
+
+    #[test]
+    fn versions_outside_the_grammar_never_become_paths() {
+        let data = tempfile::tempdir().unwrap();
+        let layout = Layout::new(data.path());
+        let victim = data.path().join("victim");
+        std::fs::create_dir_all(&victim).unwrap();
+        for hostile in [
+            "../../victim",
+            "..",
+            ".",
+            "a/b",
+            "/tmp",
+            "current",
+            ".staging-x",
+        ] {
+            assert!(
+                layout.version_dir(&Runtime::Node, hostile).is_err(),
+                "{hostile}"
+            );
+            assert!(!layout.is_installed(&Runtime::Node, hostile), "{hostile}");
+            assert!(layout.stage(&Runtime::Node, hostile).is_err(), "{hostile}");
+            assert!(
+                layout.set_current(&Runtime::Node, hostile).is_err(),
+                "{hostile}"
+            );
+        }
+        assert!(victim.is_dir());
+        assert!(!layout.runtime_dir(&Runtime::Node).join("current").exists());
+    }
+
+    #[test]
+    fn planted_names_in_the_tree_are_not_versions_or_runtimes() {
+        let data = tempfile::tempdir().unwrap();
+        let layout = Layout::new(data.path());
+        let node = layout.runtime_dir(&Runtime::Node);
+        std::fs::create_dir_all(node.join("20.0.0")).unwrap();
+        std::fs::create_dir_all(node.join("bad name")).unwrap();
+        std::fs::create_dir_all(data.path().join("versions/Evil..")).unwrap();
+        // A default link omg did not write (pointing elsewhere) is no default.
+        std::os::unix::fs::symlink("../../..", node.join("current")).unwrap();
+        assert_eq!(layout.installed(&Runtime::Node).unwrap(), ["20.0.0"]);
+        assert_eq!(layout.current(&Runtime::Node), None);
+        assert_eq!(layout.runtimes(), [Runtime::Node]);
+    }
+
+    #[test]
+    fn mise_names_are_stored_as_one_component() {
+        let data = tempfile::tempdir().unwrap();
+        let layout = Layout::new(data.path());
+        let tool = Runtime::parse("ubi:BurntSushi/ripgrep").unwrap();
+        let dir = layout.version_dir(&tool, "14.1.0").unwrap();
+        assert_eq!(
+            dir.parent().unwrap(),
+            data.path().join("versions/ubi+BurntSushi+ripgrep")
+        );
+        std::fs::create_dir_all(&dir).unwrap();
+        assert_eq!(layout.runtimes(), [tool]);
     }
 }

@@ -25,10 +25,12 @@ pub enum MiseSource {
 /// mise for one tool.
 #[derive(Debug)]
 pub struct MiseManager {
-    tool: String,
+    tool: crate::name::ToolName,
     source: MiseSource,
     /// omg's own mise: the binary and mise's data directory live here.
     home: PathBuf,
+    /// Variables set for every mise run, beside omg's own.
+    env: Vec<(std::ffi::OsString, std::ffi::OsString)>,
 }
 
 fn platform() -> String {
@@ -43,12 +45,25 @@ fn platform() -> String {
 impl MiseManager {
     /// mise for `tool`, its files under `home` (`$XDG_DATA_HOME/omg/mise`).
     #[must_use]
-    pub fn new(tool: &str, source: MiseSource, home: &Path) -> Self {
+    pub fn new(tool: &crate::name::ToolName, source: MiseSource, home: &Path) -> Self {
         Self {
-            tool: tool.to_owned(),
+            tool: tool.clone(),
             source,
             home: home.to_owned(),
+            env: Vec::new(),
         }
+    }
+
+    /// Sets `key` for every mise this manager runs (mise's own settings, such as
+    /// a backend's mirror).
+    #[must_use]
+    pub fn with_env(
+        mut self,
+        key: impl Into<std::ffi::OsString>,
+        value: impl Into<std::ffi::OsString>,
+    ) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
     }
 
     /// The mise binary, downloaded and verified first when omg has none.
@@ -96,7 +111,12 @@ impl MiseManager {
             .prefix(".mise-")
             .tempdir_in(&self.home)
             .map_err(crate::Error::io(&self.home))?;
-        let extracted = crate::archive::extract_tar_gz(&archive, unpacked.path(), 1);
+        let extracted = crate::archive::extract_tar_gz(
+            &archive,
+            unpacked.path(),
+            1,
+            crate::archive::Limits::default(),
+        );
         let _ = std::fs::remove_file(&archive);
         extracted?;
         std::fs::rename(unpacked.path().join("bin/mise"), binary).map_err(crate::Error::io(binary))
@@ -108,8 +128,40 @@ impl MiseManager {
             .env("MISE_DATA_DIR", self.home.join("data"))
             .env("MISE_CACHE_DIR", self.home.join("cache"))
             .env("MISE_STATE_DIR", self.home.join("state"))
-            .env("MISE_YES", "1");
+            .env("MISE_YES", "1")
+            .envs(self.env.iter().map(|(key, value)| (key, value)));
         Ok(command)
+    }
+
+    /// Where mise installed `spec`, as `mise where` says, accepted only when it
+    /// resolves to a directory inside omg's mise data directory and no link in it
+    /// leads outside that install: omg links it into the versions tree, and a link
+    /// omg makes must never lead where mise's output alone decided.
+    fn install_place(&self, spec: &str) -> crate::Result<PathBuf> {
+        let said = self.run(&["where", spec])?;
+        let said = PathBuf::from(said.trim());
+        let refuse = |reason: &str| crate::Error::Delegated {
+            command: format!("mise where {spec}"),
+            status: format!(
+                "answered `{}`, {reason}",
+                said.display().to_string().escape_debug()
+            ),
+        };
+        let data = self.home.join("data");
+        let (Ok(place), Ok(data)) = (said.canonicalize(), data.canonicalize()) else {
+            return Err(refuse("which does not exist"));
+        };
+        if !place.starts_with(&data) || place == data || !place.is_dir() {
+            return Err(refuse("which is not an install in omg's mise directory"));
+        }
+        match crate::archive::escaping_link(&place) {
+            Ok(None) => Ok(place),
+            Ok(Some(link)) => Err(refuse(&format!(
+                "whose link `{}` leads outside the install",
+                link.display()
+            ))),
+            Err(source) => Err(crate::Error::io(place)(source)),
+        }
     }
 
     /// Runs mise, stderr passed through (its progress), stdout captured.
@@ -136,7 +188,7 @@ impl crate::RuntimeManager for MiseManager {
     }
 
     fn available(&self) -> crate::Result<Vec<crate::Offer>> {
-        let listed = self.run(&["ls-remote", &self.tool])?;
+        let listed = self.run(&["ls-remote", self.tool.as_str()])?;
         let mut offers: Vec<crate::Offer> = listed
             .lines()
             .filter(|line| !line.trim().is_empty())
@@ -171,10 +223,10 @@ impl crate::RuntimeManager for MiseManager {
         _progress: crate::Progress<'_>,
     ) -> crate::Result<PathBuf> {
         let runtime = self.runtime();
-        let installed = layout.version_dir(&runtime, version);
+        let installed = layout.version_dir(&runtime, version)?;
         let spec = format!("{}@{version}", self.tool);
         self.run(&["install", &spec])?;
-        let place = PathBuf::from(self.run(&["where", &spec])?.trim());
+        let place = self.install_place(&spec)?;
         let dir = layout.runtime_dir(&runtime);
         std::fs::create_dir_all(&dir).map_err(crate::Error::io(&dir))?;
         let staged = dir.join(format!(".staging-link-{version}"));

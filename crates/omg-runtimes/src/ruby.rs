@@ -139,11 +139,10 @@ impl crate::RuntimeManager for RubyMirror {
         progress: crate::Progress<'_>,
     ) -> crate::Result<PathBuf> {
         let runtime = crate::Runtime::Ruby;
-        let installed = layout.version_dir(&runtime, version);
+        let installed = layout.version_dir(&runtime, version)?;
         let release = self.release(version)?;
+        let archive = crate::layout::download_path(downloads, &release.path)?;
         std::fs::create_dir_all(downloads).map_err(crate::Error::io(downloads))?;
-        let file = release.path.rsplit('/').next().unwrap_or("ruby.tar.gz");
-        let archive = downloads.join(file);
         crate::download::download(
             &format!("{}/{}", self.base, release.path),
             &archive,
@@ -154,12 +153,11 @@ impl crate::RuntimeManager for RubyMirror {
             .prefix(".omg-ruby-src-")
             .tempdir_in(downloads)
             .map_err(crate::Error::io(downloads))?;
-        let unpacked = crate::archive::extract_tar_gz(&archive, source.path(), 1);
+        let unpacked =
+            crate::archive::extract_tar_gz(&archive, source.path(), 1, layout.unpack_limits());
         let _ = std::fs::remove_file(&archive);
         unpacked?;
-        let staged = layout
-            .stage(&runtime, version)
-            .map_err(crate::Error::io(layout.runtime_dir(&runtime)))?;
+        let staged = layout.stage(&runtime, version)?;
         let jobs = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
         let prefix = installed.to_string_lossy().into_owned();
         let destdir = staged.path().join("root");

@@ -3,6 +3,7 @@
 //! the host; each is verified, unpacked, and its components' `manifest.in` files
 //! copied into the install, the way rustup assembles a toolchain.
 
+use crate::archive::beneath::{Beneath, Refusal};
 use std::path::{Path, PathBuf};
 
 /// The Rust distribution server; a mirror replaces it, also inside manifests.
@@ -166,35 +167,35 @@ impl crate::RuntimeManager for RustMirror {
         progress: crate::Progress<'_>,
     ) -> crate::Result<PathBuf> {
         let runtime = crate::Runtime::Rust;
-        let installed = layout.version_dir(&runtime, version);
+        let installed = layout.version_dir(&runtime, version)?;
         let manifest = self.manifest(version)?;
         std::fs::create_dir_all(downloads).map_err(crate::Error::io(downloads))?;
-        let staged = layout
-            .stage(&runtime, version)
-            .map_err(crate::Error::io(layout.runtime_dir(&runtime)))?;
+        let staged = layout.stage(&runtime, version)?;
         let unpacked = tempfile::Builder::new()
             .prefix(".omg-rust-")
             .tempdir_in(downloads)
             .map_err(crate::Error::io(downloads))?;
         for (url, hash) in &manifest.tarballs {
-            let file = url.rsplit('/').next().unwrap_or("component.tar.gz");
-            let archive = downloads.join(file);
+            let archive = crate::layout::download_path(downloads, url)?;
+            let file = archive.file_name().unwrap_or_default();
             crate::download::download(url, &archive, hash, progress)?;
             let tree = unpacked.path().join(file);
             std::fs::create_dir_all(&tree).map_err(crate::Error::io(&tree))?;
-            let extracted = crate::archive::extract_tar_gz(&archive, &tree, 1);
+            let extracted =
+                crate::archive::extract_tar_gz(&archive, &tree, 1, layout.unpack_limits());
             let _ = std::fs::remove_file(&archive);
             extracted?;
             install_components(&tree, staged.path())?;
         }
-        layout
-            .commit(&runtime, version, staged)
-            .map_err(crate::Error::io(installed))
+        debug_assert_eq!(installed, layout.version_dir(&runtime, version)?);
+        layout.commit(&runtime, version, staged)
     }
 }
 
 /// Copies what each component of an unpacked rust-installer tarball lists in its
 /// `manifest.in` (`file:bin/rustc`, `dir:lib/rustlib/…`) into `destination`.
+/// The lists come from the archive, so every write goes beneath `destination`
+/// without following links, and the finished tree's links must stay inside it.
 fn install_components(tree: &Path, destination: &Path) -> crate::Result<()> {
     let read = |path: &Path| std::fs::read_to_string(path).map_err(crate::Error::io(path));
     let format = read(&tree.join("rust-installer-version"))?;
@@ -204,12 +205,26 @@ fn install_components(tree: &Path, destination: &Path) -> crate::Result<()> {
             message: format!("rust-installer format {} (expected 3)", format.trim()),
         });
     }
+    let target = Beneath::open(destination).map_err(crate::Error::io(destination))?;
     for component in read(&tree.join("components"))?
         .lines()
         .filter(|line| !line.is_empty())
     {
         let root = tree.join(component);
-        for line in read(&root.join("manifest.in"))?.lines() {
+        let manifest = root.join("manifest.in");
+        if !std::path::Path::new(component)
+            .components()
+            .all(|part| matches!(part, std::path::Component::Normal(_)))
+        {
+            return Err(crate::Error::Index {
+                url: tree.join("components").display().to_string(),
+                message: format!(
+                    "component `{}` leaves the archive",
+                    component.escape_debug()
+                ),
+            });
+        }
+        for line in read(&manifest)?.lines() {
             let (kind, relative) = line.split_once(':').unwrap_or(("", line));
             let relative = Path::new(relative);
             if relative
@@ -217,42 +232,61 @@ fn install_components(tree: &Path, destination: &Path) -> crate::Result<()> {
                 .any(|part| !matches!(part, std::path::Component::Normal(_)))
             {
                 return Err(crate::Error::Index {
-                    url: root.join("manifest.in").display().to_string(),
+                    url: manifest.display().to_string(),
                     message: format!("`{}` leaves the install", relative.display()),
                 });
             }
-            let (from, to) = (root.join(relative), destination.join(relative));
+            let refused = |refusal| refused(&manifest, relative, refusal);
+            let from = root.join(relative);
             match kind {
-                "file" => copy_file(&from, &to)?,
-                "dir" => copy_dir(&from, &to)?,
+                "file" => copy_file(&from, &target, relative).map_err(refused)?,
+                "dir" => copy_dir(&from, &target, relative).map_err(refused)?,
                 _ => {}
             }
         }
     }
-    Ok(())
-}
-
-fn copy_file(from: &Path, to: &Path) -> crate::Result<()> {
-    if let Some(parent) = to.parent() {
-        std::fs::create_dir_all(parent).map_err(crate::Error::io(parent))?;
+    match crate::archive::escaping_link(destination) {
+        Ok(None) => Ok(()),
+        Ok(Some(entry)) => Err(crate::Error::Index {
+            url: destination.display().to_string(),
+            message: format!("`{}` links outside the install", entry.display()),
+        }),
+        Err(source) => Err(crate::Error::io(destination)(source)),
     }
-    std::fs::copy(from, to).map_err(crate::Error::io(from))?;
+}
+
+fn refused(manifest: &Path, relative: &Path, refusal: Refusal) -> crate::Error {
+    match refusal {
+        Refusal::Hostile(reason) => crate::Error::Index {
+            url: manifest.display().to_string(),
+            message: format!("`{}`: {reason}", relative.display()),
+        },
+        Refusal::Io(source) => crate::Error::io(relative)(source),
+    }
+}
+
+fn copy_file(from: &Path, target: &Beneath, relative: &Path) -> Result<(), Refusal> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut input = std::fs::File::open(from).map_err(Refusal::Io)?;
+    let mode = input.metadata().map_err(Refusal::Io)?.permissions().mode();
+    let mut output = target.create_file(relative, mode)?;
+    std::io::copy(&mut input, &mut output).map_err(Refusal::Io)?;
     Ok(())
 }
 
-fn copy_dir(from: &Path, to: &Path) -> crate::Result<()> {
-    std::fs::create_dir_all(to).map_err(crate::Error::io(to))?;
-    for entry in std::fs::read_dir(from).map_err(crate::Error::io(from))? {
-        let entry = entry.map_err(crate::Error::io(from))?;
-        let kind = entry.file_type().map_err(crate::Error::io(entry.path()))?;
-        let target = to.join(entry.file_name());
+fn copy_dir(from: &Path, target: &Beneath, relative: &Path) -> Result<(), Refusal> {
+    target.create_dir(relative)?;
+    for entry in std::fs::read_dir(from).map_err(Refusal::Io)? {
+        let entry = entry.map_err(Refusal::Io)?;
+        let kind = entry.file_type().map_err(Refusal::Io)?;
+        let inner = relative.join(entry.file_name());
         if kind.is_dir() {
-            copy_dir(&entry.path(), &target)?;
+            copy_dir(&entry.path(), target, &inner)?;
         } else if kind.is_symlink() {
-            let link = std::fs::read_link(entry.path()).map_err(crate::Error::io(entry.path()))?;
-            std::os::unix::fs::symlink(link, &target).map_err(crate::Error::io(target))?;
+            let link = std::fs::read_link(entry.path()).map_err(Refusal::Io)?;
+            target.symlink(&inner, &link)?;
         } else {
-            copy_file(&entry.path(), &target)?;
+            copy_file(&entry.path(), target, &inner)?;
         }
     }
     Ok(())

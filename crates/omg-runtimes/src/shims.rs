@@ -3,27 +3,31 @@
 //! `$XDG_DATA_HOME/omg/shims`, each handing over to `omg shim <name>`, which runs
 //! the version the current directory selects.
 
-use crate::{active, Layout, Result};
+use crate::{Layout, Result, Selection};
 use std::collections::BTreeSet;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-/// The binary `name` that `dir` selects: the first active runtime version whose
-/// `bin/` has it.
-pub fn resolve_binary(layout: &Layout, dir: &Path, name: &str) -> Result<Option<PathBuf>> {
-    for (runtime, state) in active(layout, dir)? {
-        let Some(version) = state.version else {
-            continue;
-        };
+/// The binary `name` that `selection` provides: the first active runtime version
+/// whose `bin/` has it. `name` must be a plain file name.
+#[must_use]
+pub fn resolve_binary(layout: &Layout, selection: &Selection, name: &str) -> Option<PathBuf> {
+    let mut components = Path::new(name).components();
+    let plain = matches!(
+        (components.next(), components.next()),
+        (Some(std::path::Component::Normal(_)), None)
+    );
+    if !plain {
+        return None;
+    }
+    selection.runtimes.iter().find_map(|(runtime, state)| {
         let candidate = layout
-            .version_dir(&runtime, &version)
+            .version_dir(runtime, state.version.as_deref()?)
+            .ok()?
             .join("bin")
             .join(name);
-        if candidate.is_file() {
-            return Ok(Some(candidate));
-        }
-    }
-    Ok(None)
+        candidate.is_file().then_some(candidate)
+    })
 }
 
 /// Rewrites the shims directory to match what is installed: a script for every
@@ -36,7 +40,7 @@ pub fn regenerate(layout: &Layout, shims: &Path, omg: &Path) -> Result<()> {
             .installed(&runtime)
             .map_err(io(&layout.runtime_dir(&runtime)))?
         {
-            let bin = layout.version_dir(&runtime, &version).join("bin");
+            let bin = layout.version_dir(&runtime, &version)?.join("bin");
             for entry in std::fs::read_dir(&bin).into_iter().flatten().flatten() {
                 if let Ok(name) = entry.file_name().into_string() {
                     names.insert(name);

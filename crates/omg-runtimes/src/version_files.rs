@@ -45,7 +45,7 @@ pub struct Requested {
 #[derive(Debug, thiserror::Error)]
 pub enum VersionFileError {
     /// It exists but cannot be read.
-    #[error("cannot read {file}: {source}")]
+    #[error("cannot read {}: {source}", crate::name::printable(&file.to_string_lossy()))]
     Read {
         /// The file.
         file: PathBuf,
@@ -54,7 +54,7 @@ pub enum VersionFileError {
         source: std::io::Error,
     },
     /// Its content breaks the format.
-    #[error("{file}:{line}: {message}")]
+    #[error("{}:{line}: {}", crate::name::printable(&file.to_string_lossy()), crate::name::printable(message))]
     Malformed {
         /// The file.
         file: PathBuf,
@@ -67,36 +67,121 @@ pub enum VersionFileError {
 
 type Result<T, E = VersionFileError> = std::result::Result<T, E>;
 
-/// What `dir` and its ancestors ask for: per runtime, the nearest file's request.
-pub fn resolve(dir: &Path) -> Result<BTreeMap<Runtime, Requested>> {
-    let mut found = BTreeMap::new();
+impl VersionFileError {
+    /// The file the problem is in.
+    #[must_use]
+    pub fn file(&self) -> &Path {
+        match self {
+            Self::Read { file, .. } | Self::Malformed { file, .. } => file,
+        }
+    }
+}
+
+/// Largest version file read; a bigger one is refused, not read (a cloned
+/// repository decides what its files are).
+const MAX_FILE: u64 = 64 * 1024;
+
+/// What a directory asks for, and the files that were skipped because they could
+/// not be used (each is reported; none stops the others from counting).
+#[derive(Debug, Default)]
+pub struct Resolution {
+    /// Per runtime, the nearest usable file's request.
+    pub requests: BTreeMap<Runtime, Requested>,
+    /// Files skipped: unreadable, not text, malformed or hostile.
+    pub skipped: Vec<VersionFileError>,
+}
+
+/// What `dir` and its ancestors ask for: per runtime, the nearest usable file's
+/// request. A file that cannot be used is skipped whole and reported in
+/// [`Resolution::skipped`]; this never fails, because the shell prompt calls it.
+#[must_use]
+pub fn resolve(dir: &Path) -> Resolution {
+    let mut resolution = Resolution::default();
     for directory in dir.ancestors() {
         for name in FILES {
             let path = directory.join(name);
-            let contents = match std::fs::read_to_string(&path) {
-                Ok(contents) => contents,
-                Err(error)
-                    if matches!(
-                        error.kind(),
-                        std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
-                    ) =>
-                {
-                    continue
+            let parsed = read(&path).and_then(|contents| match contents {
+                Some(contents) => parse(name, &contents, &path),
+                None => Ok(Vec::new()),
+            });
+            match parsed {
+                Ok(requests) => {
+                    for (runtime, version) in requests {
+                        resolution
+                            .requests
+                            .entry(runtime.clone())
+                            .or_insert(Requested {
+                                runtime,
+                                version,
+                                file: path.clone(),
+                            });
+                    }
                 }
-                // A directory of that name is not a version file.
-                Err(_) if path.is_dir() => continue,
-                Err(source) => return Err(VersionFileError::Read { file: path, source }),
-            };
-            for (runtime, version) in parse(name, &contents, &path)? {
-                found.entry(runtime.clone()).or_insert(Requested {
-                    runtime,
-                    version,
-                    file: path.clone(),
-                });
+                Err(error) => resolution.skipped.push(error),
             }
         }
     }
-    Ok(found)
+    resolution
+}
+
+/// A version file's text, `None` when there is none. Only a regular file of at
+/// most [`MAX_FILE`] bytes of UTF-8 is read: the open never blocks (a FIFO planted
+/// under a version file's name would hang every prompt) and its type is checked on
+/// the opened file, not on the name.
+fn read(path: &Path) -> Result<Option<String>> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let unreadable = |source| VersionFileError::Read {
+        file: path.to_owned(),
+        source,
+    };
+    let file = match std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(path)
+    {
+        Ok(file) => file,
+        Err(error)
+            if matches!(
+                error.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            ) =>
+        {
+            return Ok(None)
+        }
+        Err(source) => return Err(unreadable(source)),
+    };
+    let metadata = file.metadata().map_err(unreadable)?;
+    if metadata.is_dir() {
+        // A directory of that name is not a version file.
+        return Ok(None);
+    }
+    let refuse = |message: &str| VersionFileError::Malformed {
+        file: path.to_owned(),
+        line: 1,
+        message: message.to_owned(),
+    };
+    if !metadata.is_file() {
+        return Err(refuse("not a regular file; skipped"));
+    }
+    if metadata.len() > MAX_FILE {
+        return Err(refuse("larger than 64 KiB; skipped"));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_FILE {
+        return Err(refuse("larger than 64 KiB; skipped"));
+    }
+    String::from_utf8(bytes).map(Some).map_err(|error| {
+        let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
+        VersionFileError::Malformed {
+            file: path.to_owned(),
+            line: valid.iter().filter(|&&byte| byte == b'\n').count() + 1,
+            message: "not UTF-8 text; skipped".to_owned(),
+        }
+    })
 }
 
 /// Parses one version file. `name` picks the format; `path` only names it in errors.
@@ -287,7 +372,8 @@ impl Parser<'_> {
                 .next()
                 .ok_or_else(|| self.error(line, format!("`{tool}` has no version")))?;
             check_version(version).map_err(|message| self.error(line, message))?;
-            let runtime = Runtime::from_name(tool);
+            let runtime =
+                Runtime::parse(tool).map_err(|error| self.error(line, error.to_string()))?;
             if requests.iter().any(|(seen, _)| *seen == runtime) {
                 return Err(self.error(line, format!("`{tool}` is listed twice")));
             }
@@ -330,7 +416,8 @@ impl Parser<'_> {
                 _ => return Err(self.error(line, format!("`{tool}` must be a version string"))),
             };
             check_version(&version).map_err(|message| self.error(line, message))?;
-            let runtime = Runtime::from_name(tool);
+            let runtime =
+                Runtime::parse(tool).map_err(|error| self.error(line, error.to_string()))?;
             let version = match runtime {
                 Runtime::Node => node(&version),
                 _ => version,
@@ -451,20 +538,22 @@ pub fn write_local(dir: &Path, runtime: &Runtime, version: &str) -> Result<PathB
         })
         .map(|name| dir.join(name))
         .find(|path| {
-            std::fs::read_to_string(path).is_ok_and(|contents| {
+            read(path).is_ok_and(|contents| {
                 let name = path
                     .file_name()
                     .and_then(|n| n.to_str())
                     .unwrap_or_default();
-                parse(name, &contents, path)
-                    .is_ok_and(|found| found.iter().any(|(r, _)| r == runtime))
+                contents.is_some_and(|contents| {
+                    parse(name, &contents, path)
+                        .is_ok_and(|found| found.iter().any(|(r, _)| r == runtime))
+                })
             })
         });
     let path = existing.unwrap_or_else(|| dir.join(local_file_name(runtime)));
     let contents = match path.file_name().and_then(|n| n.to_str()) {
         Some("rust-toolchain.toml") => format!("[toolchain]\nchannel = \"{version}\"\n"),
         Some(".tool-versions") => {
-            let mut lines: Vec<String> = std::fs::read_to_string(&path)
+            let mut lines: Vec<String> = read(&path)?
                 .unwrap_or_default()
                 .lines()
                 .filter(|line| line.split_whitespace().next() != Some(runtime.name()))
@@ -475,12 +564,19 @@ pub fn write_local(dir: &Path, runtime: &Runtime, version: &str) -> Result<PathB
         }
         _ => format!("{version}\n"),
     };
-    let staged = path.with_extension("omg-tmp");
     let io = |source| VersionFileError::Read {
         file: path.clone(),
         source,
     };
-    std::fs::write(&staged, contents).map_err(io)?;
-    std::fs::rename(&staged, &path).map_err(io)?;
+    // A fresh name opened O_CREAT|O_EXCL (tempfile), which never opens an existing
+    // file or follows a link planted in the directory; the rename then replaces
+    // the name itself, never what an old link pointed to.
+    let mut staged = tempfile::Builder::new()
+        .prefix(".omg-version-")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))
+        .tempfile_in(dir)
+        .map_err(io)?;
+    std::io::Write::write_all(&mut staged, contents.as_bytes()).map_err(io)?;
+    staged.persist(&path).map_err(|error| io(error.error))?;
     Ok(path)
 }

@@ -6,8 +6,7 @@ use crate::printer::{message, Printer};
 use crate::settings::Settings;
 use crate::ExitStatus;
 use anyhow::{bail, Context, Result};
-use omg_runtimes::{version_files, Active, Layout, Runtime, RuntimeManager};
-use std::collections::BTreeMap;
+use omg_runtimes::{version_files, Layout, Runtime, RuntimeManager, Selection};
 use std::io::Write;
 
 fn manager(settings: &Settings, runtime: &Runtime) -> Result<Box<dyn RuntimeManager>> {
@@ -23,7 +22,7 @@ fn ensure(settings: &Settings, runtime: &Runtime, request: &str) -> Result<Strin
     let manager = manager(settings, runtime)?;
     let version = manager.resolve(request)?;
     let layout = layout(settings);
-    if layout.version_dir(runtime, &version).is_dir() {
+    if layout.version_dir(runtime, &version)?.is_dir() {
         return Ok(version);
     }
     message(&format!("installing {runtime} {version}"));
@@ -57,7 +56,7 @@ fn parse_spec(spec: &str) -> Result<(Runtime, &str)> {
     if runtime.is_empty() || version.is_empty() {
         bail!("`{spec}`: write <runtime>@<version>, like node@22");
     }
-    Ok((Runtime::from_name(runtime), version))
+    Ok((Runtime::parse(runtime)?, version))
 }
 
 /// Installs every spec at once, one thread each (downloads overlap; each reports
@@ -107,7 +106,7 @@ pub(crate) fn use_version(
     local: bool,
     settings: &Settings,
 ) -> Result<ExitStatus> {
-    let runtime = Runtime::from_name(runtime);
+    let runtime = Runtime::parse(runtime)?;
     let version = ensure(settings, &runtime, request)?;
     if local {
         let cwd = std::env::current_dir()?;
@@ -124,15 +123,18 @@ pub(crate) fn use_version(
     Ok(ExitStatus::Success)
 }
 
-fn active(settings: &Settings) -> Result<BTreeMap<Runtime, Active>> {
-    Ok(omg_runtimes::active(
-        &layout(settings),
-        &std::env::current_dir()?,
-    )?)
+/// What this directory selects; version files that could not be used are
+/// reported, one line each, and choose nothing.
+fn active(settings: &Settings) -> Result<Selection> {
+    let selection = omg_runtimes::active(&layout(settings), &std::env::current_dir()?);
+    for skipped in &selection.skipped {
+        message(&format!("warning: {skipped}"));
+    }
+    Ok(selection)
 }
 
 pub(crate) fn current(settings: &Settings, printer: &mut Printer) -> Result<ExitStatus> {
-    let active = active(settings)?;
+    let active = active(settings)?.runtimes;
     let out = printer.out();
     for (runtime, state) in &active {
         let source = match &state.requested {
@@ -164,8 +166,7 @@ pub(crate) fn which(
     settings: &Settings,
     printer: &mut Printer,
 ) -> Result<ExitStatus> {
-    let cwd = std::env::current_dir()?;
-    match omg_runtimes::shims::resolve_binary(&layout(settings), &cwd, binary)? {
+    match omg_runtimes::shims::resolve_binary(&layout(settings), &active(settings)?, binary) {
         Some(path) => {
             writeln!(printer.out(), "{}", path.display())?;
             Ok(ExitStatus::Success)
@@ -192,14 +193,13 @@ pub(crate) fn shim(
     settings: &Settings,
 ) -> Result<ExitStatus> {
     use std::os::unix::process::CommandExt;
-    let cwd = std::env::current_dir()?;
     let shims = &settings.runtimes.shims;
     let path = std::env::var_os("PATH").unwrap_or_default();
     let rest: Vec<std::path::PathBuf> = std::env::split_paths(&path)
         .filter(|entry| entry != shims)
         .collect();
     let (program, mut entries) =
-        match omg_runtimes::shims::resolve_binary(&layout(settings), &cwd, name)? {
+        match omg_runtimes::shims::resolve_binary(&layout(settings), &active(settings)?, name) {
             Some(program) => {
                 let bin = program
                     .parent()
@@ -233,7 +233,7 @@ pub(crate) fn list(
     let layout = layout(settings);
     let active = active(settings)?;
     let runtimes: Vec<Runtime> = match runtime {
-        Some(name) => vec![Runtime::from_name(name)],
+        Some(name) => vec![Runtime::parse(name)?],
         None => layout.runtimes(),
     };
     if available {
@@ -251,7 +251,10 @@ pub(crate) fn list(
     let out = printer.out();
     for runtime in &runtimes {
         let global = layout.current(runtime);
-        let here = active.get(runtime).and_then(|state| state.version.clone());
+        let here = active
+            .runtimes
+            .get(runtime)
+            .and_then(|state| state.version.clone());
         for version in layout.installed(runtime)? {
             let mut marks = Vec::new();
             if global.as_deref() == Some(version.as_str()) {
@@ -274,7 +277,7 @@ pub(crate) fn list(
 pub(crate) fn uninstall(spec: &str, settings: &Settings) -> Result<ExitStatus> {
     let (runtime, version) = parse_spec(spec)?;
     let layout = layout(settings);
-    let dir = layout.version_dir(&runtime, version);
+    let dir = layout.version_dir(&runtime, version)?;
     if !dir.is_dir() {
         let installed = layout.installed(&runtime)?;
         bail!(
@@ -307,7 +310,7 @@ pub(crate) fn exec(spec: &str, command: &[String], settings: &Settings) -> Resul
         Some(version) => version,
         None => ensure(settings, &runtime, request)?,
     };
-    let bin = layout.version_dir(&runtime, &version).join("bin");
+    let bin = layout.version_dir(&runtime, &version)?.join("bin");
     let path = std::env::var_os("PATH").unwrap_or_default();
     let mut entries = vec![bin];
     entries.extend(std::env::split_paths(&path));

@@ -205,7 +205,7 @@ fn resolve_takes_the_nearest_file_per_runtime() {
         "[toolchain]\nchannel = \"1.83.0\"\n",
     )
     .unwrap();
-    let found = resolve(&nested).unwrap();
+    let found = resolve(&nested).requests;
     let node = &found[&Runtime::Node];
     // .nvmrc comes before .node-version in the same directory.
     assert_eq!(
@@ -224,7 +224,9 @@ fn resolve_takes_the_nearest_file_per_runtime() {
 fn resolve_reports_a_malformed_file_by_name_and_line() {
     let root = tempfile::tempdir().unwrap();
     std::fs::write(root.path().join(".python-version"), "\n\n3.1;2\n").unwrap();
-    let error = resolve(root.path()).unwrap_err().to_string();
+    let skipped = resolve(root.path()).skipped;
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    let error = skipped[0].to_string();
     assert_eq!(
         error,
         format!(
@@ -240,7 +242,7 @@ fn write_local_rewrites_the_existing_file_or_creates_the_usual_one() {
     let written = write_local(dir.path(), &Runtime::Node, "22.12.0").unwrap();
     assert_eq!(written, dir.path().join(".node-version"));
     assert_eq!(
-        resolve(dir.path()).unwrap()[&Runtime::Node].version,
+        resolve(dir.path()).requests[&Runtime::Node].version,
         "22.12.0"
     );
     std::fs::remove_file(&written).unwrap();
@@ -248,16 +250,16 @@ fn write_local_rewrites_the_existing_file_or_creates_the_usual_one() {
     let written = write_local(dir.path(), &Runtime::Node, "20.18.1").unwrap();
     assert_eq!(written, dir.path().join(".nvmrc"));
     assert_eq!(
-        resolve(dir.path()).unwrap()[&Runtime::Node].version,
+        resolve(dir.path()).requests[&Runtime::Node].version,
         "20.18.1"
     );
     write_local(dir.path(), &Runtime::Rust, "1.83.0").unwrap();
     assert_eq!(
-        resolve(dir.path()).unwrap()[&Runtime::Rust].version,
+        resolve(dir.path()).requests[&Runtime::Rust].version,
         "1.83.0"
     );
-    write_local(dir.path(), &Runtime::Other("zig".into()), "0.13.0").unwrap();
-    write_local(dir.path(), &Runtime::Other("zig".into()), "0.14.0").unwrap();
+    write_local(dir.path(), &Runtime::parse("zig").unwrap(), "0.13.0").unwrap();
+    write_local(dir.path(), &Runtime::parse("zig").unwrap(), "0.14.0").unwrap();
     assert_eq!(
         std::fs::read_to_string(dir.path().join(".tool-versions")).unwrap(),
         "zig 0.14.0\n"
@@ -265,7 +267,96 @@ fn write_local_rewrites_the_existing_file_or_creates_the_usual_one() {
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|name| name.ends_with("omg-tmp"))
+        .filter(|name| name.starts_with(".omg-version-"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn issue_8_a_tool_name_that_climbs_out_of_the_tree_is_refused() {
+    // Issue 8: `.tool-versions` naming `../../…/proc/self/cwd/.evil` put the
+    // repository's own directory first on PATH.
+    let refused = error(
+        ".tool-versions",
+        "node 22\n../../../../../../../../../../proc/self/cwd/.evil 1\n",
+    );
+    assert!(
+        refused.starts_with(".tool-versions:2: `../../"),
+        "{refused}"
+    );
+    for hostile in ["Node 1", "a/b 1", "npm:../x 1", "x:y:z 1", ". 1"] {
+        let refused = error(".tool-versions", hostile);
+        assert!(
+            refused.contains("not a valid runtime name"),
+            "{hostile}: {refused}"
+        );
+    }
+    let refused = error("mise.toml", "[tools]\n\"../evil\" = \"1\"\n");
+    assert!(refused.contains("not a valid runtime name"), "{refused}");
+}
+
+#[test]
+fn a_hostile_file_is_skipped_and_a_nearer_or_farther_valid_one_still_decides() {
+    let root = tempfile::tempdir().unwrap();
+    let project = root.path().join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(root.path().join(".python-version"), "3.12\n").unwrap();
+    std::fs::write(project.join(".tool-versions"), "../evil 1\npython 3.11\n").unwrap();
+    std::fs::write(project.join(".nvmrc"), [0xff, 0xfe, b'\n']).unwrap();
+    std::fs::write(project.join(".node-version"), "22\n").unwrap();
+    let resolution = resolve(&project);
+    // The bad .tool-versions is skipped whole: python comes from the parent.
+    assert_eq!(resolution.requests[&Runtime::Python].version, "3.12");
+    assert_eq!(resolution.requests[&Runtime::Node].version, "22");
+    let skipped: Vec<String> = resolution.skipped.iter().map(ToString::to_string).collect();
+    assert_eq!(skipped.len(), 2, "{skipped:?}");
+    assert!(
+        skipped
+            .iter()
+            .any(|s| s.contains(".nvmrc:1: not UTF-8 text")),
+        "{skipped:?}"
+    );
+    assert!(
+        skipped.iter().any(|s| s.contains(".tool-versions:1:")),
+        "{skipped:?}"
+    );
+}
+
+#[test]
+fn a_fifo_device_or_huge_file_under_a_version_file_name_is_skipped_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join(".nvmrc");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join(".python-version")).unwrap();
+    std::fs::write(dir.path().join(".go-version"), "1".repeat(70_000)).unwrap();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let path = dir.path().to_owned();
+    std::thread::spawn(move || sender.send(resolve(&path)).unwrap());
+    // A hang guard only: resolve must return at all, however slow the machine.
+    let resolution = receiver
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("resolve blocked on a FIFO or device");
+    assert!(resolution.requests.is_empty(), "{:?}", resolution.requests);
+    let skipped: Vec<String> = resolution.skipped.iter().map(ToString::to_string).collect();
+    assert_eq!(skipped.len(), 3, "{skipped:?}");
+}
+
+#[test]
+fn write_local_never_writes_through_a_planted_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, "precious\n").unwrap();
+    // The names an earlier omg used for its temporary file, and the file itself.
+    std::os::unix::fs::symlink(&victim, dir.path().join(".node-version.omg-tmp")).unwrap();
+    std::os::unix::fs::symlink(&victim, dir.path().join(".python-version")).unwrap();
+    write_local(dir.path(), &Runtime::Node, "22.12.0").unwrap();
+    write_local(dir.path(), &Runtime::Python, "3.12.1").unwrap();
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    let python = dir.path().join(".python-version");
+    assert!(!std::fs::symlink_metadata(&python).unwrap().is_symlink());
+    assert_eq!(std::fs::read_to_string(python).unwrap(), "3.12.1\n");
 }

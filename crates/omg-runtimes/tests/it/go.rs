@@ -88,3 +88,45 @@ fn a_missing_archive_installs_nothing_and_unstable_releases_are_labelled() {
     assert_eq!(offers[0].label.as_deref(), Some("unstable"));
     assert_eq!(offers[1].version, GO_VERSION);
 }
+
+#[test]
+fn a_mirror_index_naming_a_version_outside_the_grammar_installs_nothing() {
+    // The index decides the version, which becomes a directory: `go../../../x`
+    // would have been `versions/go/../../../x`.
+    let root = tempfile::tempdir().unwrap();
+    let hostile = "../../../escaped";
+    let json = format!(
+        r#"[{{"version": "go{hostile}", "stable": true, "files": [
+            {{"filename": "go.linux-amd64.tar.gz", "os": "linux", "arch": "amd64",
+              "version": "go{hostile}", "sha256": "{}", "size": 1, "kind": "archive"}}]}}]"#,
+        "0".repeat(64)
+    );
+    std::fs::write(root.path().join("index.json"), json).unwrap();
+    let server = HttpServer::serve(root.path());
+    let mirror = GoMirror::new(&server.url());
+    let data = tempfile::tempdir().unwrap();
+    let layout = Layout::new(&data.path().join("omg"));
+    let version = mirror.resolve("latest").unwrap();
+    assert_eq!(version, hostile);
+    let error = mirror
+        .install(
+            &layout,
+            &version,
+            &data.path().join("downloads"),
+            &mut |_, _| {},
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("is not a valid version"), "{error}");
+    assert!(!data.path().join("escaped").exists());
+    assert!(layout.installed(&Runtime::Go).unwrap().is_empty());
+    // Nothing was fetched for it either.
+    assert!(
+        server
+            .requests()
+            .iter()
+            .all(|request| !request.contains(".tar.gz")),
+        "{:?}",
+        server.requests()
+    );
+}

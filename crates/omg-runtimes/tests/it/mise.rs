@@ -3,6 +3,7 @@
 //! Node backend is pointed at the local Node mirror, so nothing leaves the machine.
 
 use omg_runtimes::mise::{MiseManager, MiseSource};
+use omg_runtimes::name::ToolName;
 use omg_runtimes::{Layout, Runtime, RuntimeManager};
 use omg_testbed::{mise_dist, node_dist, HttpServer, NODE_VERSION};
 
@@ -10,18 +11,17 @@ use omg_testbed::{mise_dist, node_dist, HttpServer, NODE_VERSION};
 fn mise_is_fetched_verified_and_installs_through_the_versions_tree() {
     let mise_server = HttpServer::serve(&mise_dist().root);
     let node_server = HttpServer::serve(&node_dist().root);
-    // SAFETY of set_var: nextest runs each test in its own process, single-threaded here.
-    std::env::set_var("MISE_NODE_MIRROR_URL", format!("{}/", node_server.url()));
-    std::env::set_var("MISE_NODE_GPG_VERIFY", "0");
-    std::env::set_var("MISE_USE_VERSIONS_HOST", "0");
     let data = tempfile::tempdir().unwrap();
-    std::env::set_var("HOME", data.path());
     let layout = Layout::new(data.path());
     let manager = MiseManager::new(
-        "node",
+        &ToolName::parse("node").unwrap(),
         MiseSource::Mirror(mise_server.url()),
         &data.path().join("mise"),
-    );
+    )
+    .with_env("MISE_NODE_MIRROR_URL", format!("{}/", node_server.url()))
+    .with_env("MISE_NODE_GPG_VERIFY", "0")
+    .with_env("MISE_USE_VERSIONS_HOST", "0")
+    .with_env("HOME", data.path());
     let binary = manager.binary().unwrap();
     assert_eq!(binary, data.path().join("mise/mise"));
     let version = manager.resolve("22").unwrap();
@@ -43,10 +43,10 @@ fn mise_is_fetched_verified_and_installs_through_the_versions_tree() {
         format!("v{NODE_VERSION}")
     );
     // Linked into omg's tree, so listings, the hook and the shims see it.
-    let runtime = Runtime::Other("node".to_owned());
+    let runtime = Runtime::through_mise("node").unwrap();
     assert_eq!(layout.installed(&runtime).unwrap(), [NODE_VERSION]);
     assert!(
-        std::fs::symlink_metadata(layout.version_dir(&runtime, NODE_VERSION))
+        std::fs::symlink_metadata(layout.version_dir(&runtime, NODE_VERSION).unwrap())
             .unwrap()
             .file_type()
             .is_symlink()
@@ -72,7 +72,11 @@ fn a_mise_download_with_the_wrong_checksum_is_refused() {
     .unwrap();
     let server = HttpServer::serve(root.path());
     let home = tempfile::tempdir().unwrap();
-    let manager = MiseManager::new("deno", MiseSource::Mirror(server.url()), home.path());
+    let manager = MiseManager::new(
+        &ToolName::parse("deno").unwrap(),
+        MiseSource::Mirror(server.url()),
+        home.path(),
+    );
     let error = manager.binary().unwrap_err().to_string();
     assert!(error.contains("checksum mismatch"), "{error}");
     assert!(!home.path().join("mise").exists());

@@ -56,7 +56,13 @@ impl Setup {
 fn installs_a_real_node_that_runs() {
     let setup = setup();
     let dir = setup.install("22").unwrap();
-    assert_eq!(dir, setup.layout.version_dir(&Runtime::Node, NODE_VERSION));
+    assert_eq!(
+        dir,
+        setup
+            .layout
+            .version_dir(&Runtime::Node, NODE_VERSION)
+            .unwrap()
+    );
     let output = std::process::Command::new(dir.join("bin/node"))
         .arg("--version")
         .output()
