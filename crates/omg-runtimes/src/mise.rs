@@ -1,6 +1,7 @@
 //! The long tail (deno, zig, …) through mise: omg keeps its own mise binary at
 //! `$XDG_DATA_HOME/omg/mise/mise` (downloaded from mise's GitHub release layout and
-//! checked against the release's SHASUMS256.txt, or taken from PATH when asked),
+//! checked against the release's SHASUMS256.txt and its minisign signature, or
+//! taken from PATH when asked),
 //! runs `mise install`, `mise where`, `mise latest` and `mise ls-remote` with
 //! mise's output passed through, and links each install into omg's versions tree so
 //! `omg current`, the hook and the shims see it like any other runtime.
@@ -29,6 +30,8 @@ pub struct MiseManager {
     source: MiseSource,
     /// omg's own mise: the binary and mise's data directory live here.
     home: PathBuf,
+    /// What the release's SHASUMS256.txt must prove before the binary is believed.
+    trust: crate::signature::Trust,
 }
 
 fn platform() -> String {
@@ -42,13 +45,43 @@ fn platform() -> String {
 
 impl MiseManager {
     /// mise for `tool`, its files under `home` (`$XDG_DATA_HOME/omg/mise`).
+    /// The release's `SHASUMS256.txt.minisig` is checked with mise's pinned key:
+    /// from mise's own releases it must be there (mise signs every release);
+    /// a mirror without it gets a binary checked by checksum alone, recorded as
+    /// unsigned.
     #[must_use]
     pub fn new(tool: &str, source: MiseSource, home: &Path) -> Self {
+        let requirement = match &source {
+            MiseSource::Mirror(base) => {
+                crate::signature::Requirement::for_mirror(base, DEFAULT_MIRROR)
+            }
+            MiseSource::Path => crate::signature::Requirement::IfPublished,
+        };
         Self {
             tool: tool.to_owned(),
             source,
             home: home.to_owned(),
+            trust: crate::signature::Trust {
+                scheme: crate::signature::Scheme::Minisign(
+                    crate::signature::MISE_RELEASE_KEY.to_owned(),
+                ),
+                requirement,
+            },
         }
+    }
+
+    /// Trusts the minisign key `public_key` (base64) instead of mise's.
+    #[must_use]
+    pub fn with_release_key(mut self, public_key: &str) -> Self {
+        self.trust.scheme = crate::signature::Scheme::Minisign(public_key.to_owned());
+        self
+    }
+
+    /// Whether a missing `SHASUMS256.txt.minisig` is refused.
+    #[must_use]
+    pub fn with_requirement(mut self, requirement: crate::signature::Requirement) -> Self {
+        self.trust.requirement = requirement;
+        self
     }
 
     /// The mise binary, downloaded and verified first when omg has none.
@@ -74,22 +107,17 @@ impl MiseManager {
 
     fn download(&self, base: &str, binary: &Path) -> crate::Result<()> {
         let file = format!("mise-v{MISE_VERSION}-{}.tar.gz", platform());
-        let sums_url = format!("{base}/v{MISE_VERSION}/SHASUMS256.txt");
-        let sums = crate::download::fetch_text(&sums_url)?;
-        // mise lists its files as `./name`.
-        let expected =
-            crate::checksum::listed(&sums.replace("  ./", "  "), &file).ok_or_else(|| {
-                crate::Error::NotListed {
-                    sums: sums_url.clone(),
-                    file: file.clone(),
-                }
-            })?;
+        let published = crate::checksum::published(
+            &format!("{base}/v{MISE_VERSION}/SHASUMS256.txt"),
+            &file,
+            &self.trust,
+        )?;
         std::fs::create_dir_all(&self.home).map_err(crate::Error::io(&self.home))?;
         let archive = self.home.join(&file);
         crate::download::download(
             &format!("{base}/v{MISE_VERSION}/{file}"),
             &archive,
-            &expected,
+            &published.sha256,
             &mut |_, _| {},
         )?;
         let unpacked = tempfile::Builder::new()
@@ -99,7 +127,9 @@ impl MiseManager {
         let extracted = crate::archive::extract_tar_gz(&archive, unpacked.path(), 1);
         let _ = std::fs::remove_file(&archive);
         extracted?;
-        std::fs::rename(unpacked.path().join("bin/mise"), binary).map_err(crate::Error::io(binary))
+        std::fs::rename(unpacked.path().join("bin/mise"), binary)
+            .map_err(crate::Error::io(binary))?;
+        published.verdict.record(&self.home)
     }
 
     fn mise(&self) -> crate::Result<Command> {
