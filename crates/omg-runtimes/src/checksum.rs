@@ -59,7 +59,7 @@ pub struct Published {
 }
 
 /// Fetches the `SHASUMS256.txt` at `sums_url`, checks its signature as `trust`
-/// asks (over the very bytes that are then read), and returns the SHA-256 it lists
+/// asks (over the very text that is then read), and returns the SHA-256 it lists
 /// for `file`. A list without `file` is an error: omg installs nothing it cannot
 /// check.
 pub(crate) fn published(
@@ -67,8 +67,7 @@ pub(crate) fn published(
     file: &str,
     trust: &crate::signature::Trust,
 ) -> crate::Result<Published> {
-    let sums = crate::download::fetch_text(sums_url)?;
-    let verdict = crate::signature::check(sums_url, sums.as_bytes(), trust)?;
+    let (sums, verdict) = crate::signature::vouched_list(sums_url, trust)?;
     let sha256 = listed(&sums, file).ok_or_else(|| crate::Error::NotListed {
         sums: sums_url.to_owned(),
         file: file.to_owned(),

@@ -1,7 +1,8 @@
 //! Signatures over checksum lists, checked offline against keys pinned in omg:
 //! mise signs each release's `SHASUMS256.txt` with minisign
 //! (`SHASUMS256.txt.minisig`), Node with one of its releasers' OpenPGP keys
-//! (`SHASUMS256.txt.sig`, a detached signature, checked by `gpgv`).
+//! (`SHASUMS256.txt.sig`, a detached signature), Bun with its release key
+//! (`SHASUMS256.txt.asc`, the list clearsigned). OpenPGP is checked by `gpgv`.
 //!
 //! A key is trusted because omg ships it (or the user named the file): nothing
 //! here fetches keys, asks a keyserver or walks a web of trust. A signature proves
@@ -19,6 +20,10 @@ pub const MISE_RELEASE_KEY: &str = "RWTC3g8W3z4RZK3V3qv7fa1QY4JEWyBtqIHW+85QlJpZ
 /// stay signed by retired keys). See `keys/README.md` for the list and how the
 /// file is made.
 const NODE_RELEASE_KEYRING: &[u8] = include_bytes!("../keys/nodejs-release-keys.gpg");
+
+/// Bun's release key (Robobun, F3DCC08A8572C0749B3E18888EAB4D40A7B22B59), which
+/// clearsigns every release's `SHASUMS256.txt`.
+const BUN_RELEASE_KEYRING: &[u8] = include_bytes!("../keys/bun-release-key.gpg");
 
 /// The file in an install (or beside omg's mise) that records what vouched for
 /// its checksum: `signed <key>` or `unsigned: <why>`.
@@ -53,6 +58,8 @@ impl Requirement {
 pub enum Keyring {
     /// The Node.js release keys omg ships.
     NodeRelease,
+    /// Bun's release key omg ships.
+    BunRelease,
     /// A keyring file (`gpg --export` output) chosen by the user.
     File(PathBuf),
 }
@@ -66,6 +73,9 @@ pub enum Scheme {
     Minisign(String),
     /// `<list>.sig`, a detached OpenPGP signature by a key in the keyring.
     OpenPgp(Keyring),
+    /// `<list>.asc`, the list clearsigned by a key in the keyring; the signed
+    /// text is the list that counts.
+    OpenPgpClearsigned(Keyring),
 }
 
 /// What a checksum list must prove before omg believes it.
@@ -78,15 +88,6 @@ pub struct Trust {
 }
 
 impl Trust {
-    /// Checksums only: upstream signs nothing omg can check.
-    #[must_use]
-    pub fn checksum_only() -> Self {
-        Self {
-            scheme: Scheme::None,
-            requirement: Requirement::IfPublished,
-        }
-    }
-
     /// The URL of the signature over `sums_url`, if this scheme has one.
     #[must_use]
     pub fn signature_url(&self, sums_url: &str) -> Option<String> {
@@ -94,6 +95,7 @@ impl Trust {
             Scheme::None => None,
             Scheme::Minisign(_) => Some(format!("{sums_url}.minisig")),
             Scheme::OpenPgp(_) => Some(format!("{sums_url}.sig")),
+            Scheme::OpenPgpClearsigned(_) => Some(format!("{sums_url}.asc")),
         }
     }
 }
@@ -169,61 +171,101 @@ pub enum SignatureError {
     },
 }
 
-/// Checks `sums` (fetched from `sums_url`) against its signature under `trust`.
-/// A signature that is published but does not verify is always refused; one that
-/// is missing, or cannot be checked for want of `gpgv`, is refused when
-/// [`Requirement::Required`], else reported as [`Verdict::Unsigned`].
-pub(crate) fn check(sums_url: &str, sums: &[u8], trust: &Trust) -> crate::Result<Verdict> {
+/// The checksum list at `sums_url` as `trust` vouches for it: its text and the
+/// [`Verdict`]. A signature that is published but does not verify is always
+/// refused; one that is missing, or cannot be checked for want of `gpgv`, is
+/// refused when [`Requirement::Required`], else reported as
+/// [`Verdict::Unsigned`]. A clearsigned list is its own checksum list: the signed
+/// text counts, and `sums_url` is fetched only when there is no signed one.
+pub(crate) fn vouched_list(sums_url: &str, trust: &Trust) -> crate::Result<(String, Verdict)> {
     let Some(url) = trust.signature_url(sums_url) else {
-        return Ok(Verdict::NotPublished);
+        return Ok((
+            crate::download::fetch_text(sums_url)?,
+            Verdict::NotPublished,
+        ));
     };
-    let fetched = match trust.scheme {
-        Scheme::Minisign(_) => crate::download::fetch_text(&url).map(String::into_bytes),
-        _ => crate::download::fetch_bytes(&url),
+    let plain = || crate::download::fetch_text(sums_url);
+    let sums = match trust.scheme {
+        Scheme::OpenPgpClearsigned(_) => None,
+        _ => Some(plain()?),
     };
-    let signature = match fetched {
-        Ok(signature) => signature,
-        Err(crate::download::DownloadError::Status { status: 404, .. }) => {
-            return match trust.requirement {
-                Requirement::Required => Err(SignatureError::Missing { url }.into()),
-                Requirement::IfPublished => Ok(Verdict::Unsigned(format!(
-                    "the mirror has no {}",
-                    url.rsplit('/').next().unwrap_or(&url)
-                ))),
-            };
+    let Some(signature) = fetch_signature(&url, trust)? else {
+        let sums = match sums {
+            Some(sums) => sums,
+            None => plain()?,
+        };
+        return Ok((sums, unsigned(&url, "the mirror has no")));
+    };
+    let listed = sums.as_deref().unwrap_or_default().as_bytes();
+    let checked = match &trust.scheme {
+        Scheme::None => return Ok((sums.unwrap_or_default(), Verdict::NotPublished)),
+        Scheme::Minisign(key) => verify_minisign(key, listed, &String::from_utf8_lossy(&signature))
+            .map(|id| (id, None))
+            .map_err(Failure::Bad),
+        Scheme::OpenPgp(keyring) => {
+            gpgv(keyring, &signature, Some(listed)).map(|(fingerprint, _)| (fingerprint, None))
         }
-        Err(error) => return Err(error.into()),
-    };
-    let bad = |reason: String| SignatureError::Bad {
-        url: url.clone(),
-        sums: sums_url.to_owned(),
-        reason,
-    };
-    match &trust.scheme {
-        Scheme::None => Ok(Verdict::NotPublished),
-        Scheme::Minisign(key) => {
-            let text = String::from_utf8_lossy(&signature);
-            verify_minisign(key, sums, &text)
-                .map(Verdict::Signed)
-                .map_err(|reason| bad(reason).into())
+        Scheme::OpenPgpClearsigned(keyring) => {
+            gpgv(keyring, &signature, None).map(|(fingerprint, signed)| {
+                (
+                    fingerprint,
+                    Some(String::from_utf8_lossy(&signed).into_owned()),
+                )
+            })
         }
-        Scheme::OpenPgp(keyring) => match verify_openpgp(keyring, sums, &signature) {
-            Ok(fingerprint) => Ok(Verdict::Signed(fingerprint)),
-            Err(OpenPgpFailure::Bad(reason)) => Err(bad(reason).into()),
-            Err(OpenPgpFailure::Unavailable { command, message }) => match trust.requirement {
-                Requirement::Required => Err(SignatureError::Verifier {
-                    command,
-                    message,
-                    url,
-                }
-                .into()),
-                Requirement::IfPublished => Ok(Verdict::Unsigned(format!(
-                    "{message}, so {} was not checked",
-                    url.rsplit('/').next().unwrap_or(&url)
-                ))),
-            },
+    };
+    match checked {
+        Ok((key, signed)) => Ok((signed.or(sums).unwrap_or_default(), Verdict::Signed(key))),
+        Err(Failure::Bad(reason)) => Err(SignatureError::Bad {
+            url,
+            sums: sums_url.to_owned(),
+            reason,
+        }
+        .into()),
+        Err(Failure::Unavailable { command, message }) => match trust.requirement {
+            Requirement::Required => Err(SignatureError::Verifier {
+                command,
+                message,
+                url,
+            }
+            .into()),
+            Requirement::IfPublished => {
+                let sums = match sums {
+                    Some(sums) => sums,
+                    None => plain()?,
+                };
+                Ok((sums, unsigned(&url, &format!("{message}, so not checked:"))))
+            }
         },
     }
+}
+
+/// The signature at `url`; `None` when the mirror has none and `trust` allows
+/// that.
+fn fetch_signature(url: &str, trust: &Trust) -> crate::Result<Option<Vec<u8>>> {
+    let fetched = match trust.scheme {
+        // Detached OpenPGP signatures are binary; the others are text.
+        Scheme::OpenPgp(_) => crate::download::fetch_bytes(url),
+        _ => crate::download::fetch_text(url).map(String::into_bytes),
+    };
+    match fetched {
+        Ok(signature) => Ok(Some(signature)),
+        Err(crate::download::DownloadError::Status { status: 404, .. }) => {
+            match trust.requirement {
+                Requirement::Required => Err(SignatureError::Missing {
+                    url: url.to_owned(),
+                }
+                .into()),
+                Requirement::IfPublished => Ok(None),
+            }
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// `<why> SHASUMS256.txt.sig`, naming the signature file.
+fn unsigned(url: &str, why: &str) -> Verdict {
+    Verdict::Unsigned(format!("{why} {}", url.rsplit('/').next().unwrap_or(url)))
 }
 
 /// Verifies a minisign signature (the text of a `.minisig` file) over `data` with
@@ -259,7 +301,8 @@ fn base64_decode(text: &str) -> Option<Vec<u8>> {
     let mut bits = 0;
     for byte in text.bytes().take_while(|&byte| byte != b'=') {
         let value = ALPHABET.iter().position(|&symbol| symbol == byte)?;
-        buffer = (buffer << 6) | u32::try_from(value).ok()?;
+        // Only the bits not yet emitted (at most 13) matter.
+        buffer = ((buffer << 6) | u32::try_from(value).ok()?) & 0xffff;
         bits += 6;
         if bits >= 8 {
             bits -= 8;
@@ -269,12 +312,12 @@ fn base64_decode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// Why `gpgv` did not vouch for a signature.
+/// Why a signature did not vouch for a list.
 #[derive(Debug)]
-pub(crate) enum OpenPgpFailure {
-    /// It ran and said no.
+pub(crate) enum Failure {
+    /// The verifier ran and said no.
     Bad(String),
-    /// It could not run (not installed, no temp dir).
+    /// The verifier could not run (not installed, no temp dir).
     Unavailable {
         /// The command line.
         command: String,
@@ -283,65 +326,65 @@ pub(crate) enum OpenPgpFailure {
     },
 }
 
-/// Verifies a detached OpenPGP signature over `data` with `gpgv`, trusting only
-/// `keyring` (never the user's own keyrings: gpgv gets a fresh home directory).
-/// Returns the signing key's primary fingerprint. gpgv does the cryptography so
-/// omg links no OpenPGP implementation; it is on every Debian (apt needs it) and
-/// Arch (pacman needs GnuPG) system.
-pub(crate) fn verify_openpgp(
+/// Checks an OpenPGP signature with `gpgv`, trusting only `keyring` (never the
+/// user's own keyrings: gpgv gets a fresh home directory). With `data` the
+/// signature is detached over it; without, `signature` is a clearsigned message
+/// and its signed text comes back. Returns the signing key's primary fingerprint.
+/// gpgv does the cryptography so omg links no OpenPGP implementation.
+pub(crate) fn gpgv(
     keyring: &Keyring,
-    data: &[u8],
     signature: &[u8],
-) -> Result<String, OpenPgpFailure> {
-    let unavailable = |command: &str, message: String| OpenPgpFailure::Unavailable {
-        command: command.to_owned(),
+    data: Option<&[u8]>,
+) -> Result<(String, Vec<u8>), Failure> {
+    let unavailable = |message: String| Failure::Unavailable {
+        command: "gpgv".to_owned(),
         message,
     };
     let home = tempfile::Builder::new()
         .prefix("omg-gpgv-")
         .tempdir()
-        .map_err(|error| unavailable("gpgv", format!("no temporary directory: {error}")))?;
+        .map_err(|error| unavailable(format!("no temporary directory: {error}")))?;
     let write = |name: &str, bytes: &[u8]| {
         let path = home.path().join(name);
         std::fs::write(&path, bytes)
             .map(|()| path)
-            .map_err(|error| unavailable("gpgv", format!("cannot stage {name}: {error}")))
+            .map_err(|error| unavailable(format!("cannot stage {name}: {error}")))
     };
     let keyring = match keyring {
         Keyring::NodeRelease => write("keyring.gpg", NODE_RELEASE_KEYRING)?,
+        Keyring::BunRelease => write("keyring.gpg", BUN_RELEASE_KEYRING)?,
         // gpgv looks a name without a slash up in its home directory.
         Keyring::File(path) => std::path::absolute(path)
-            .map_err(|error| OpenPgpFailure::Bad(format!("keyring {}: {error}", path.display())))?,
+            .map_err(|error| Failure::Bad(format!("keyring {}: {error}", path.display())))?,
     };
     if !keyring.is_file() {
-        return Err(OpenPgpFailure::Bad(format!(
+        return Err(Failure::Bad(format!(
             "keyring {} does not exist",
             keyring.display()
         )));
     }
-    let signature_path = write("signature", signature)?;
-    let data_path = write("data", data)?;
     let mut command = Command::new("gpgv");
     command
         .arg("--homedir")
         .arg(home.path())
         .args(["--status-fd", "1", "--keyring"])
-        .arg(&keyring)
-        .arg(&signature_path)
-        .arg(&data_path);
-    let line = format!(
-        "gpgv --homedir {} --status-fd 1 --keyring {} {} {}",
-        home.path().display(),
-        keyring.display(),
-        signature_path.display(),
-        data_path.display()
-    );
-    let output = command.output().map_err(|error| {
-        if error.kind() == std::io::ErrorKind::NotFound {
-            unavailable(&line, "gpgv is not installed".to_owned())
+        .arg(&keyring);
+    let signed = home.path().join("signed");
+    if data.is_none() {
+        command.arg("--output").arg(&signed);
+    }
+    command.arg(write("signature", signature)?);
+    if let Some(data) = data {
+        command.arg(write("data", data)?);
+    }
+    let line = format!("{command:?}");
+    let output = command.output().map_err(|error| Failure::Unavailable {
+        message: if error.kind() == std::io::ErrorKind::NotFound {
+            "gpgv is not installed".to_owned()
         } else {
-            unavailable(&line, error.to_string())
-        }
+            error.to_string()
+        },
+        command: line,
     })?;
     let status = String::from_utf8_lossy(&output.stdout);
     let field = |tag: &str| {
@@ -355,18 +398,24 @@ pub(crate) fn verify_openpgp(
     if output.status.success() {
         // VALIDSIG <signing key> <date> … <primary key fingerprint> (last field).
         if let Some(valid) = field("VALIDSIG") {
-            let primary = valid.last().copied().unwrap_or_default();
-            return Ok(primary.to_owned());
+            let primary = valid.last().copied().unwrap_or_default().to_owned();
+            let text = if data.is_none() {
+                std::fs::read(&signed)
+                    .map_err(|error| Failure::Bad(format!("no signed text: {error}")))?
+            } else {
+                Vec::new()
+            };
+            return Ok((primary, text));
         }
     }
     if let Some(bad) = field("BADSIG") {
-        return Err(OpenPgpFailure::Bad(format!(
+        return Err(Failure::Bad(format!(
             "signature by key {} does not match the data",
             bad.first().copied().unwrap_or("?")
         )));
     }
     if let Some(missing) = field("NO_PUBKEY") {
-        return Err(OpenPgpFailure::Bad(format!(
+        return Err(Failure::Bad(format!(
             "made by key {}, which is not in the trusted keyring",
             missing.first().copied().unwrap_or("?")
         )));
@@ -376,7 +425,7 @@ pub(crate) fn verify_openpgp(
         .lines()
         .rfind(|line| !line.trim().is_empty())
         .unwrap_or("no valid signature");
-    Err(OpenPgpFailure::Bad(format!(
+    Err(Failure::Bad(format!(
         "gpgv: {}",
         said.trim_start_matches("gpgv: ")
     )))
@@ -408,12 +457,13 @@ mod tests {
     #[test]
     fn the_pinned_node_keyring_verifies_a_real_node_release() {
         // Signed in 2024 by a subkey that has expired since: still good, as for gpg.
-        let fingerprint = verify_openpgp(&Keyring::NodeRelease, NODE_SUMS, NODE_SIGNATURE).unwrap();
+        let (fingerprint, _) =
+            gpgv(&Keyring::NodeRelease, NODE_SIGNATURE, Some(NODE_SUMS)).unwrap();
         assert_eq!(fingerprint, "A363A499291CBBC940DD62E41F10027AF002F8B0");
         let mut tampered = NODE_SUMS.to_vec();
         tampered[0] ^= 1;
-        match verify_openpgp(&Keyring::NodeRelease, &tampered, NODE_SIGNATURE) {
-            Err(OpenPgpFailure::Bad(reason)) => {
+        match gpgv(&Keyring::NodeRelease, NODE_SIGNATURE, Some(&tampered)) {
+            Err(Failure::Bad(reason)) => {
                 assert!(reason.contains("does not match the data"), "{reason}");
             }
             other => panic!("{other:?}"),
@@ -425,8 +475,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let empty = dir.path().join("empty.gpg");
         std::fs::write(&empty, b"").unwrap();
-        match verify_openpgp(&Keyring::File(empty), NODE_SUMS, NODE_SIGNATURE) {
-            Err(OpenPgpFailure::Bad(reason)) => assert_eq!(
+        match gpgv(&Keyring::File(empty), NODE_SIGNATURE, Some(NODE_SUMS)) {
+            Err(Failure::Bad(reason)) => assert_eq!(
                 reason,
                 "made by key 04CD3F2FDE079578, which is not in the trusted keyring"
             ),
@@ -434,23 +484,16 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_shipped_keyring_holds_exactly_the_listed_keys() {
-        let readme = include_str!("../keys/README.md");
-        let mut listed: Vec<&str> = readme
-            .lines()
-            .filter_map(|line| line.strip_prefix("- `"))
-            .filter_map(|line| line.split('`').next())
-            .collect();
-        listed.sort_unstable();
+    /// Primary key fingerprints in a binary keyring, as gpg reads it.
+    fn primary_fingerprints(keyring: &[u8]) -> Vec<String> {
         let home = tempfile::tempdir().unwrap();
-        let keyring = home.path().join("keyring.gpg");
-        std::fs::write(&keyring, NODE_RELEASE_KEYRING).unwrap();
+        let path = home.path().join("keyring.gpg");
+        std::fs::write(&path, keyring).unwrap();
         let output = Command::new("gpg")
             .arg("--homedir")
             .arg(home.path())
             .args(["--batch", "--with-colons", "--show-keys"])
-            .arg(&keyring)
+            .arg(&path)
             .output()
             .unwrap();
         let colons = String::from_utf8_lossy(&output.stdout);
@@ -463,8 +506,28 @@ mod tests {
             }
         }
         primary.sort_unstable();
+        primary
+    }
+
+    #[test]
+    fn the_shipped_bun_key_is_bun_s_release_key() {
+        assert_eq!(
+            primary_fingerprints(BUN_RELEASE_KEYRING),
+            ["F3DCC08A8572C0749B3E18888EAB4D40A7B22B59"]
+        );
+    }
+
+    #[test]
+    fn the_shipped_keyring_holds_exactly_the_listed_keys() {
+        let readme = include_str!("../keys/README.md");
+        let mut listed: Vec<&str> = readme
+            .lines()
+            .filter_map(|line| line.strip_prefix("- `"))
+            .filter_map(|line| line.split('`').next())
+            .collect();
+        listed.sort_unstable();
         assert_eq!(listed.len(), 29);
-        assert_eq!(primary, listed);
+        assert_eq!(primary_fingerprints(NODE_RELEASE_KEYRING), listed);
     }
 
     #[test]

@@ -1,10 +1,12 @@
 //! Signed checksum lists, served by a local mirror: Node's `SHASUMS256.txt.sig`
-//! (OpenPGP, made here with gpg and a throwaway key, checked by gpgv against a
-//! test keyring) and mise's `SHASUMS256.txt.minisig` (a throwaway minisign key).
+//! and Bun's clearsigned `SHASUMS256.txt.asc` (OpenPGP, made here with gpg and a
+//! throwaway key, checked by gpgv against a test keyring) and mise's
+//! `SHASUMS256.txt.minisig` (a throwaway minisign key).
 //! Each case shows a good signature installing, a bad one refused with nothing
 //! installed, and a missing one installing as unsigned or refused as configured.
 //! The archives are small stand-ins: what is under test is who vouches for them.
 
+use omg_runtimes::bun::BunMirror;
 use omg_runtimes::mise::{MiseManager, MiseSource, MISE_VERSION};
 use omg_runtimes::node::NodeMirror;
 use omg_runtimes::signature::{self, Keyring, Requirement};
@@ -104,6 +106,21 @@ impl GpgKey {
             .arg("--output")
             .arg(signature)
             .arg("--detach-sign")
+            .arg(file));
+    }
+}
+
+impl GpgKey {
+    /// Writes `<file>.asc`, the file clearsigned.
+    fn clearsign(&self, file: &Path) {
+        let mut signed = file.as_os_str().to_owned();
+        signed.push(".asc");
+        run(self
+            .gpg()
+            .args(["--pinentry-mode", "loopback", "--passphrase", ""])
+            .arg("--output")
+            .arg(signed)
+            .arg("--clearsign")
             .arg(file));
     }
 }
@@ -436,5 +453,143 @@ fn mise_sums_without_a_signature_are_refused_when_required_else_recorded_unsigne
     assert_eq!(
         signature::recorded(&setup.home.path().join("mise")).as_deref(),
         Some("unsigned: the mirror has no SHASUMS256.txt.minisig")
+    );
+}
+
+const BUN: &str = "1.99.0";
+
+/// A Bun-release-shaped mirror (a stand-in zip, its `SHASUMS256.txt`) and the
+/// keyring of a key that can sign it.
+struct BunSetup {
+    root: tempfile::TempDir,
+    data: tempfile::TempDir,
+    key: GpgKey,
+    keyring: PathBuf,
+}
+
+impl BunSetup {
+    fn new() -> Self {
+        let root = tempfile::tempdir().unwrap();
+        let release = root.path().join(format!("bun-v{BUN}"));
+        std::fs::create_dir_all(&release).unwrap();
+        let asset = format!("bun-{}", omg_runtimes::bun::platform());
+        let zip = release.join(format!("{asset}.zip"));
+        run(Command::new("python3")
+            .arg("-c")
+            .arg(
+                "import sys, zipfile\n\
+                 with zipfile.ZipFile(sys.argv[1], 'w') as z:\n\
+                 \x20   z.writestr(sys.argv[2] + '/bun', '#!/bin/sh\\necho stand-in\\n')\n",
+            )
+            .arg(&zip)
+            .arg(&asset));
+        std::fs::write(
+            release.join("SHASUMS256.txt"),
+            format!(
+                "{}  bun-darwin-aarch64.zip\n{}  {asset}.zip",
+                "4".repeat(64),
+                sha256(&zip)
+            ),
+        )
+        .unwrap();
+        let key = GpgKey::generate("robobun");
+        let data = tempfile::tempdir().unwrap();
+        let keyring = data.path().join("trusted.gpg");
+        key.export(&keyring);
+        Self {
+            root,
+            data,
+            key,
+            keyring,
+        }
+    }
+
+    fn sums(&self) -> PathBuf {
+        self.root.path().join(format!("bun-v{BUN}/SHASUMS256.txt"))
+    }
+
+    fn layout(&self) -> Layout {
+        Layout::new(&self.data.path().join("omg"))
+    }
+
+    fn mirror(&self, server: &HttpServer) -> BunMirror {
+        BunMirror::new(&server.url(), &server.url())
+            .with_keyring(Keyring::File(self.keyring.clone()))
+    }
+
+    fn install(&self, mirror: &BunMirror) -> omg_runtimes::Result<PathBuf> {
+        mirror.install(
+            &self.layout(),
+            BUN,
+            &self.data.path().join("downloads"),
+            &mut |_, _| {},
+        )
+    }
+
+    fn assert_nothing_installed(&self) {
+        assert!(self.layout().installed(&Runtime::Bun).unwrap().is_empty());
+    }
+}
+
+#[test]
+fn bun_checksums_come_from_the_clearsigned_list_when_it_verifies() {
+    let setup = BunSetup::new();
+    setup.key.clearsign(&setup.sums());
+    // The plain list lies; the signed one is what counts.
+    std::fs::write(setup.sums(), "0".repeat(64) + "  unrelated\n").unwrap();
+    let server = HttpServer::serve(setup.root.path());
+    let dir = setup.install(&setup.mirror(&server)).unwrap();
+    assert!(dir.join("bin/bun").is_file());
+    assert_eq!(
+        signature::recorded(&dir),
+        Some(format!("signed {}", setup.key.fingerprint()))
+    );
+    assert!(!server
+        .requests()
+        .contains(&format!("GET /bun-v{BUN}/SHASUMS256.txt")));
+}
+
+#[test]
+fn bun_clearsigned_lists_changed_or_signed_by_others_are_refused() {
+    let setup = BunSetup::new();
+    setup.key.clearsign(&setup.sums());
+    let mut signed = setup.sums().into_os_string();
+    signed.push(".asc");
+    let text = std::fs::read_to_string(&signed).unwrap();
+    // The mirror swaps in its own checksum inside the signed text.
+    let changed = text.replacen(&"4".repeat(64), &"5".repeat(64), 1);
+    assert_ne!(changed, text);
+    std::fs::write(&signed, changed).unwrap();
+    let server = HttpServer::serve(setup.root.path());
+    let error = setup
+        .install(&setup.mirror(&server))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.starts_with(&format!(
+            "{}/bun-v{BUN}/SHASUMS256.txt.asc: bad signature over ",
+            server.url()
+        )) && error.contains("does not match the data"),
+        "{error}"
+    );
+    setup.assert_nothing_installed();
+    // Signed by a key that is not Bun's: the default keyring refuses it.
+    std::fs::write(&signed, text).unwrap();
+    let error = setup
+        .install(&BunMirror::new(&server.url(), &server.url()))
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("not in the trusted keyring"), "{error}");
+    setup.assert_nothing_installed();
+}
+
+#[test]
+fn bun_without_a_clearsigned_list_installs_from_the_plain_one_as_unsigned() {
+    let setup = BunSetup::new();
+    let server = HttpServer::serve(setup.root.path());
+    let dir = setup.install(&setup.mirror(&server)).unwrap();
+    assert_eq!(
+        signature::recorded(&dir).as_deref(),
+        Some("unsigned: the mirror has no SHASUMS256.txt.asc")
     );
 }
