@@ -1,7 +1,7 @@
 //! Bun: versions from the npm registry (the `bun` package's packument lists every
 //! release, and registry mirrors are common), archives from the GitHub release
 //! layout (`$BASE/bun-vX.Y.Z/bun-linux-x64.zip`), checked against the release's
-//! `SHASUMS256.txt`.
+//! checksum list as Bun's release key clearsigned it (`SHASUMS256.txt.asc`).
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -68,18 +68,34 @@ pub struct BunMirror {
     base: String,
     registry: String,
     versions: OnceLock<(Vec<String>, Option<String>)>,
+    trust: crate::signature::Trust,
 }
 
 impl BunMirror {
     /// Downloads from `base` (laid out like the GitHub releases), versions from the
-    /// npm `registry`.
+    /// npm `registry`. The checksums come from `SHASUMS256.txt.asc`, checked
+    /// against Bun's release key; a mirror without it falls back to
+    /// `SHASUMS256.txt`, and the install records that it is unsigned.
     #[must_use]
     pub fn new(base: &str, registry: &str) -> Self {
         Self {
             base: base.trim_end_matches('/').to_owned(),
             registry: registry.trim_end_matches('/').to_owned(),
             versions: OnceLock::new(),
+            trust: crate::signature::Trust {
+                scheme: crate::signature::Scheme::OpenPgpClearsigned(
+                    crate::signature::Keyring::BunRelease,
+                ),
+                requirement: crate::signature::Requirement::IfPublished,
+            },
         }
+    }
+
+    /// Trusts the keys in `keyring` instead of Bun's release key.
+    #[must_use]
+    pub fn with_keyring(mut self, keyring: crate::signature::Keyring) -> Self {
+        self.trust.scheme = crate::signature::Scheme::OpenPgpClearsigned(keyring);
+        self
     }
 
     /// Every release, newest first, and the `latest` tag.
@@ -136,26 +152,25 @@ impl crate::RuntimeManager for BunMirror {
         progress: crate::Progress<'_>,
     ) -> crate::Result<std::path::PathBuf> {
         let file = format!("bun-{}.zip", platform());
-        let sums_url = format!("{}/bun-v{version}/SHASUMS256.txt", self.base);
-        let sums = crate::download::fetch_text(&sums_url)?;
-        let expected =
-            crate::checksum::listed(&sums, &file).ok_or_else(|| crate::Error::NotListed {
-                sums: sums_url.clone(),
-                file: file.clone(),
-            })?;
+        let published = crate::checksum::published(
+            &format!("{}/bun-v{version}/SHASUMS256.txt", self.base),
+            &file,
+            &self.trust,
+        )?;
         crate::manager::install_archive(
             layout,
             &crate::Runtime::Bun,
             version,
             &format!("{}/bun-v{version}/{file}", self.base),
-            &expected,
+            &published.sha256,
             crate::manager::Unpack::Zip(1, "bin"),
             downloads,
             progress,
             |staged| {
                 // `bunx` is bun itself under another name; the zip leaves it out.
                 let bunx = staged.join("bin/bunx");
-                std::os::unix::fs::symlink("bun", &bunx).map_err(crate::Error::io(bunx))
+                std::os::unix::fs::symlink("bun", &bunx).map_err(crate::Error::io(bunx))?;
+                published.verdict.record(staged)
             },
         )
     }

@@ -85,6 +85,20 @@ pub fn fetch_text(url: &str) -> Result<String> {
         .map_err(|error| transfer(url, &error))
 }
 
+/// A small binary resource (a detached signature), up to 1 MiB.
+pub fn fetch_bytes(url: &str) -> Result<Vec<u8>> {
+    let mut response = agent()
+        .get(url)
+        .call()
+        .map_err(|error| transfer(url, &error))?;
+    response
+        .body_mut()
+        .with_config()
+        .limit(1024 * 1024)
+        .read_to_vec()
+        .map_err(|error| transfer(url, &error))
+}
+
 /// Downloads `url` to `destination`, continuing a `.part` file left by an
 /// interrupted attempt, and keeps it only when its SHA-256 is `expected`.
 /// `progress(done, total)` is called as bytes arrive.

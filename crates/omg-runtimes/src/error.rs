@@ -36,6 +36,9 @@ pub enum Error {
         /// The platform looked for.
         platform: String,
     },
+    /// The checksum list's signature is missing or bad.
+    #[error(transparent)]
+    Signature(#[from] crate::signature::SignatureError),
     /// The mirror's checksum list does not list the file.
     #[error("{sums} lists no checksum for {file}; refusing to install unverified bytes")]
     NotListed {

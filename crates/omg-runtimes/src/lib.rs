@@ -22,6 +22,7 @@ pub mod ruby;
 mod runtime;
 pub mod rust;
 pub mod shims;
+pub mod signature;
 pub mod version_files;
 
 pub use active::{active, probe, Active, Selection};

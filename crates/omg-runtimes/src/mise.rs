@@ -1,6 +1,7 @@
 //! The long tail (deno, zig, …) through mise: omg keeps its own mise binary at
 //! `$XDG_DATA_HOME/omg/mise/mise` (downloaded from mise's GitHub release layout and
-//! checked against the release's SHASUMS256.txt, or taken from PATH when asked),
+//! checked against the release's SHASUMS256.txt and its minisign signature, or
+//! taken from PATH when asked),
 //! runs `mise install`, `mise where`, `mise latest` and `mise ls-remote` with
 //! mise's output passed through, and links each install into omg's versions tree so
 //! `omg current`, the hook and the shims see it like any other runtime.
@@ -31,6 +32,8 @@ pub struct MiseManager {
     home: PathBuf,
     /// Variables set for every mise run, beside omg's own.
     env: Vec<(std::ffi::OsString, std::ffi::OsString)>,
+    /// What the release's SHASUMS256.txt must prove before the binary is believed.
+    trust: crate::signature::Trust,
 }
 
 fn platform() -> String {
@@ -44,13 +47,29 @@ fn platform() -> String {
 
 impl MiseManager {
     /// mise for `tool`, its files under `home` (`$XDG_DATA_HOME/omg/mise`).
+    /// The release's `SHASUMS256.txt.minisig` is checked with mise's pinned key:
+    /// from mise's own releases it must be there (mise signs every release);
+    /// a mirror without it gets a binary checked by checksum alone, recorded as
+    /// unsigned.
     #[must_use]
     pub fn new(tool: &crate::name::ToolName, source: MiseSource, home: &Path) -> Self {
+        let requirement = match &source {
+            MiseSource::Mirror(base) => {
+                crate::signature::Requirement::for_mirror(base, DEFAULT_MIRROR)
+            }
+            MiseSource::Path => crate::signature::Requirement::IfPublished,
+        };
         Self {
             tool: tool.clone(),
             source,
             home: home.to_owned(),
             env: Vec::new(),
+            trust: crate::signature::Trust {
+                scheme: crate::signature::Scheme::Minisign(
+                    crate::signature::MISE_RELEASE_KEY.to_owned(),
+                ),
+                requirement,
+            },
         }
     }
 
@@ -63,6 +82,20 @@ impl MiseManager {
         value: impl Into<std::ffi::OsString>,
     ) -> Self {
         self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Trusts the minisign key `public_key` (base64) instead of mise's.
+    #[must_use]
+    pub fn with_release_key(mut self, public_key: &str) -> Self {
+        self.trust.scheme = crate::signature::Scheme::Minisign(public_key.to_owned());
+        self
+    }
+
+    /// Whether a missing `SHASUMS256.txt.minisig` is refused.
+    #[must_use]
+    pub fn with_requirement(mut self, requirement: crate::signature::Requirement) -> Self {
+        self.trust.requirement = requirement;
         self
     }
 
@@ -89,22 +122,17 @@ impl MiseManager {
 
     fn download(&self, base: &str, binary: &Path) -> crate::Result<()> {
         let file = format!("mise-v{MISE_VERSION}-{}.tar.gz", platform());
-        let sums_url = format!("{base}/v{MISE_VERSION}/SHASUMS256.txt");
-        let sums = crate::download::fetch_text(&sums_url)?;
-        // mise lists its files as `./name`.
-        let expected =
-            crate::checksum::listed(&sums.replace("  ./", "  "), &file).ok_or_else(|| {
-                crate::Error::NotListed {
-                    sums: sums_url.clone(),
-                    file: file.clone(),
-                }
-            })?;
+        let published = crate::checksum::published(
+            &format!("{base}/v{MISE_VERSION}/SHASUMS256.txt"),
+            &file,
+            &self.trust,
+        )?;
         std::fs::create_dir_all(&self.home).map_err(crate::Error::io(&self.home))?;
         let archive = self.home.join(&file);
         crate::download::download(
             &format!("{base}/v{MISE_VERSION}/{file}"),
             &archive,
-            &expected,
+            &published.sha256,
             &mut |_, _| {},
         )?;
         let unpacked = tempfile::Builder::new()
@@ -119,7 +147,9 @@ impl MiseManager {
         );
         let _ = std::fs::remove_file(&archive);
         extracted?;
-        std::fs::rename(unpacked.path().join("bin/mise"), binary).map_err(crate::Error::io(binary))
+        std::fs::rename(unpacked.path().join("bin/mise"), binary)
+            .map_err(crate::Error::io(binary))?;
+        published.verdict.record(&self.home)
     }
 
     fn mise(&self) -> crate::Result<Command> {

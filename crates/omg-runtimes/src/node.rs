@@ -186,16 +186,39 @@ pub const DEFAULT_MIRROR: &str = "https://nodejs.org/dist";
 pub struct NodeMirror {
     base: String,
     releases: std::sync::OnceLock<Vec<NodeRelease>>,
+    trust: crate::signature::Trust,
 }
 
 impl NodeMirror {
-    /// A mirror at `base` (a trailing slash is fine).
+    /// A mirror at `base` (a trailing slash is fine). `SHASUMS256.txt.sig` is
+    /// checked against Node's release keys when the mirror has it; without it the
+    /// checksum alone vouches (old releases and many mirrors have none), and the
+    /// install records that it is unsigned.
     #[must_use]
     pub fn new(base: &str) -> Self {
         Self {
             base: base.trim_end_matches('/').to_owned(),
             releases: std::sync::OnceLock::new(),
+            trust: crate::signature::Trust {
+                scheme: crate::signature::Scheme::OpenPgp(crate::signature::Keyring::NodeRelease),
+                requirement: crate::signature::Requirement::IfPublished,
+            },
         }
+    }
+
+    /// Trusts the keys in `keyring` instead of Node's release keys (a mirror
+    /// that re-signs, or a test's own key).
+    #[must_use]
+    pub fn with_keyring(mut self, keyring: crate::signature::Keyring) -> Self {
+        self.trust.scheme = crate::signature::Scheme::OpenPgp(keyring);
+        self
+    }
+
+    /// Whether a missing `SHASUMS256.txt.sig` is refused.
+    #[must_use]
+    pub fn with_requirement(mut self, requirement: crate::signature::Requirement) -> Self {
+        self.trust.requirement = requirement;
+        self
     }
 
     /// Every release the mirror lists, newest first (fetched once).
@@ -243,8 +266,9 @@ impl crate::RuntimeManager for NodeMirror {
         Ok(self.release(request)?.version_string())
     }
 
-    /// The tarball is checked against the release's SHASUMS256.txt before it is
-    /// unpacked; the LTS codename is noted beside the install for offline requests.
+    /// The tarball is checked against the release's SHASUMS256.txt (itself
+    /// checked against its signature) before it is unpacked; the LTS codename and
+    /// what vouched for the checksum are noted in the install.
     fn fetch(
         &self,
         layout: &crate::Layout,
@@ -254,19 +278,17 @@ impl crate::RuntimeManager for NodeMirror {
     ) -> crate::Result<std::path::PathBuf> {
         let release = self.release(version)?;
         let file = format!("node-v{version}-{}.tar.gz", platform());
-        let sums_url = format!("{}/v{version}/SHASUMS256.txt", self.base);
-        let sums = crate::download::fetch_text(&sums_url)?;
-        let expected =
-            crate::checksum::listed(&sums, &file).ok_or_else(|| crate::Error::NotListed {
-                sums: sums_url.clone(),
-                file: file.clone(),
-            })?;
+        let published = crate::checksum::published(
+            &format!("{}/v{version}/SHASUMS256.txt", self.base),
+            &file,
+            &self.trust,
+        )?;
         crate::manager::install_archive(
             layout,
             &crate::Runtime::Node,
             version,
             &format!("{}/v{version}/{file}", self.base),
-            &expected,
+            &published.sha256,
             crate::manager::Unpack::TarGz(1),
             downloads,
             progress,
@@ -275,7 +297,7 @@ impl crate::RuntimeManager for NodeMirror {
                     let note = staged.join(crate::layout::LTS_NOTE);
                     std::fs::write(&note, codename).map_err(crate::Error::io(note))?;
                 }
-                Ok(())
+                published.verdict.record(staged)
             },
         )
     }

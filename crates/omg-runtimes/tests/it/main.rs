@@ -9,6 +9,7 @@ mod node;
 mod python;
 mod ruby;
 mod rust;
+mod signature;
 
 /// What a project with `file` (holding `contents`) selects for `runtime`, given
 /// what `layout` has installed; also switches the global default to `version`
