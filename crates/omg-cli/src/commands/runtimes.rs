@@ -27,7 +27,7 @@ fn ensure(settings: &Settings, runtime: &Runtime, request: &str) -> Result<Strin
     }
     message(&format!("installing {runtime} {version}"));
     let mut last_tenth = None;
-    manager.install(
+    let installed = manager.install(
         &layout,
         &version,
         &settings.runtimes.downloads,
@@ -46,6 +46,16 @@ fn ensure(settings: &Settings, runtime: &Runtime, request: &str) -> Result<Strin
             }
         },
     )?;
+    // The checksum held, but nothing vouched for the list it came from: say so.
+    if let Some(reason) = omg_runtimes::signature::recorded(&installed)
+        .as_deref()
+        .and_then(|note| note.strip_prefix("unsigned: "))
+    {
+        message(&format!(
+            "warning: {runtime} {version}: checksums not signed ({})",
+            omg_runtimes::name::printable(reason)
+        ));
+    }
     Ok(version)
 }
 

@@ -57,6 +57,14 @@ fn use_installs_switches_and_which_finds_a_node_that_runs() {
         stderr.contains(&format!("node {NODE_VERSION} is now the default")),
         "{stderr}"
     );
+    // The test mirror publishes no SHASUMS256.txt.sig: installed on the checksum
+    // alone, and said so.
+    assert!(
+        stderr.contains(&format!(
+            "warning: node {NODE_VERSION}: checksums not signed ("
+        )),
+        "{stderr}"
+    );
     let (current, _) = runtimes.ok_in(&home, &["current"]);
     assert_eq!(current, format!("node {NODE_VERSION} (global default)\n"));
     let (which, _) = runtimes.ok_in(&home, &["which", "node"]);
