@@ -1,0 +1,206 @@
+//! Peers that misbehave: garbage, truncated and oversized frames, other users.
+//! Each costs only its own connection.
+
+use super::{assert_serving, closed_after_at_most_one_reply, frame};
+use crate::common::{Context, Daemon};
+use omg_core::SearchRequest;
+use omg_ipc::{Client, Header, IpcError, Reply, Request, RequestEnvelope, PROTOCOL_VERSION};
+use std::io::Write;
+use std::os::unix::net::UnixStream;
+use std::time::{Duration, Instant};
+
+#[test]
+fn hostile_input_closes_only_that_connection() {
+    let context = Context::new();
+    let daemon = context.start_daemon(&["--backend", "debian"]);
+    let connect = || UnixStream::connect(&daemon.socket).unwrap();
+    // Held open, silent, for the whole test: it must not block anyone.
+    let silent = connect();
+    let mut steady = daemon.client();
+    let ping_steady = |client: &mut Client| {
+        let reply = client.request(Request::Ping).unwrap();
+        assert!(matches!(reply.body, Ok(Reply::Pong { .. })));
+    };
+
+    let noise: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    // Noise whose first bytes happen to announce a frame that never completes.
+    let mut random = connect();
+    let _ = random.write_all(&noise);
+    random.shutdown(std::net::Shutdown::Write).unwrap();
+    closed_after_at_most_one_reply(random);
+    assert_serving(&daemon);
+    // A complete frame of noise.
+    let mut random = connect();
+    random.write_all(&frame(&noise[..64])).unwrap();
+    closed_after_at_most_one_reply(random);
+    assert_serving(&daemon);
+
+    let mut zero = connect();
+    zero.write_all(&[0, 0, 0, 0]).unwrap();
+    assert_eq!(closed_after_at_most_one_reply(zero), None);
+    assert_serving(&daemon);
+
+    let mut huge = connect();
+    huge.write_all(&[0xff, 0xff, 0xff, 0xff, 1, 2, 3]).unwrap();
+    assert_eq!(closed_after_at_most_one_reply(huge), None);
+    assert_serving(&daemon);
+
+    let mut truncated = connect();
+    let whole = omg_ipc::encode(&RequestEnvelope {
+        protocol: PROTOCOL_VERSION,
+        id: 1,
+        body: Request::Ping,
+    })
+    .unwrap();
+    truncated.write_all(&whole[..whole.len() - 1]).unwrap();
+    truncated.shutdown(std::net::Shutdown::Write).unwrap();
+    assert_eq!(closed_after_at_most_one_reply(truncated), None);
+    assert_serving(&daemon);
+
+    // A valid header, then a request variant no daemon knows.
+    let mut garbage = connect();
+    let mut payload = postcard::to_stdvec(&Header {
+        protocol: PROTOCOL_VERSION,
+        id: 77,
+    })
+    .unwrap();
+    payload.extend_from_slice(&[200, 1, 2, 3, 4]);
+    garbage.write_all(&frame(&payload)).unwrap();
+    let reply = closed_after_at_most_one_reply(garbage).expect("a BadRequest reply");
+    let envelope: omg_ipc::ReplyEnvelope = omg_ipc::decode(&reply[4..]).unwrap();
+    assert_eq!(envelope.id, 77);
+    assert!(
+        matches!(envelope.body, Err(IpcError::BadRequest(_))),
+        "{envelope:?}"
+    );
+    assert_serving(&daemon);
+
+    // Another protocol version gets the frozen mismatch error, then the door.
+    let mut future = connect();
+    let mut payload = postcard::to_stdvec(&Header {
+        protocol: PROTOCOL_VERSION + 1,
+        id: 5,
+    })
+    .unwrap();
+    payload.extend_from_slice(&[0]);
+    future.write_all(&frame(&payload)).unwrap();
+    let reply = closed_after_at_most_one_reply(future).expect("a mismatch reply");
+    let envelope: omg_ipc::ReplyEnvelope = omg_ipc::decode(&reply[4..]).unwrap();
+    assert_eq!(
+        envelope.body,
+        Err(IpcError::ProtocolMismatch {
+            daemon: PROTOCOL_VERSION,
+            client: PROTOCOL_VERSION + 1
+        })
+    );
+    assert_serving(&daemon);
+
+    // Ask for a large answer and hang up before reading it.
+    for _ in 0..20 {
+        let mut rude = connect();
+        let request = omg_ipc::encode(&RequestEnvelope {
+            protocol: PROTOCOL_VERSION,
+            id: 3,
+            body: Request::Search(SearchRequest {
+                terms: vec!["lib".to_owned()],
+                limit: None,
+                fuzzy_below: 0,
+            }),
+        })
+        .unwrap();
+        rude.write_all(&request).unwrap();
+        drop(rude);
+    }
+    assert_serving(&daemon);
+
+    ping_steady(&mut steady);
+    drop(silent);
+}
+
+#[test]
+fn other_users_are_refused() {
+    assert_eq!(
+        omg_ipc::current_uid(),
+        0,
+        "this test switches users: run it as root (CI does)"
+    );
+    // The daemon runs as root: its 0700 directory and 0600 socket keep nobody out.
+    let context = Context::new();
+    let daemon = context.start_daemon(&["--backend", "debian"]);
+    let socket_env = format!("OMG_SOCKET={}", daemon.socket.display());
+    let output = std::process::Command::new("runuser")
+        .args([
+            "-u",
+            "nobody",
+            "--",
+            "env",
+            "HOME=/nonexistent",
+            &socket_env,
+        ])
+        .args([env!("CARGO_BIN_EXE_omg"), "daemon", "status"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("refused this user"), "{stderr}");
+
+    // The daemon runs as nobody: root may open the socket, SO_PEERCRED refuses it.
+    let home = tempfile::tempdir().unwrap();
+    let chown = std::process::Command::new("chown")
+        .args(["-R", "nobody", &home.path().display().to_string()])
+        .status()
+        .unwrap();
+    assert!(chown.success());
+    let socket = home.path().join("run/omgd.sock");
+    let log = home.path().join("omgd.log");
+    // setpriv execs (runuser would stay as a parent), so killing the child kills omgd.
+    let child = std::process::Command::new("setpriv")
+        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "env"])
+        .arg(format!("HOME={}", home.path().display()))
+        .arg(format!("OMG_SOCKET={}", socket.display()))
+        .args([
+            env!("CARGO_BIN_EXE_omgd"),
+            "--foreground",
+            "--backend",
+            "debian",
+        ])
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let nobody_daemon = Daemon {
+        child,
+        socket: socket.clone(),
+        log,
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !nobody_daemon.log_text().contains("index ready") {
+        assert!(Instant::now() < deadline, "{}", nobody_daemon.log_text());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Our client will not talk to another user's daemon (it could be an impostor).
+    assert!(matches!(
+        Client::connect(&socket, Duration::from_secs(10)),
+        Err(omg_ipc::ClientError::NotOurs(65534))
+    ));
+    // And that daemon will not talk to us: a raw request is met with a closed door.
+    let mut raw = UnixStream::connect(&socket).unwrap();
+    // The daemon may hang up before the write lands (EPIPE): refused either way.
+    let _ = raw.write_all(
+        &omg_ipc::encode(&RequestEnvelope {
+            protocol: PROTOCOL_VERSION,
+            id: 1,
+            body: Request::Ping,
+        })
+        .unwrap(),
+    );
+    assert_eq!(closed_after_at_most_one_reply(raw), None);
+    assert!(
+        nobody_daemon
+            .log_text()
+            .contains("refused a connection from uid 0"),
+        "{}",
+        nobody_daemon.log_text()
+    );
+}
