@@ -1,7 +1,7 @@
 //! omgd: keeps the package index warm and answers `omg` over a Unix socket.
 //!
-//! Start-up takes the single-instance lock, removes a stale socket, binds, then
-//! builds the index off the accept loop (requests meanwhile get `NotReady`, which
+//! Start-up takes the single-instance lock, removes a stale socket (only one of
+//! this user's: anything else at the path stops it), binds, then builds the index off the accept loop (requests meanwhile get `NotReady`, which
 //! sends the CLI down its direct path). A worker refreshes the status every
 //! `daemon.refresh_secs`; a file watcher rebuilds the index when pacman, apt or
 //! dpkg change their databases. SIGINT, SIGTERM and a `Shutdown` request stop it

@@ -228,3 +228,129 @@ fn default_socket_is_private() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// Runs omgd to its exit (killing it after a minute: a daemon that serves when it
+/// should have refused fails the test instead of hanging it); exit code and stderr.
+fn omgd_exit(context: &Context, args: &[&str]) -> (Option<i32>, String) {
+    let log = context.home().join("refused.log");
+    let mut child = context
+        .command(env!("CARGO_BIN_EXE_omgd"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!(
+                "omgd {args:?} is still running: {}",
+                std::fs::read_to_string(&log).unwrap()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    (status.code(), std::fs::read_to_string(&log).unwrap())
+}
+
+#[test]
+fn stale_socket_path_holding_something_else_is_left_alone() {
+    use std::os::unix::fs::FileTypeExt;
+    let context = Context::new();
+    let socket = context.socket();
+    std::fs::create_dir_all(socket.parent().unwrap()).unwrap();
+    let precious = context.home().join("precious");
+    std::fs::write(&precious, "keep").unwrap();
+    let live = std::os::unix::net::UnixListener::bind(context.home().join("live.sock")).unwrap();
+    let plant: [(&str, &dyn Fn()); 4] = [
+        ("a regular file", &|| {
+            std::fs::write(&socket, "keep").unwrap()
+        }),
+        ("a directory", &|| std::fs::create_dir(&socket).unwrap()),
+        ("a symbolic link", &|| {
+            std::os::unix::fs::symlink(&precious, &socket).unwrap();
+        }),
+        // A link to a socket of ours is still not the socket omgd made.
+        ("a symbolic link", &|| {
+            std::os::unix::fs::symlink(live.local_addr().unwrap().as_pathname().unwrap(), &socket)
+                .unwrap();
+        }),
+    ];
+    for (what, plant) in plant {
+        plant();
+        let before = std::fs::symlink_metadata(&socket).unwrap().file_type();
+        let (code, stderr) = omgd_exit(&context, &["--foreground", "--backend", "debian"]);
+        assert_eq!(code, Some(2), "{what}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{what}: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "{} is {what}, not a socket omgd left behind",
+                socket.display()
+            )),
+            "{stderr}"
+        );
+        let after = std::fs::symlink_metadata(&socket).unwrap().file_type();
+        assert_eq!(
+            (
+                after.is_file(),
+                after.is_dir(),
+                after.is_symlink(),
+                after.is_socket()
+            ),
+            (
+                before.is_file(),
+                before.is_dir(),
+                before.is_symlink(),
+                before.is_socket()
+            ),
+            "{what} was touched"
+        );
+        assert_eq!(std::fs::read_to_string(&precious).unwrap(), "keep");
+        if after.is_file() {
+            assert_eq!(std::fs::read_to_string(&socket).unwrap(), "keep");
+        }
+        if after.is_dir() {
+            std::fs::remove_dir(&socket).unwrap();
+        } else {
+            std::fs::remove_file(&socket).unwrap();
+        }
+    }
+    // With the path clear, the same daemon starts.
+    let daemon = context.start_daemon(&["--backend", "debian"]);
+    assert_serving(&daemon);
+}
+
+#[test]
+fn another_users_socket_is_left_alone() {
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(
+        omg_ipc::current_uid(),
+        0,
+        "this test hands a socket to another user: run it as root (CI does)"
+    );
+    let context = Context::new();
+    let socket = context.socket();
+    std::fs::create_dir_all(socket.parent().unwrap()).unwrap();
+    let theirs = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    std::os::unix::fs::chown(&socket, Some(65534), None).unwrap();
+    let (code, stderr) = omgd_exit(&context, &["--foreground", "--backend", "debian"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{} is a socket of uid 65534, not a socket omgd left behind",
+            socket.display()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::symlink_metadata(&socket).unwrap().uid(), 65534);
+    // Still theirs, and still connected to its listener.
+    assert!(std::os::unix::net::UnixStream::connect(&socket).is_ok());
+    drop(theirs);
+}
