@@ -6,7 +6,7 @@ use crate::state::State;
 use anyhow::{Context, Result};
 use omg_ipc::asynchronous::read_frame_within;
 use omg_ipc::{Header, Incoming, IpcError, Request, PROTOCOL_VERSION};
-use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
@@ -26,10 +26,35 @@ const LONGEST_INTERVAL: u64 = 30 * 86_400;
 /// How long in-flight requests get to finish at shutdown.
 const DRAIN: Duration = Duration::from_secs(5);
 
-pub(crate) async fn run(setup: Setup, _instance: &Instance) -> Result<()> {
-    let listener = UnixListener::bind(&setup.socket)
-        .with_context(|| format!("cannot bind {}", setup.socket.display()))?;
-    std::fs::set_permissions(&setup.socket, std::fs::Permissions::from_mode(0o600))?;
+/// Binds the socket with mode 0600 from its first moment. bind(2) creates the
+/// socket file as 0777 minus the umask, so binding first and chmod-ing after
+/// leaves a window in which anyone who can reach the directory (a shared one
+/// named by `OMG_SOCKET`) connects. The mask is 0177, not 077: 077 would leave an
+/// owner execute bit that means nothing on a socket. The umask is per process:
+/// this runs before the runtime starts any thread, so nothing else is created
+/// under the narrowed mask, and the old mask is back before anything else runs.
+pub(crate) fn bind(socket: &Path) -> Result<std::os::unix::net::UnixListener> {
+    let previous = set_umask(0o177);
+    let bound = std::os::unix::net::UnixListener::bind(socket);
+    set_umask(previous);
+    let listener = bound.with_context(|| format!("cannot bind {}", socket.display()))?;
+    // tokio takes over the listener and requires it non-blocking.
+    listener.set_nonblocking(true)?;
+    Ok(listener)
+}
+
+#[expect(unsafe_code, reason = "std has no umask")]
+fn set_umask(mask: libc::mode_t) -> libc::mode_t {
+    // SAFETY: umask(2) takes a plain integer, cannot fail and touches no memory.
+    unsafe { libc::umask(mask) }
+}
+
+pub(crate) async fn run(
+    setup: Setup,
+    listener: std::os::unix::net::UnixListener,
+    _instance: &Instance,
+) -> Result<()> {
+    let listener = UnixListener::from_std(listener).context("cannot serve the socket")?;
     let store = crate::store::Store::open(&setup.paths.data_dir.join("store.redb"))?;
     let state = Arc::new(State::new(
         setup.selection.clone(),

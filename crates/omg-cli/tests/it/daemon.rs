@@ -8,7 +8,7 @@ use omg_core::{BackendKind, BackendSelection};
 use omg_ipc::{Reply, Request};
 use std::io::Read;
 use std::os::unix::net::UnixStream;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 mod hostile;
 mod lifecycle;
@@ -53,4 +53,17 @@ pub(super) fn assert_serving(daemon: &Daemon) {
         daemon.request(Request::Ping).unwrap(),
         Ok(Reply::Pong { pid })
     );
+}
+
+/// Waits until `daemon` answers `Ping` (for a daemon a test started itself).
+pub(super) fn wait_until_serving(daemon: &Daemon) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !matches!(daemon.request(Request::Ping), Ok(Ok(Reply::Pong { .. }))) {
+        assert!(
+            Instant::now() < deadline,
+            "omgd never answered: {}",
+            daemon.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }

@@ -1,8 +1,8 @@
 //! Starting and stopping: the single-instance lock, signals, a stale socket, a
 //! corrupt store, autostart, and the socket's permissions.
 
-use super::assert_serving;
-use crate::common::Context;
+use super::{assert_serving, wait_until_serving};
+use crate::common::{Context, Daemon};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -353,4 +353,67 @@ fn another_users_socket_is_left_alone() {
     // Still theirs, and still connected to its listener.
     assert!(std::os::unix::net::UnixStream::connect(&socket).is_ok());
     drop(theirs);
+}
+
+#[test]
+fn socket_is_0600_from_its_first_moment_even_under_umask_000() {
+    use notify::event::{EventKind, ModifyKind};
+    use notify::{RecursiveMode, Watcher};
+    use std::os::unix::fs::PermissionsExt;
+    let context = Context::new();
+    let socket = context.socket();
+    let dir = socket.parent().unwrap();
+    std::fs::create_dir_all(dir).unwrap();
+    let (sender, events) = std::sync::mpsc::channel();
+    let mut watcher = notify::recommended_watcher(sender).unwrap();
+    watcher.watch(dir, RecursiveMode::NonRecursive).unwrap();
+    // Inherited, this umask would make a freshly bound socket 0777.
+    let child = context
+        .command("sh")
+        .args([
+            "-c",
+            "umask 000 && exec \"$0\" --foreground --backend debian",
+            env!("CARGO_BIN_EXE_omgd"),
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(context.home().join("omgd.log")).unwrap())
+        .spawn()
+        .unwrap();
+    let daemon = Daemon {
+        child,
+        socket: socket.clone(),
+        log: context.home().join("omgd.log"),
+    };
+    wait_until_serving(&daemon);
+    // inotify reports in order: once this file's creation is in, so is every
+    // change made to the socket before it.
+    let marker = dir.join("marker");
+    std::fs::write(&marker, "").unwrap();
+    let mut created = false;
+    loop {
+        let event = events
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the marker's event")
+            .unwrap();
+        if event.paths.contains(&marker) {
+            break;
+        }
+        if !event.paths.contains(&socket) {
+            continue;
+        }
+        match event.kind {
+            EventKind::Create(_) => created = true,
+            // A chmod (or chown) after bind: the socket existed with other bits first.
+            EventKind::Modify(ModifyKind::Metadata(_)) => {
+                panic!("the socket's mode changed after it was created: {event:?}")
+            }
+            _ => {}
+        }
+    }
+    assert!(created, "no creation event for {}", socket.display());
+    // Never changed since its creation, and 0600 now: 0600 all along.
+    let mode = std::fs::metadata(&socket).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    assert_serving(&daemon);
 }
