@@ -20,6 +20,7 @@ mod watch;
 mod worker;
 
 pub use detach::{log_path, spawn};
+pub use server::WRITE_TIMEOUT;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -18,6 +18,11 @@ use tokio::task::JoinSet;
 const IDLE: Duration = Duration::from_secs(120);
 /// Connections beyond this wait in the kernel's backlog.
 const MAX_CONNECTIONS: usize = 512;
+/// A client that has not taken its whole answer after this long is dropped: a
+/// peer that asks and never reads would otherwise hold its task and its slot
+/// forever. Readers take a 16 MiB frame in milliseconds; a suspended `omg` that
+/// comes back later finds the connection closed and answers directly.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Requests are small (a search is its terms); a bigger frame is refused unread.
 const MAX_REQUEST: usize = 64 * 1024;
 /// Config intervals beyond 30 days are taken as 30 days (timers and moka's TTL
@@ -197,12 +202,19 @@ async fn connection(mut stream: UnixStream, state: &Arc<State>, shutdown: &broad
             &body,
         );
         let written = match reply {
-            Ok(frame) => stream.write_all(&frame).await,
+            Ok(frame) => tokio::time::timeout(WRITE_TIMEOUT, stream.write_all(&frame)).await,
             Err(error) => {
                 crate::log::error(&format!("cannot frame an answer: {error}"));
                 return;
             }
         };
+        let written = written.unwrap_or_else(|_| {
+            crate::log::info(&format!(
+                "dropped a client that did not take its answer within {} s",
+                WRITE_TIMEOUT.as_secs()
+            ));
+            Err(std::io::ErrorKind::TimedOut.into())
+        });
         if stop_after {
             crate::log::info("shutdown requested");
             let _ = shutdown.send(());

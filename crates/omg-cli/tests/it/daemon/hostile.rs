@@ -1,10 +1,11 @@
-//! Peers that misbehave: garbage, truncated and oversized frames, other users.
-//! Each costs only its own connection.
+//! Peers that misbehave: garbage, truncated and oversized frames, other users, a
+//! client that never reads. Each costs only its own connection.
 
-use super::{assert_serving, closed_after_at_most_one_reply, frame};
+use super::{assert_serving, closed_after_at_most_one_reply, debian_selection, frame};
 use crate::common::{Context, Daemon};
 use omg_core::SearchRequest;
 use omg_ipc::{Client, Header, IpcError, Reply, Request, RequestEnvelope, PROTOCOL_VERSION};
+use omg_packages::Catalog;
 use std::io::Write;
 use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
@@ -203,4 +204,56 @@ fn other_users_are_refused() {
         "{}",
         nobody_daemon.log_text()
     );
+}
+
+#[test]
+fn client_that_never_reads_its_answer_is_dropped() {
+    let context = Context::new();
+    let daemon = context.start_daemon(&["--backend", "debian"]);
+    let search = SearchRequest {
+        terms: vec!["lib".to_owned()],
+        limit: None,
+        fuzzy_below: 0,
+    };
+    // Far more than the socket buffers hold, so the daemon's write must wait on us.
+    let answer = Catalog::open(&debian_selection())
+        .unwrap()
+        .search(&search)
+        .unwrap();
+    let answer_size = postcard::to_stdvec(&answer).unwrap().len();
+    assert!(answer_size > 1 << 20, "only {answer_size} bytes");
+    let mut stream = UnixStream::connect(&daemon.socket).unwrap();
+    stream
+        .write_all(
+            &omg_ipc::encode(&RequestEnvelope {
+                protocol: PROTOCOL_VERSION,
+                id: 9,
+                body: Request::Search(search),
+            })
+            .unwrap(),
+        )
+        .unwrap();
+    // Everyone else is served meanwhile.
+    assert_serving(&daemon);
+    // A hang guard, not a timing: the drop is the daemon's to log.
+    let deadline = Instant::now() + omg_daemon::WRITE_TIMEOUT + Duration::from_secs(120);
+    while !daemon
+        .log_text()
+        .contains("dropped a client that did not take its answer")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "omgd still waits on a client that never reads: {}",
+            daemon.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // What did arrive is a cut-off answer, then the end of the connection.
+    let received = closed_after_at_most_one_reply(stream).unwrap_or_default();
+    assert!(
+        received.len() < answer_size,
+        "{} bytes arrived: the whole answer",
+        received.len()
+    );
+    assert_serving(&daemon);
 }
