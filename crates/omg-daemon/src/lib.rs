@@ -1,8 +1,9 @@
 //! omgd: keeps the package index warm and answers `omg` over a Unix socket.
 //!
 //! Start-up takes the single-instance lock, removes a stale socket (only one of
-//! this user's: anything else at the path stops it), binds 0600, then builds the index off the accept loop (requests meanwhile get `NotReady`, which
-//! sends the CLI down its direct path). A worker refreshes the status every
+//! this user's: anything else at the path stops it), binds 0600, then builds the
+//! index off the accept loop (requests meanwhile get `NotReady`, which sends the
+//! CLI down its direct path). A worker refreshes the status every
 //! `daemon.refresh_secs`; a file watcher rebuilds the index when pacman, apt or
 //! dpkg change their databases. SIGINT, SIGTERM and a `Shutdown` request stop it
 //! cleanly: connections drain, the store is closed, socket and lock are removed.
@@ -20,7 +21,7 @@ mod watch;
 mod worker;
 
 pub use detach::{log_path, spawn};
-pub use server::WRITE_TIMEOUT;
+pub use server::{MAX_CONNECTIONS, WRITE_TIMEOUT};
 
 use clap::Parser;
 use std::process::ExitCode;

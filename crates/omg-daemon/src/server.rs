@@ -5,7 +5,8 @@ use crate::instance::Instance;
 use crate::state::State;
 use anyhow::{Context, Result};
 use omg_ipc::asynchronous::read_frame_within;
-use omg_ipc::{Header, Incoming, IpcError, Request, PROTOCOL_VERSION};
+use omg_ipc::{Header, Incoming, IpcError, Request, CONNECTION_ID, PROTOCOL_VERSION};
+use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,8 +17,9 @@ use tokio::task::JoinSet;
 
 /// A connection that sends nothing for this long is closed.
 const IDLE: Duration = Duration::from_secs(120);
-/// Connections beyond this wait in the kernel's backlog.
-const MAX_CONNECTIONS: usize = 512;
+/// Connections served at once. One more is told [`IpcError::Busy`] and closed at
+/// once, so its client answers directly instead of waiting out its timeout.
+pub const MAX_CONNECTIONS: usize = 512;
 /// A client that has not taken its whole answer after this long is dropped: a
 /// peer that asks and never reads would otherwise hold its task and its slot
 /// forever. Readers take a 16 MiB frame in milliseconds; a suspended `omg` that
@@ -119,12 +121,17 @@ async fn serve(
 ) -> Result<()> {
     let mut stop = shutdown.subscribe();
     let limit = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let busy = omg_ipc::encode_reply(
+        Header {
+            protocol: PROTOCOL_VERSION,
+            id: CONNECTION_ID,
+        },
+        &state.served,
+        &encoded_error(IpcError::Busy),
+    )?;
+    let mut refusing = false;
     let mut connections = JoinSet::new();
     loop {
-        let permit = tokio::select! {
-            permit = Arc::clone(&limit).acquire_owned() => permit?,
-            _ = stop.recv() => break,
-        };
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => stream,
@@ -137,6 +144,19 @@ async fn serve(
             },
             _ = stop.recv() => break,
         };
+        // Accepting and refusing beats leaving the connection in the kernel's
+        // backlog: there its client could only wait out its timeout.
+        let Ok(permit) = Arc::clone(&limit).try_acquire_owned() else {
+            if !refusing {
+                crate::log::info(&format!(
+                    "{MAX_CONNECTIONS} connections open: new ones are told omgd is busy"
+                ));
+                refusing = true;
+            }
+            refuse_busy(stream, &busy);
+            continue;
+        };
+        refusing = false;
         let state = Arc::clone(&state);
         let shutdown = shutdown.clone();
         connections.spawn(async move {
@@ -223,6 +243,22 @@ async fn connection(mut stream: UnixStream, state: &Arc<State>, shutdown: &broad
         if written.is_err() || !keep_open {
             return;
         }
+    }
+}
+
+/// Says [`IpcError::Busy`] and hangs up, without reading: the client may not
+/// have sent its request yet, and waiting for it would hold the very slot that is
+/// missing. Another user's connection is closed without a word.
+fn refuse_busy(stream: UnixStream, busy: &[u8]) {
+    if omg_ipc::peer_uid(&stream).ok() != Some(omg_ipc::current_uid()) {
+        return;
+    }
+    // A plain socket write: tokio would report a fresh socket "not ready" until
+    // its first readiness event. The send buffer of a new connection is empty,
+    // so the short frame goes out whole; should it not, the client still sees
+    // the connection close and answers directly.
+    if let Ok(stream) = stream.into_std() {
+        let _ = (&stream).write(busy);
     }
 }
 

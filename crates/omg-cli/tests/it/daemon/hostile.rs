@@ -1,10 +1,13 @@
 //! Peers that misbehave: garbage, truncated and oversized frames, other users, a
-//! client that never reads. Each costs only its own connection.
+//! client that never reads, more clients than slots. Each costs only its own
+//! connection.
 
 use super::{assert_serving, closed_after_at_most_one_reply, debian_selection, frame};
 use crate::common::{Context, Daemon};
 use omg_core::SearchRequest;
-use omg_ipc::{Client, Header, IpcError, Reply, Request, RequestEnvelope, PROTOCOL_VERSION};
+use omg_ipc::{
+    Client, Header, IpcError, Reply, ReplyEnvelope, Request, RequestEnvelope, PROTOCOL_VERSION,
+};
 use omg_packages::Catalog;
 use std::io::Write;
 use std::os::unix::net::UnixStream;
@@ -256,4 +259,65 @@ fn client_that_never_reads_its_answer_is_dropped() {
         received.len()
     );
     assert_serving(&daemon);
+}
+
+#[test]
+fn daemon_at_its_connection_limit_says_busy_and_omg_answers_directly() {
+    let context = Context::new();
+    let daemon = context.start_daemon(&["--backend", "debian"]);
+    // Idle connections taking every slot: the kernel queues them in order, so all
+    // are the daemon's before any connection made after them.
+    let idle: Vec<UnixStream> = (0..omg_daemon::MAX_CONNECTIONS)
+        .map(|_| UnixStream::connect(&daemon.socket).unwrap())
+        .collect();
+    // One more is told so at once, before it says a word. The read timeout is a
+    // hang guard: a daemon that made it wait would fail here.
+    let mut late = UnixStream::connect(&daemon.socket).unwrap();
+    late.set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let mut buffer = Vec::new();
+    omg_ipc::read_frame(&mut late, &mut buffer).expect("a busy notice");
+    let notice: ReplyEnvelope = omg_ipc::decode(&buffer).unwrap();
+    assert_eq!(notice.id, omg_ipc::CONNECTION_ID);
+    assert_eq!(notice.body, Err(IpcError::Busy));
+    assert_eq!(closed_after_at_most_one_reply(late), None);
+    // The client reads the notice whether or not its request got out first.
+    let refused = Client::connect(&daemon.socket, Duration::from_secs(60))
+        .unwrap()
+        .request(Request::Ping);
+    assert!(
+        matches!(refused, Err(omg_ipc::ClientError::Refused(IpcError::Busy))),
+        "{refused:?}"
+    );
+
+    let args = ["-v", "--backend", "debian", "search", "vim"];
+    let direct = context.omg(&args[1..]);
+    let via = context.omg_via_daemon(&args);
+    let stderr = String::from_utf8_lossy(&via.stderr);
+    assert!(
+        stderr.contains("debug: answered directly (omgd is busy"),
+        "{stderr}"
+    );
+    assert!(via.status.success(), "{stderr}");
+    assert_eq!(via.stdout, direct.stdout);
+    assert!(
+        daemon
+            .log_text()
+            .contains("connections open: new ones are told omgd is busy"),
+        "{}",
+        daemon.log_text()
+    );
+
+    // Slots free up as the idle clients leave.
+    drop(idle);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let via = context.omg_via_daemon(&args);
+        assert_eq!(via.stdout, direct.stdout);
+        if String::from_utf8_lossy(&via.stderr).contains("debug: answered by omgd") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "omgd stayed busy");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
