@@ -1,5 +1,7 @@
 //! One omgd per socket: an flock on `omgd.lock` beside the socket. Whoever holds the
-//! lock owns the socket path, so a socket file found by the lock holder is stale.
+//! lock owns the socket path, so a socket of ours found by the lock holder is stale.
+//! Anything else at that path (a file, a directory, a link, another user's socket)
+//! is not omgd's to delete: omgd refuses to start instead.
 
 use anyhow::{bail, Context, Result};
 use std::fs::{File, OpenOptions, TryLockError};
@@ -57,14 +59,7 @@ impl Instance {
         lock.set_len(0)?;
         lock.rewind()?;
         writeln!(lock, "{}", std::process::id())?;
-        match std::fs::remove_file(socket) {
-            Ok(()) => crate::log::info(&format!("removed stale socket {}", socket.display())),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-            Err(error) => {
-                return Err(error)
-                    .with_context(|| format!("cannot remove stale socket {}", socket.display()))
-            }
-        }
+        remove_stale_socket(socket)?;
         Ok(Self {
             lock,
             lock_path,
@@ -79,6 +74,42 @@ impl Instance {
         let _ = std::fs::remove_file(&self.lock_path);
         drop(self.lock);
     }
+}
+
+/// Removes a socket this user left behind (omgd was killed). The lock holder
+/// alone may create the socket, and nobody else can swap an entry in our private
+/// directory (nor, in a sticky shared one, replace ours), so what `lstat` saw is
+/// what gets removed.
+fn remove_stale_socket(socket: &Path) -> Result<()> {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    let metadata = match std::fs::symlink_metadata(socket) {
+        Ok(metadata) => metadata,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(error) => {
+            return Err(error).with_context(|| format!("cannot inspect {}", socket.display()))
+        }
+    };
+    let kind = metadata.file_type();
+    let what = if kind.is_symlink() {
+        "a symbolic link".to_owned()
+    } else if kind.is_dir() {
+        "a directory".to_owned()
+    } else if kind.is_file() {
+        "a regular file".to_owned()
+    } else if !kind.is_socket() {
+        "a special file".to_owned()
+    } else if metadata.uid() != omg_ipc::current_uid() {
+        format!("a socket of uid {}", metadata.uid())
+    } else {
+        std::fs::remove_file(socket)
+            .with_context(|| format!("cannot remove stale socket {}", socket.display()))?;
+        crate::log::info(&format!("removed stale socket {}", socket.display()));
+        return Ok(());
+    };
+    bail!(
+        "{} is {what}, not a socket omgd left behind: move it away or set OMG_SOCKET to another path",
+        socket.display()
+    )
 }
 
 fn open_lock(path: &Path) -> Result<File> {

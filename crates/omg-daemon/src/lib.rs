@@ -1,8 +1,9 @@
 //! omgd: keeps the package index warm and answers `omg` over a Unix socket.
 //!
-//! Start-up takes the single-instance lock, removes a stale socket, binds, then
-//! builds the index off the accept loop (requests meanwhile get `NotReady`, which
-//! sends the CLI down its direct path). A worker refreshes the status every
+//! Start-up takes the single-instance lock, removes a stale socket (only one of
+//! this user's: anything else at the path stops it), binds 0600, then builds the
+//! index off the accept loop (requests meanwhile get `NotReady`, which sends the
+//! CLI down its direct path). A worker refreshes the status every
 //! `daemon.refresh_secs`; a file watcher rebuilds the index when pacman, apt or
 //! dpkg change their databases. SIGINT, SIGTERM and a `Shutdown` request stop it
 //! cleanly: connections drain, the store is closed, socket and lock are removed.
@@ -20,6 +21,7 @@ mod watch;
 mod worker;
 
 pub use detach::{log_path, spawn};
+pub use server::{MAX_CONNECTIONS, WRITE_TIMEOUT};
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -48,11 +50,14 @@ fn run_foreground(args: &args::Args) -> anyhow::Result<()> {
     memory::tune_allocator();
     let setup = args.resolve()?;
     let instance = instance::Instance::acquire(&setup.socket, setup.socket_overridden)?;
+    // Before the runtime: binding narrows the process's umask for a moment, which
+    // is only safe while this is the one thread.
+    let listener = server::bind(&setup.socket)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let result = runtime.block_on(server::run(setup, &instance));
+    let result = runtime.block_on(server::run(setup, listener, &instance));
     // Blocking index builds may still be running; they hold nothing that matters.
     runtime.shutdown_timeout(std::time::Duration::from_secs(2));
     instance.release();

@@ -5,8 +5,9 @@ use crate::instance::Instance;
 use crate::state::State;
 use anyhow::{Context, Result};
 use omg_ipc::asynchronous::read_frame_within;
-use omg_ipc::{Header, Incoming, IpcError, Request, PROTOCOL_VERSION};
-use std::os::unix::fs::PermissionsExt;
+use omg_ipc::{Header, Incoming, IpcError, Request, CONNECTION_ID, PROTOCOL_VERSION};
+use std::io::Write;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
@@ -16,8 +17,14 @@ use tokio::task::JoinSet;
 
 /// A connection that sends nothing for this long is closed.
 const IDLE: Duration = Duration::from_secs(120);
-/// Connections beyond this wait in the kernel's backlog.
-const MAX_CONNECTIONS: usize = 512;
+/// Connections served at once. One more is told [`IpcError::Busy`] and closed at
+/// once, so its client answers directly instead of waiting out its timeout.
+pub const MAX_CONNECTIONS: usize = 512;
+/// A client that has not taken its whole answer after this long is dropped: a
+/// peer that asks and never reads would otherwise hold its task and its slot
+/// forever. Readers take a 16 MiB frame in milliseconds; a suspended `omg` that
+/// comes back later finds the connection closed and answers directly.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Requests are small (a search is its terms); a bigger frame is refused unread.
 const MAX_REQUEST: usize = 64 * 1024;
 /// Config intervals beyond 30 days are taken as 30 days (timers and moka's TTL
@@ -26,10 +33,35 @@ const LONGEST_INTERVAL: u64 = 30 * 86_400;
 /// How long in-flight requests get to finish at shutdown.
 const DRAIN: Duration = Duration::from_secs(5);
 
-pub(crate) async fn run(setup: Setup, _instance: &Instance) -> Result<()> {
-    let listener = UnixListener::bind(&setup.socket)
-        .with_context(|| format!("cannot bind {}", setup.socket.display()))?;
-    std::fs::set_permissions(&setup.socket, std::fs::Permissions::from_mode(0o600))?;
+/// Binds the socket with mode 0600 from its first moment. bind(2) creates the
+/// socket file as 0777 minus the umask, so binding first and chmod-ing after
+/// leaves a window in which anyone who can reach the directory (a shared one
+/// named by `OMG_SOCKET`) connects. The mask is 0177, not 077: 077 would leave an
+/// owner execute bit that means nothing on a socket. The umask is per process:
+/// this runs before the runtime starts any thread, so nothing else is created
+/// under the narrowed mask, and the old mask is back before anything else runs.
+pub(crate) fn bind(socket: &Path) -> Result<std::os::unix::net::UnixListener> {
+    let previous = set_umask(0o177);
+    let bound = std::os::unix::net::UnixListener::bind(socket);
+    set_umask(previous);
+    let listener = bound.with_context(|| format!("cannot bind {}", socket.display()))?;
+    // tokio takes over the listener and requires it non-blocking.
+    listener.set_nonblocking(true)?;
+    Ok(listener)
+}
+
+#[expect(unsafe_code, reason = "std has no umask")]
+fn set_umask(mask: libc::mode_t) -> libc::mode_t {
+    // SAFETY: umask(2) takes a plain integer, cannot fail and touches no memory.
+    unsafe { libc::umask(mask) }
+}
+
+pub(crate) async fn run(
+    setup: Setup,
+    listener: std::os::unix::net::UnixListener,
+    _instance: &Instance,
+) -> Result<()> {
+    let listener = UnixListener::from_std(listener).context("cannot serve the socket")?;
     let store = crate::store::Store::open(&setup.paths.data_dir.join("store.redb"))?;
     let state = Arc::new(State::new(
         setup.selection.clone(),
@@ -89,12 +121,17 @@ async fn serve(
 ) -> Result<()> {
     let mut stop = shutdown.subscribe();
     let limit = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let busy = omg_ipc::encode_reply(
+        Header {
+            protocol: PROTOCOL_VERSION,
+            id: CONNECTION_ID,
+        },
+        &state.served,
+        &encoded_error(IpcError::Busy),
+    )?;
+    let mut refusing = false;
     let mut connections = JoinSet::new();
     loop {
-        let permit = tokio::select! {
-            permit = Arc::clone(&limit).acquire_owned() => permit?,
-            _ = stop.recv() => break,
-        };
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => stream,
@@ -107,6 +144,19 @@ async fn serve(
             },
             _ = stop.recv() => break,
         };
+        // Accepting and refusing beats leaving the connection in the kernel's
+        // backlog: there its client could only wait out its timeout.
+        let Ok(permit) = Arc::clone(&limit).try_acquire_owned() else {
+            if !refusing {
+                crate::log::info(&format!(
+                    "{MAX_CONNECTIONS} connections open: new ones are told omgd is busy"
+                ));
+                refusing = true;
+            }
+            refuse_busy(stream, &busy);
+            continue;
+        };
+        refusing = false;
         let state = Arc::clone(&state);
         let shutdown = shutdown.clone();
         connections.spawn(async move {
@@ -172,12 +222,19 @@ async fn connection(mut stream: UnixStream, state: &Arc<State>, shutdown: &broad
             &body,
         );
         let written = match reply {
-            Ok(frame) => stream.write_all(&frame).await,
+            Ok(frame) => tokio::time::timeout(WRITE_TIMEOUT, stream.write_all(&frame)).await,
             Err(error) => {
                 crate::log::error(&format!("cannot frame an answer: {error}"));
                 return;
             }
         };
+        let written = written.unwrap_or_else(|_| {
+            crate::log::info(&format!(
+                "dropped a client that did not take its answer within {} s",
+                WRITE_TIMEOUT.as_secs()
+            ));
+            Err(std::io::ErrorKind::TimedOut.into())
+        });
         if stop_after {
             crate::log::info("shutdown requested");
             let _ = shutdown.send(());
@@ -186,6 +243,22 @@ async fn connection(mut stream: UnixStream, state: &Arc<State>, shutdown: &broad
         if written.is_err() || !keep_open {
             return;
         }
+    }
+}
+
+/// Says [`IpcError::Busy`] and hangs up, without reading: the client may not
+/// have sent its request yet, and waiting for it would hold the very slot that is
+/// missing. Another user's connection is closed without a word.
+fn refuse_busy(stream: UnixStream, busy: &[u8]) {
+    if omg_ipc::peer_uid(&stream).ok() != Some(omg_ipc::current_uid()) {
+        return;
+    }
+    // A plain socket write: tokio would report a fresh socket "not ready" until
+    // its first readiness event. The send buffer of a new connection is empty,
+    // so the short frame goes out whole; should it not, the client still sees
+    // the connection close and answers directly.
+    if let Ok(stream) = stream.into_std() {
+        let _ = (&stream).write(busy);
     }
 }
 

@@ -1,7 +1,7 @@
 //! tokio framing and the async client, for the daemon and for long operations that
 //! stream progress.
 
-use crate::client::{check_peer, connect_error, first_id, reply_to};
+use crate::client::{check_peer, connect_error, first_id, hung_up, reply_to};
 use crate::frame::{checked_length, encode, FrameError};
 use crate::{ClientError, ReplyEnvelope, Request, RequestEnvelope, PROTOCOL_VERSION};
 use std::path::Path;
@@ -68,10 +68,18 @@ impl AsyncClient {
             id,
             body,
         })?;
-        self.stream
-            .write_all(&frame)
-            .await
-            .map_err(FrameError::Io)?;
+        if let Err(error) = self.stream.write_all(&frame).await {
+            // See the blocking client: a refusal may beat our request.
+            if hung_up(&error)
+                && matches!(
+                    read_frame(&mut self.stream, &mut self.buffer).await,
+                    Ok(true)
+                )
+            {
+                return reply_to(id, &self.buffer);
+            }
+            return Err(FrameError::Io(error).into());
+        }
         if !read_frame(&mut self.stream, &mut self.buffer).await? {
             return Err(FrameError::Io(std::io::ErrorKind::UnexpectedEof.into()).into());
         }

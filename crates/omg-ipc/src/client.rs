@@ -2,7 +2,9 @@
 //! fast-path command costs one connect, one write and one read.
 
 use crate::frame::{decode, encode, read_frame, FrameError};
-use crate::{Header, ReplyEnvelope, Request, RequestEnvelope, PROTOCOL_VERSION};
+use crate::{
+    Header, IpcError, ReplyEnvelope, Request, RequestEnvelope, CONNECTION_ID, PROTOCOL_VERSION,
+};
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
@@ -37,6 +39,10 @@ pub enum ClientError {
     /// No answer in time.
     #[error("omgd did not answer in time")]
     Timeout,
+    /// The daemon turned the connection away before reading a request (it is
+    /// busy, see [`IpcError::Busy`]).
+    #[error(transparent)]
+    Refused(IpcError),
     /// The exchange failed (closed connection, bad frame).
     #[error("talking to omgd: {0}")]
     Frame(#[from] FrameError),
@@ -93,8 +99,14 @@ pub fn exchange(
         id,
         body,
     })?;
-    writer.write_all(&frame).map_err(FrameError::Io)?;
-    writer.flush().map_err(FrameError::Io)?;
+    if let Err(error) = writer.write_all(&frame).and_then(|()| writer.flush()) {
+        // A daemon that turns us away closes at once, maybe before our request
+        // lands; its reason is still waiting to be read.
+        if hung_up(&error) && read_frame(reader, buffer).is_ok() {
+            return reply_to(id, buffer);
+        }
+        return Err(FrameError::Io(error).into());
+    }
     read_frame(reader, buffer).map_err(|error| match error {
         // A socket read timeout surfaces as WouldBlock.
         FrameError::Io(io)
@@ -108,6 +120,14 @@ pub fn exchange(
         other => ClientError::Frame(other),
     })?;
     reply_to(id, buffer)
+}
+
+/// The peer closed before our write: its last words may still be readable.
+pub(crate) fn hung_up(error: &std::io::Error) -> bool {
+    matches!(
+        error.kind(),
+        std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset
+    )
 }
 
 /// Only our own uid's omgd may answer us: anyone could have made the socket.
@@ -137,6 +157,15 @@ pub(crate) fn reply_to(id: u64, payload: &[u8]) -> Result<ReplyEnvelope, ClientE
             daemon: header.protocol,
         });
     }
+    if header.id == CONNECTION_ID && id != CONNECTION_ID {
+        return match decode::<ReplyEnvelope>(payload)?.body {
+            Err(error) => Err(ClientError::Refused(error)),
+            Ok(_) => Err(ClientError::WrongId {
+                expected: id,
+                got: header.id,
+            }),
+        };
+    }
     if header.id != id {
         return Err(ClientError::WrongId {
             expected: id,
@@ -150,4 +179,86 @@ pub(crate) fn reply_to(id: u64, payload: &[u8]) -> Result<ReplyEnvelope, ClientE
 /// stands out.
 pub(crate) fn first_id() -> u64 {
     u64::from(std::process::id()) << 32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::encode;
+    use omg_core::{BackendKind, BackendSelection};
+
+    fn busy_frame() -> Vec<u8> {
+        encode(&ReplyEnvelope {
+            protocol: PROTOCOL_VERSION,
+            id: CONNECTION_ID,
+            served: BackendSelection {
+                kind: BackendKind::Debian,
+                arch_config: None,
+                arch_root: None,
+                arch_dbpath: None,
+                debian_lists_dir: None,
+                debian_status_file: None,
+                debian_extended_states: None,
+            },
+            body: Err(IpcError::Busy),
+        })
+        .unwrap()
+    }
+
+    /// A socket whose peer has already hung up.
+    struct HungUp;
+
+    impl Write for HungUp {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn busy_notice_is_a_refusal_whatever_the_request_id() {
+        let frame = busy_frame();
+        let result = exchange(
+            &mut Vec::new(),
+            &mut frame.as_slice(),
+            42,
+            Request::Ping,
+            &mut Vec::new(),
+        );
+        assert!(
+            matches!(result, Err(ClientError::Refused(IpcError::Busy))),
+            "{result:?}"
+        );
+    }
+
+    #[test]
+    fn busy_notice_is_read_even_when_the_request_could_not_be_sent() {
+        let frame = busy_frame();
+        let result = exchange(
+            &mut HungUp,
+            &mut frame.as_slice(),
+            42,
+            Request::Ping,
+            &mut Vec::new(),
+        );
+        assert!(
+            matches!(result, Err(ClientError::Refused(IpcError::Busy))),
+            "{result:?}"
+        );
+        // Nothing to read after the failed write: the write's error stands.
+        let result = exchange(
+            &mut HungUp,
+            &mut [].as_slice(),
+            42,
+            Request::Ping,
+            &mut Vec::new(),
+        );
+        assert!(
+            matches!(result, Err(ClientError::Frame(FrameError::Io(ref error))) if error.kind() == std::io::ErrorKind::BrokenPipe),
+            "{result:?}"
+        );
+    }
 }

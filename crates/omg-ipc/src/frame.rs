@@ -171,6 +171,14 @@ mod tests {
     }
 
     #[test]
+    fn busy_is_the_sixth_error() {
+        // Appended after ShuttingDown: Err (1), variant 5, no fields. A client of
+        // the release before only fails to decode it and answers directly.
+        let bytes = postcard::to_stdvec(&Err::<Reply, _>(crate::IpcError::Busy)).unwrap();
+        assert_eq!(bytes, [1, 5]);
+    }
+
+    #[test]
     fn zero_and_oversized_lengths_are_rejected_before_reading() {
         let mut buffer = Vec::new();
         let zero = [0u8, 0, 0, 0];

@@ -20,7 +20,7 @@ pub use client::{exchange, Client, ClientError};
 pub use frame::{decode, encode, encode_reply, read_frame, FrameError, MAX_FRAME};
 pub use protocol::{
     DaemonStatus, Header, Incoming, IpcError, Reply, ReplyEnvelope, Request, RequestEnvelope,
-    PROTOCOL_VERSION,
+    CONNECTION_ID, PROTOCOL_VERSION,
 };
 pub use socket::{current_uid, ensure_private_dir, peer_uid, socket_path, SocketPathError};
 

@@ -12,6 +12,10 @@ use std::path::PathBuf;
 /// Bumped whenever an existing message changes shape.
 pub const PROTOCOL_VERSION: u16 = 1;
 
+/// The id of a reply about the connection rather than a request: a client never
+/// sends it (its ids start above zero), so such a reply can come before any request.
+pub const CONNECTION_ID: u64 = 0;
+
 /// What a client sends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestEnvelope {
@@ -127,6 +131,11 @@ pub enum IpcError {
     /// The daemon is stopping.
     #[error("omgd is shutting down")]
     ShuttingDown,
+    /// The daemon is at its connection limit. Sent unasked, with id
+    /// [`CONNECTION_ID`], the moment a connection is accepted, then the connection
+    /// is closed: the client answers directly instead of waiting its turn.
+    #[error("omgd is busy: every connection it serves at once is in use")]
+    Busy,
 }
 
 /// What `omg daemon status` shows.

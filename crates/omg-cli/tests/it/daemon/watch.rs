@@ -1,0 +1,108 @@
+//! Package databases that change behind omgd's back show up in its answers.
+
+use crate::common::Context;
+use omg_testbed::ArchRoot;
+use std::time::{Duration, Instant};
+
+#[test]
+fn package_installed_behind_the_daemons_back_shows_up() {
+    let context = Context::new();
+    let root = ArchRoot::new();
+    let pacman_args = root.pacman_args();
+    let pacman_args: Vec<&str> = pacman_args.iter().map(String::as_str).collect();
+    let daemon = context.start_daemon(&pacman_args);
+    let installed_version = || {
+        let mut args = pacman_args.clone();
+        args.extend(["search", "--json", "omg-hello"]);
+        let output = context.omg_via_daemon(&args);
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        json["hits"][0]["installed_version"]
+            .as_str()
+            .map(str::to_owned)
+    };
+    assert_eq!(installed_version(), None);
+    let before = daemon.status().index_built_at;
+    root.install(&["omg-hello"]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while installed_version().is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "omgd never noticed the install: {}",
+            daemon.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(installed_version().as_deref(), Some("1.0-1"));
+    assert!(daemon.status().index_built_at >= before);
+    assert!(daemon.log_text().contains("databases changed"));
+}
+
+#[test]
+fn debian_install_behind_the_daemons_back_shows_up() {
+    let context = Context::new();
+    let state = tempfile::tempdir().unwrap();
+    let status = state.path().join("status");
+    let extended = state.path().join("extended_states");
+    std::fs::copy("/var/lib/dpkg/status", &status).unwrap();
+    if std::fs::copy("/var/lib/apt/extended_states", &extended).is_err() {
+        std::fs::write(&extended, "").unwrap();
+    }
+    std::fs::write(
+        context.home().join("config/omg/config.toml"),
+        format!(
+            "[daemon]\nautostart = false\n[debian]\nstatus_file = \"{}\"\nextended_states = \"{}\"\n",
+            status.display(),
+            extended.display()
+        ),
+    )
+    .unwrap();
+    let daemon = context.start_daemon(&["--backend", "debian"]);
+    let search = |name: &str| -> serde_json::Value {
+        let output = context.omg_via_daemon(&["--backend", "debian", "search", "--json", name]);
+        serde_json::from_slice(&output.stdout).unwrap()
+    };
+    // Any package the lists have and this copy of the status has not installed.
+    let editors = search("editor");
+    let candidate = editors["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|hit| hit["installed_version"].is_null() && hit["matched"] != "fuzzy")
+        .expect("an uninstalled editor")
+        .clone();
+    let name = candidate["name"].as_str().unwrap();
+    let version = candidate["version"].as_str().unwrap();
+    let architecture = crate::common::reference("dpkg", &["--print-architecture"]);
+    // What dpkg does: write the whole new status beside the old, rename it over.
+    let mut text = std::fs::read_to_string(&status).unwrap();
+    text.push_str(&format!(
+        "\nPackage: {name}\nStatus: install ok installed\nPriority: optional\n\
+         Section: editors\nInstalled-Size: 1\nMaintainer: Test <t@example.org>\n\
+         Architecture: {}\nVersion: {version}\nDescription: test install\n",
+        architecture.trim()
+    ));
+    let staged = state.path().join("status-new");
+    std::fs::write(&staged, text).unwrap();
+    std::fs::rename(&staged, &status).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let hits = search(name);
+        let hit = hits["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|hit| hit["name"] == name)
+            .cloned()
+            .expect("the package is still found");
+        if hit["installed_version"] == version {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "omgd never noticed the install: {}",
+            daemon.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(daemon.log_text().contains("databases changed"));
+}
