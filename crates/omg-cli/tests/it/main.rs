@@ -6,4 +6,5 @@ mod arch;
 mod common;
 mod daemon;
 mod debian;
+mod downloads;
 mod runtimes;
