@@ -8,3 +8,4 @@ mod daemon;
 mod debian;
 mod downloads;
 mod runtimes;
+mod terminal;
