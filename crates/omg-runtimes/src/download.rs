@@ -153,7 +153,8 @@ impl Downloader {
         let agent = ureq::Agent::new_with_config(
             ureq::Agent::config_builder()
                 .timeout_connect(Some(Duration::from_secs(15)))
-                .timeout_recv_response(Some(Duration::from_secs(60)))
+                // Waiting for the headers is waiting with nothing arriving too.
+                .timeout_recv_response(Some(stall_timeout))
                 // Restarts with every read: a stall, not a total deadline.
                 .timeout_per_read(Some(stall_timeout))
                 // Followed by hand, so each hop's scheme is checked.
