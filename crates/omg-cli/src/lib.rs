@@ -59,6 +59,8 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitStatus> {
         _ => {}
     }
     let settings = settings::Settings::resolve(&cli.global)?;
+    // Set once, before any command runs: the runtime managers download through it.
+    let _ = settings.runtimes.downloader().make_global();
     let mut printer = printer::Printer::new(settings.color);
     let status = commands::run(cli.command, &settings, &mut printer)?;
     printer.flush()?;

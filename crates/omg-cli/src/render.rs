@@ -1,4 +1,6 @@
 //! Human renderings of the answers; `--json` bypasses this module entirely.
+//! Colour goes through [`crate::printer::Escaping::paint`], so the text around it
+//! is escaped like everything else written to the printer.
 
 use crate::printer::Printer;
 use omg_core::{
@@ -57,29 +59,27 @@ pub(crate) fn search(printer: &mut Printer, results: &SearchResults) -> io::Resu
     for hit in &results.hits {
         if hit.matched == MatchKind::Fuzzy && !in_fuzzy {
             in_fuzzy = true;
-            writeln!(out, "{}~ close matches:{}", s.dim, s.reset)?;
+            out.paint(s.dim, "~ close matches:")?;
+            writeln!(out)?;
         }
         let package = &hit.package;
-        let installed = match &package.installed_version {
+        out.paint(s.magenta, &package.repository)?;
+        write!(out, "/")?;
+        out.paint(s.bold, &package.name)?;
+        write!(out, " ")?;
+        out.paint(s.green, &package.version)?;
+        match &package.installed_version {
             Some(version) if *version == package.version => {
-                format!(" {}[installed]{}", s.cyan, s.reset)
+                write!(out, " ")?;
+                out.paint(s.cyan, "[installed]")?;
             }
-            Some(version) => format!(" {}[installed: {version}]{}", s.cyan, s.reset),
-            None => String::new(),
-        };
-        writeln!(
-            out,
-            "{}{}/{}{}{}{} {}{}{}{installed}",
-            s.magenta,
-            package.repository,
-            s.reset,
-            s.bold,
-            package.name,
-            s.reset,
-            s.green,
-            package.version,
-            s.reset
-        )?;
+            Some(version) => {
+                write!(out, " ")?;
+                out.paint(s.cyan, format_args!("[installed: {version}]"))?;
+            }
+            None => {}
+        }
+        writeln!(out)?;
         writeln!(out, "    {}", package.description)?;
     }
     let shown_exact = results
@@ -88,13 +88,14 @@ pub(crate) fn search(printer: &mut Printer, results: &SearchResults) -> io::Resu
         .filter(|hit| hit.matched != MatchKind::Fuzzy)
         .count();
     if shown_exact < results.exact_total {
-        writeln!(
-            out,
-            "{}… {} more; use --limit to see them{}",
+        out.paint(
             s.dim,
-            results.exact_total - shown_exact,
-            s.reset
+            format_args!(
+                "… {} more; use --limit to see them",
+                results.exact_total - shown_exact
+            ),
         )?;
+        writeln!(out)?;
     }
     Ok(())
 }
@@ -158,7 +159,8 @@ pub(crate) fn info(printer: &mut Printer, details: &PackageDetails) -> io::Resul
     let width = rows.iter().map(|(key, _)| key.len()).max().unwrap_or(0);
     let out = printer.out();
     for (key, value) in rows {
-        writeln!(out, "{}{key:<width$}{} : {value}", s.bold, s.reset)?;
+        out.paint(s.bold, format_args!("{key:<width$}"))?;
+        writeln!(out, " : {value}")?;
     }
     Ok(())
 }
@@ -187,7 +189,8 @@ pub(crate) fn status(
     ];
     let out = printer.out();
     for (key, value) in rows {
-        writeln!(out, "{}{key:<16}{} : {value}", s.bold, s.reset)?;
+        out.paint(s.bold, format_args!("{key:<16}"))?;
+        writeln!(out, " : {value}")?;
     }
     Ok(())
 }
@@ -235,7 +238,8 @@ pub(crate) fn daemon_status(
     ];
     let out = printer.out();
     for (key, value) in rows {
-        writeln!(out, "{}{key:<14}{} : {value}", s.bold, s.reset)?;
+        out.paint(s.bold, format_args!("{key:<14}"))?;
+        writeln!(out, " : {value}")?;
     }
     Ok(())
 }

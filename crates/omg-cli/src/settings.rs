@@ -2,12 +2,17 @@
 //! need. Commands never see clap types.
 
 use crate::cli::{ColorChoice, GlobalArgs};
-use anyhow::Result;
-use omg_core::config::Config;
+use crate::printer::message;
+use anyhow::{bail, Result};
+use omg_core::config::{Config, MirrorsConfig};
 use omg_core::paths::{Environment, Paths};
 use omg_core::{env, BackendFlags, BackendSelection};
+use omg_runtimes::download::{Downloader, Origin};
+use omg_runtimes::mise::MiseSource;
+use omg_runtimes::Mirrors;
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Whether and how to use omgd.
 #[derive(Debug, Clone)]
@@ -33,6 +38,175 @@ pub(crate) struct RuntimeSettings {
     pub(crate) mirrors: omg_runtimes::Mirrors,
     /// The shims directory (`$XDG_DATA_HOME/omg/shims`).
     pub(crate) shims: PathBuf,
+    /// How long a download may receive nothing.
+    pub(crate) stall_timeout: Duration,
+    /// Mirrors the user set to plain `http://`, and who set each.
+    pub(crate) plain_http: Vec<(Origin, String)>,
+}
+
+/// One `[mirrors]` key: its variable (which wins over the config file), its
+/// default, and where the value goes.
+struct MirrorSetting {
+    variable: &'static str,
+    key: &'static str,
+    configured: fn(&MirrorsConfig) -> Option<&String>,
+    default: &'static str,
+    apply: fn(&mut Mirrors, String),
+}
+
+const MIRRORS: [MirrorSetting; 10] = [
+    MirrorSetting {
+        variable: env::OMG_NODE_MIRROR,
+        key: "node",
+        configured: |config| config.node.as_ref(),
+        default: omg_runtimes::node::DEFAULT_MIRROR,
+        apply: |mirrors, value| mirrors.node = value,
+    },
+    MirrorSetting {
+        variable: env::OMG_GO_MIRROR,
+        key: "go",
+        configured: |config| config.go.as_ref(),
+        default: omg_runtimes::go::DEFAULT_MIRROR,
+        apply: |mirrors, value| mirrors.go = value,
+    },
+    MirrorSetting {
+        variable: env::OMG_JAVA_MIRROR,
+        key: "java",
+        configured: |config| config.java.as_ref(),
+        default: omg_runtimes::java::DEFAULT_MIRROR,
+        apply: |mirrors, value| mirrors.java = value,
+    },
+    MirrorSetting {
+        variable: env::OMG_BUN_MIRROR,
+        key: "bun",
+        configured: |config| config.bun.as_ref(),
+        default: omg_runtimes::bun::DEFAULT_MIRROR,
+        apply: |mirrors, value| mirrors.bun = value,
+    },
+    MirrorSetting {
+        variable: env::OMG_NPM_REGISTRY,
+        key: "npm",
+        configured: |config| config.npm.as_ref(),
+        default: omg_runtimes::bun::DEFAULT_REGISTRY,
+        apply: |mirrors, value| mirrors.npm = value,
+    },
+    MirrorSetting {
+        variable: env::OMG_PYTHON_MIRROR,
+        key: "python",
+        configured: |config| config.python.as_ref(),
+        default: omg_runtimes::python::UPSTREAM_PREFIX,
+        apply: |mirrors, value| mirrors.python = value,
+    },
+    MirrorSetting {
+        variable: env::OMG_PYTHON_METADATA,
+        key: "python_metadata",
+        configured: |config| config.python_metadata.as_ref(),
+        default: omg_runtimes::python::DEFAULT_METADATA,
+        apply: |mirrors, value| mirrors.python_metadata = value,
+    },
+    MirrorSetting {
+        variable: env::OMG_RUST_MIRROR,
+        key: "rust",
+        configured: |config| config.rust.as_ref(),
+        default: omg_runtimes::rust::DEFAULT_MIRROR,
+        apply: |mirrors, value| mirrors.rust = value,
+    },
+    MirrorSetting {
+        variable: env::OMG_RUBY_MIRROR,
+        key: "ruby",
+        configured: |config| config.ruby.as_ref(),
+        default: omg_runtimes::ruby::DEFAULT_MIRROR,
+        apply: |mirrors, value| mirrors.ruby = value,
+    },
+    MirrorSetting {
+        variable: env::OMG_MISE_MIRROR,
+        key: "mise",
+        configured: |config| config.mise.as_ref(),
+        default: omg_runtimes::mise::DEFAULT_MIRROR,
+        apply: |mirrors, value| {
+            mirrors.mise = if value == "path" {
+                MiseSource::Path
+            } else {
+                MiseSource::Mirror(value)
+            };
+        },
+    },
+];
+
+impl RuntimeSettings {
+    /// `variable(name)` reads the environment (injected so tests need not
+    /// change the process's own).
+    fn resolve(
+        config: &Config,
+        paths: &Paths,
+        variable: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self> {
+        let mut mirrors = Mirrors {
+            mise_home: paths.data_dir.join("mise"),
+            ..Mirrors::default()
+        };
+        let mut plain_http = Vec::new();
+        for setting in &MIRRORS {
+            let (value, source) = match (
+                variable(setting.variable).filter(|value| !value.is_empty()),
+                (setting.configured)(&config.mirrors),
+            ) {
+                (Some(value), _) => (value, setting.variable.to_owned()),
+                (None, Some(value)) => (value.clone(), format!("[mirrors] {}", setting.key)),
+                (None, None) => (setting.default.to_owned(), String::new()),
+            };
+            // Every default is https, so a plain-http value is the user's choice.
+            if let Some(origin) = Origin::parse(&value).filter(|origin| !origin.is_https()) {
+                plain_http.push((origin, source));
+            }
+            (setting.apply)(&mut mirrors, value);
+        }
+        let stall_secs =
+            match variable(env::OMG_DOWNLOAD_STALL_TIMEOUT).filter(|value| !value.is_empty()) {
+                Some(value) => value.trim().parse::<u64>().map_err(|_| {
+                    anyhow::anyhow!(
+                        "{}={value}: expected a whole number of seconds",
+                        env::OMG_DOWNLOAD_STALL_TIMEOUT
+                    )
+                })?,
+                None => config.downloads.stall_timeout_secs,
+            };
+        if stall_secs == 0 {
+            bail!(
+                "the download stall timeout is 0 s ({} or [downloads] stall_timeout_secs); \
+                 it must be at least 1",
+                env::OMG_DOWNLOAD_STALL_TIMEOUT
+            );
+        }
+        Ok(Self {
+            data_dir: paths.data_dir.clone(),
+            downloads: paths.cache_dir.join("downloads"),
+            shims: paths.data_dir.join("shims"),
+            mirrors,
+            stall_timeout: Duration::from_secs(stall_secs),
+            plain_http,
+        })
+    }
+
+    /// The downloader these settings describe: plain http allowed to the mirrors
+    /// the user set so, with a warning the first time each is used.
+    pub(crate) fn downloader(&self) -> Downloader {
+        let sources: Vec<(Origin, String)> = self.plain_http.clone();
+        let mut downloader = Downloader::new(self.stall_timeout);
+        for (origin, _) in &self.plain_http {
+            downloader = downloader.allow_plain_http(origin.clone());
+        }
+        downloader.on_plain_http(move |origin| {
+            let source = sources
+                .iter()
+                .find(|(configured, _)| configured == origin)
+                .map_or_else(String::new, |(_, source)| format!(" (set by {source})"));
+            message(&format!(
+                "warning: downloading over plain http from {origin}{source}: \
+                 anyone on the network path can change what is installed"
+            ));
+        })
+    }
 }
 
 /// Everything a command needs besides its own arguments.
@@ -61,6 +235,7 @@ impl Settings {
         let environment = Environment::from_process();
         let paths = Paths::resolve(&environment);
         let config = Config::load(&paths.config_file)?;
+        let process_env = |name: &str| std::env::var(name).ok();
         let flags = BackendFlags {
             kind: args.backend.map(Into::into),
             arch_config: args.config.clone(),
@@ -91,76 +266,100 @@ impl Settings {
                 socket: omg_ipc::socket_path(&environment),
                 log: omg_daemon::log_path(&paths),
             },
-            runtimes: RuntimeSettings {
-                data_dir: paths.data_dir.clone(),
-                downloads: paths.cache_dir.join("downloads"),
-                shims: paths.data_dir.join("shims"),
-                mirrors: {
-                    let pick = |variable: &str, configured: &Option<String>, default: &str| {
-                        std::env::var(variable)
-                            .ok()
-                            .filter(|value| !value.is_empty())
-                            .or_else(|| configured.clone())
-                            .unwrap_or_else(|| default.to_owned())
-                    };
-                    omg_runtimes::Mirrors {
-                        node: pick(
-                            env::OMG_NODE_MIRROR,
-                            &config.mirrors.node,
-                            omg_runtimes::node::DEFAULT_MIRROR,
-                        ),
-                        go: pick(
-                            env::OMG_GO_MIRROR,
-                            &config.mirrors.go,
-                            omg_runtimes::go::DEFAULT_MIRROR,
-                        ),
-                        java: pick(
-                            env::OMG_JAVA_MIRROR,
-                            &config.mirrors.java,
-                            omg_runtimes::java::DEFAULT_MIRROR,
-                        ),
-                        bun: pick(
-                            env::OMG_BUN_MIRROR,
-                            &config.mirrors.bun,
-                            omg_runtimes::bun::DEFAULT_MIRROR,
-                        ),
-                        npm: pick(
-                            env::OMG_NPM_REGISTRY,
-                            &config.mirrors.npm,
-                            omg_runtimes::bun::DEFAULT_REGISTRY,
-                        ),
-                        python: pick(
-                            env::OMG_PYTHON_MIRROR,
-                            &config.mirrors.python,
-                            omg_runtimes::python::UPSTREAM_PREFIX,
-                        ),
-                        rust: pick(
-                            env::OMG_RUST_MIRROR,
-                            &config.mirrors.rust,
-                            omg_runtimes::rust::DEFAULT_MIRROR,
-                        ),
-                        ruby: pick(
-                            env::OMG_RUBY_MIRROR,
-                            &config.mirrors.ruby,
-                            omg_runtimes::ruby::DEFAULT_MIRROR,
-                        ),
-                        mise: match pick(
-                            env::OMG_MISE_MIRROR,
-                            &config.mirrors.mise,
-                            omg_runtimes::mise::DEFAULT_MIRROR,
-                        ) {
-                            path if path == "path" => omg_runtimes::mise::MiseSource::Path,
-                            base => omg_runtimes::mise::MiseSource::Mirror(base),
-                        },
-                        mise_home: paths.data_dir.join("mise"),
-                        python_metadata: pick(
-                            env::OMG_PYTHON_METADATA,
-                            &config.mirrors.python_metadata,
-                            omg_runtimes::python::DEFAULT_METADATA,
-                        ),
-                    }
-                },
-            },
+            runtimes: RuntimeSettings::resolve(&config, &paths, &process_env)?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolve(config: &str, variables: &[(&str, &str)]) -> Result<RuntimeSettings> {
+        let config = Config::parse(config, std::path::Path::new("config.toml")).unwrap();
+        let paths = Paths::resolve(&Environment {
+            home: Some("/home/u".into()),
+            ..Environment::default()
+        });
+        let variable = |name: &str| {
+            variables
+                .iter()
+                .find(|(variable, _)| *variable == name)
+                .map(|(_, value)| (*value).to_owned())
+        };
+        RuntimeSettings::resolve(&config, &paths, &variable)
+    }
+
+    #[test]
+    fn mirrors_come_from_the_variable_then_the_config_then_the_default() {
+        let settings = resolve(
+            "[mirrors]\nnode = \"https://config.example/node\"\ngo = \"https://config.example/go\"\nmise = \"path\"\n",
+            &[
+                (env::OMG_NODE_MIRROR, "https://env.example/node"),
+                (env::OMG_GO_MIRROR, ""),
+            ],
+        )
+        .unwrap();
+        let mirrors = &settings.mirrors;
+        assert_eq!(mirrors.node, "https://env.example/node");
+        assert_eq!(mirrors.go, "https://config.example/go");
+        assert_eq!(mirrors.java, omg_runtimes::java::DEFAULT_MIRROR);
+        assert_eq!(
+            mirrors.python_metadata,
+            omg_runtimes::python::DEFAULT_METADATA
+        );
+        assert!(matches!(mirrors.mise, MiseSource::Path));
+        assert_eq!(
+            mirrors.mise_home,
+            PathBuf::from("/home/u/.local/share/omg/mise")
+        );
+        assert!(settings.plain_http.is_empty());
+        assert_eq!(settings.stall_timeout, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn plain_http_mirrors_are_the_ones_the_user_set() {
+        let settings = resolve(
+            "[mirrors]\nrust = \"http://lan.example:8080/rust\"\n",
+            &[(env::OMG_RUBY_MIRROR, "http://127.0.0.1:9000/ruby")],
+        )
+        .unwrap();
+        let plain: Vec<(String, &str)> = settings
+            .plain_http
+            .iter()
+            .map(|(origin, source)| (origin.to_string(), source.as_str()))
+            .collect();
+        assert_eq!(
+            plain,
+            [
+                ("http://lan.example:8080".to_owned(), "[mirrors] rust"),
+                ("http://127.0.0.1:9000".to_owned(), env::OMG_RUBY_MIRROR),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_stall_timeout_comes_from_the_variable_then_the_config() {
+        let configured = "[downloads]\nstall_timeout_secs = 5\n";
+        assert_eq!(
+            resolve(configured, &[]).unwrap().stall_timeout,
+            Duration::from_secs(5)
+        );
+        assert_eq!(
+            resolve(configured, &[(env::OMG_DOWNLOAD_STALL_TIMEOUT, "7")])
+                .unwrap()
+                .stall_timeout,
+            Duration::from_secs(7)
+        );
+        assert_eq!(
+            resolve("", &[(env::OMG_DOWNLOAD_STALL_TIMEOUT, "soon")])
+                .unwrap_err()
+                .to_string(),
+            "OMG_DOWNLOAD_STALL_TIMEOUT=soon: expected a whole number of seconds"
+        );
+        assert!(resolve("[downloads]\nstall_timeout_secs = 0\n", &[])
+            .unwrap_err()
+            .to_string()
+            .contains("must be at least 1"));
     }
 }

@@ -26,10 +26,31 @@ pub struct Config {
     /// Where runtimes are downloaded from.
     #[serde(default)]
     pub mirrors: MirrorsConfig,
+    /// How runtimes are downloaded.
+    #[serde(default)]
+    pub downloads: DownloadsConfig,
+}
+
+/// `[downloads]`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DownloadsConfig {
+    /// Seconds a download may receive nothing before it fails (at least 1); a slow
+    /// one that keeps moving never does. `OMG_DOWNLOAD_STALL_TIMEOUT` overrides it.
+    pub stall_timeout_secs: u64,
+}
+
+impl Default for DownloadsConfig {
+    fn default() -> Self {
+        Self {
+            stall_timeout_secs: 60,
+        }
+    }
 }
 
 /// `[mirrors]`: base URLs laid out exactly like the upstream each replaces (for
-/// Node, like nodejs.org/dist). `OMG_<RUNTIME>_MIRROR` overrides each.
+/// Node, like nodejs.org/dist). `OMG_<RUNTIME>_MIRROR` overrides each. A plain
+/// `http://` one is allowed because it is set here, and omg warns when it is used.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MirrorsConfig {
@@ -167,6 +188,10 @@ mod tests {
         assert_eq!(config.arch.root, Some(PathBuf::from("/tmp/r")));
         assert!(!config.daemon.autostart);
         assert_eq!(config.daemon.refresh_secs, 300);
+        assert_eq!(config.downloads.stall_timeout_secs, 60);
+        let config =
+            Config::parse("[downloads]\nstall_timeout_secs = 5\n", Path::new("c")).unwrap();
+        assert_eq!(config.downloads.stall_timeout_secs, 5);
     }
 
     #[test]

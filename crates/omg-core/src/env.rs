@@ -28,6 +28,9 @@ pub const OMG_RUST_MIRROR: &str = "OMG_RUST_MIRROR";
 pub const OMG_MISE_MIRROR: &str = "OMG_MISE_MIRROR";
 /// A Ruby source tree laid out like cache.ruby-lang.org/pub/ruby.
 pub const OMG_RUBY_MIRROR: &str = "OMG_RUBY_MIRROR";
+/// Seconds a download may receive nothing before it fails, instead of
+/// `[downloads] stall_timeout_secs` (default 60).
+pub const OMG_DOWNLOAD_STALL_TIMEOUT: &str = "OMG_DOWNLOAD_STALL_TIMEOUT";
 /// Turns coloured output off when set to anything (the <https://no-color.org> convention).
 pub const NO_COLOR: &str = "NO_COLOR";
 /// The XDG base directories.

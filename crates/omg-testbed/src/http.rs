@@ -1,8 +1,9 @@
 //! A static HTTP/1.1 file server on 127.0.0.1 for runtime-mirror tests: serves a
 //! directory laid out like the upstream it stands in for, honours `Range: bytes=N-`
-//! (resumed downloads), answers a directory with its `index.json`, and can be told
-//! to fail a path (a status code, or a body cut
-//! short). Every request path is recorded.
+//! (resumed downloads; 416 for a range starting at or past the end, as real servers
+//! answer), answers a directory with its `index.json`, can redirect a path, and can
+//! be told to fail a path (a status code, a body cut short, or a body that stops
+//! moving). Every request path is recorded.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -18,11 +19,18 @@ pub enum Fault {
     Status(u16),
     /// Announce the full length, send only this many bytes, close.
     Truncate(usize),
+    /// Announce the full length, send this many bytes, then nothing until the path
+    /// is healed (then the rest) or the client hangs up.
+    Stall(usize),
+    /// Send the body this many bytes at a time, pausing this many milliseconds
+    /// between them: slow, but never stalled.
+    Trickle(usize, u64),
 }
 
 #[derive(Default)]
 struct Shared {
     faults: Mutex<HashMap<String, Fault>>,
+    redirects: Mutex<HashMap<String, String>>,
     requests: Mutex<Vec<String>>,
     stop: AtomicBool,
 }
@@ -80,9 +88,18 @@ impl HttpServer {
             .insert(path.to_owned(), fault);
     }
 
-    /// Serves `path` normally again.
+    /// Serves `path` normally again (a stalled response carries on).
     pub fn heal(&self, path: &str) {
         self.shared.faults.lock().expect("faults").remove(path);
+    }
+
+    /// Answers `path` with `302 Found` to `location` (any URL, relative or not).
+    pub fn redirect(&self, path: &str, location: &str) {
+        self.shared
+            .redirects
+            .lock()
+            .expect("redirects")
+            .insert(path.to_owned(), location.to_owned());
     }
 
     /// Request lines so far, `GET /path bytes=N-` style.
@@ -107,7 +124,7 @@ fn respond(stream: TcpStream, root: &Path, shared: &Shared) -> std::io::Result<(
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request_line = String::new();
     reader.read_line(&mut request_line)?;
-    let mut range_start: u64 = 0;
+    let mut range_start: Option<u64> = None;
     loop {
         let mut header = String::new();
         if reader.read_line(&mut header)? == 0 || header.trim().is_empty() {
@@ -120,7 +137,7 @@ fn respond(stream: TcpStream, root: &Path, shared: &Shared) -> std::io::Result<(
                 .strip_prefix("bytes=")
                 .and_then(|r| r.strip_suffix('-'))
             {
-                range_start = start.parse().unwrap_or(0);
+                range_start = start.parse().ok();
             }
         }
     }
@@ -132,12 +149,23 @@ fn respond(stream: TcpStream, root: &Path, shared: &Shared) -> std::io::Result<(
         .requests
         .lock()
         .expect("requests")
-        .push(if range_start > 0 {
-            format!("{method} {path} bytes={range_start}-")
-        } else {
-            format!("{method} {path}")
+        .push(match range_start {
+            Some(start) => format!("{method} {path} bytes={start}-"),
+            None => format!("{method} {path}"),
         });
     let mut stream = stream;
+    let redirect = shared
+        .redirects
+        .lock()
+        .expect("redirects")
+        .get(&path)
+        .cloned();
+    if let Some(location) = redirect {
+        return write!(
+            stream,
+            "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+    }
     let fault = shared.faults.lock().expect("faults").get(&path).copied();
     if let Some(Fault::Status(code)) = fault {
         return write!(
@@ -162,17 +190,21 @@ fn respond(stream: TcpStream, root: &Path, shared: &Shared) -> std::io::Result<(
     let mut body = Vec::new();
     std::fs::File::open(&file)?.read_to_end(&mut body)?;
     let total = body.len() as u64;
-    let start = range_start.min(total);
-    let (status, extra) = if range_start > 0 {
-        (
+    let (status, extra, start) = match range_start {
+        None => ("200 OK", String::new(), 0),
+        // A first byte at or past the end is unsatisfiable: 416 with the current
+        // length (RFC 9110 §14.1.2, §15.5.17), never a 206 with nothing in it.
+        Some(start) if start >= total => {
+            return write!(
+                stream,
+                "HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */{total}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+        }
+        Some(start) => (
             "206 Partial Content",
-            format!(
-                "Content-Range: bytes {start}-{}/{total}\r\n",
-                total.saturating_sub(1)
-            ),
-        )
-    } else {
-        ("200 OK", String::new())
+            format!("Content-Range: bytes {start}-{}/{total}\r\n", total - 1),
+            start,
+        ),
     };
     let slice = &body[usize::try_from(start).unwrap_or(body.len())..];
     write!(
@@ -185,7 +217,50 @@ fn respond(stream: TcpStream, root: &Path, shared: &Shared) -> std::io::Result<(
     }
     match fault {
         Some(Fault::Truncate(keep)) => stream.write_all(&slice[..keep.min(slice.len())]),
+        Some(Fault::Stall(keep)) => {
+            let keep = keep.min(slice.len());
+            stream.write_all(&slice[..keep])?;
+            stream.flush()?;
+            if wait_for_heal(&mut stream, &path, shared)? {
+                stream.write_all(&slice[keep..])
+            } else {
+                Ok(())
+            }
+        }
+        Some(Fault::Trickle(chunk, pause)) => {
+            for piece in slice.chunks(chunk.max(1)) {
+                stream.write_all(piece)?;
+                stream.flush()?;
+                std::thread::sleep(std::time::Duration::from_millis(pause));
+            }
+            Ok(())
+        }
         _ => stream.write_all(slice),
+    }
+}
+
+/// Holds a stalled response: `true` once `path` is healed, `false` when the client
+/// hangs up or the server stops first.
+fn wait_for_heal(stream: &mut TcpStream, path: &str, shared: &Shared) -> std::io::Result<bool> {
+    stream.set_read_timeout(Some(std::time::Duration::from_millis(20)))?;
+    let mut byte = [0];
+    loop {
+        if !shared.faults.lock().expect("faults").contains_key(path) {
+            return Ok(true);
+        }
+        if shared.stop.load(Ordering::SeqCst) {
+            return Ok(false);
+        }
+        match stream.read(&mut byte) {
+            Ok(0) => return Ok(false),
+            Ok(_) => {}
+            Err(error)
+                if matches!(
+                    error.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => return Ok(false),
+        }
     }
 }
 

@@ -33,16 +33,10 @@ pub(crate) fn installed(settings: &Settings, printer: &mut Printer) -> Result<Ex
         let styles = printer.styles;
         let out = printer.out();
         for package in &installed {
-            writeln!(
-                out,
-                "{}{}{} {}{}{}",
-                styles.bold,
-                package.name,
-                styles.reset,
-                styles.green,
-                package.version,
-                styles.reset
-            )?;
+            out.paint(styles.bold, &package.name)?;
+            write!(out, " ")?;
+            out.paint(styles.green, &package.version)?;
+            writeln!(out)?;
         }
     }
     Ok(ExitStatus::Success)

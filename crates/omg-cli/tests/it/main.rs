@@ -6,5 +6,7 @@ mod arch;
 mod common;
 mod daemon;
 mod debian;
+mod downloads;
 mod hostile;
 mod runtimes;
+mod terminal;

@@ -78,6 +78,22 @@ fn http_server_speaks_http_to_curl() {
     assert!(rest.status.success(), "{rest:?}");
     assert_eq!(rest.stdout, &body[99_000..]);
 
+    // A range from the end on is unsatisfiable; the answer names the current length.
+    for start in ["100000-", "250000-"] {
+        let past_end = curl(&["-D", "-", "-o", "/dev/null", "-r", start, &url]);
+        let headers = String::from_utf8_lossy(&past_end.stdout);
+        assert!(headers.starts_with("HTTP/1.1 416 "), "{headers}");
+        assert!(
+            headers.contains("Content-Range: bytes */100000\r\n"),
+            "{headers}"
+        );
+    }
+
+    server.redirect("/moved", "/v1/file.bin");
+    let moved = curl(&["-fL", &format!("{}/moved", server.url())]);
+    assert!(moved.status.success(), "{moved:?}");
+    assert_eq!(moved.stdout, body);
+
     let missing = curl(&[
         "-f",
         "-o",
