@@ -9,6 +9,7 @@
 
 use crate::name::check_version;
 use crate::{Error, Result, Runtime};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 /// Staging directories start with this; listings skip them.
@@ -117,6 +118,27 @@ impl Layout {
         std::os::unix::fs::symlink(version, &staged).map_err(Error::io(&staged))?;
         let link = dir.join(CURRENT);
         std::fs::rename(&staged, &link).map_err(Error::io(link))
+    }
+
+    /// Holds off other installs of the same version until the returned file is
+    /// dropped (an flock on `versions/<runtime>/.lock-<version>`), so two installs
+    /// never share a download or a staging rename. The file stays: removing a lock
+    /// file another process is waiting on would let a third one take a new lock.
+    pub fn lock_install(&self, runtime: &Runtime, version: &str) -> Result<std::fs::File> {
+        check_version(version)?;
+        let dir = self.runtime_dir(runtime);
+        std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
+        let path = dir.join(format!(".lock-{version}"));
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits().cast_signed())
+            .open(&path)
+            .map_err(Error::io(&path))?;
+        rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive)
+            .map_err(|errno| Error::io(&path)(errno.into()))?;
+        Ok(file)
     }
 
     /// A fresh staging directory for installing `version`; rename it into place

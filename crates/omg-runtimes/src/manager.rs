@@ -47,6 +47,11 @@ pub trait RuntimeManager {
         if installed.is_dir() {
             return Ok(installed);
         }
+        let _installing = layout.lock_install(&self.runtime(), version)?;
+        // Another omg may have finished it while this one waited.
+        if installed.is_dir() {
+            return Ok(installed);
+        }
         self.fetch(layout, version, downloads, progress)
     }
 }

@@ -4,7 +4,7 @@ use omg_testbed::{node_dist, HttpServer, NODE_LYING_VERSION, NODE_MISSING_VERSIO
 use std::path::Path;
 
 struct Setup {
-    _server: HttpServer,
+    server: HttpServer,
     mirror: NodeMirror,
     data: tempfile::TempDir,
     layout: Layout,
@@ -16,7 +16,7 @@ fn setup() -> Setup {
     let data = tempfile::tempdir().unwrap();
     let layout = Layout::new(data.path());
     Setup {
-        _server: server,
+        server,
         mirror,
         data,
         layout,
@@ -147,4 +147,33 @@ fn an_unmatched_request_names_runtime_request_and_platform() {
             omg_runtimes::node::platform()
         )
     );
+}
+
+#[test]
+fn concurrent_installs_of_one_version_both_succeed_and_install_it_once() {
+    let setup = setup();
+    let results: Vec<_> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..3)
+            .map(|_| scope.spawn(|| setup.install("22")))
+            .collect();
+        workers
+            .into_iter()
+            .map(|worker| worker.join().unwrap())
+            .collect()
+    });
+    for result in results {
+        let dir = result.unwrap_or_else(|error| panic!("{error}"));
+        assert!(dir.join("bin/node").is_file());
+    }
+    assert_eq!(
+        setup.layout.installed(&Runtime::Node).unwrap(),
+        [NODE_VERSION]
+    );
+    let tarballs = setup
+        .server
+        .requests()
+        .iter()
+        .filter(|request| request.contains(".tar.gz"))
+        .count();
+    assert_eq!(tarballs, 1, "{:?}", setup.server.requests());
 }
