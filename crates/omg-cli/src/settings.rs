@@ -40,6 +40,8 @@ pub(crate) struct RuntimeSettings {
     pub(crate) shims: PathBuf,
     /// How long a download may receive nothing.
     pub(crate) stall_timeout: Duration,
+    /// What one archive may unpack to.
+    pub(crate) unpack_limits: omg_runtimes::archive::Limits,
     /// Mirrors the user set to plain `http://`, and who set each.
     pub(crate) plain_http: Vec<(Origin, String)>,
 }
@@ -178,12 +180,20 @@ impl RuntimeSettings {
                 env::OMG_DOWNLOAD_STALL_TIMEOUT
             );
         }
+        let max_unpacked_mib = config.downloads.max_unpacked_mib;
+        if max_unpacked_mib == 0 {
+            bail!("[downloads] max_unpacked_mib is 0; it must be at least 1");
+        }
         Ok(Self {
             data_dir: paths.data_dir.clone(),
             downloads: paths.cache_dir.join("downloads"),
             shims: paths.data_dir.join("shims"),
             mirrors,
             stall_timeout: Duration::from_secs(stall_secs),
+            unpack_limits: omg_runtimes::archive::Limits {
+                max_bytes: max_unpacked_mib.saturating_mul(1 << 20),
+                ..omg_runtimes::archive::Limits::default()
+            },
             plain_http,
         })
     }

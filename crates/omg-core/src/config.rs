@@ -38,12 +38,16 @@ pub struct DownloadsConfig {
     /// Seconds a download may receive nothing before it fails (at least 1); a slow
     /// one that keeps moving never does. `OMG_DOWNLOAD_STALL_TIMEOUT` overrides it.
     pub stall_timeout_secs: u64,
+    /// MiB one runtime archive may unpack to (at least 1; default 16384): past it
+    /// the install is refused, so a decompression bomb fails cleanly.
+    pub max_unpacked_mib: u64,
 }
 
 impl Default for DownloadsConfig {
     fn default() -> Self {
         Self {
             stall_timeout_secs: 60,
+            max_unpacked_mib: 16 * 1024,
         }
     }
 }

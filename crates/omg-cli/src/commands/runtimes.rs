@@ -14,7 +14,7 @@ fn manager(settings: &Settings, runtime: &Runtime) -> Result<Box<dyn RuntimeMana
 }
 
 fn layout(settings: &Settings) -> Layout {
-    Layout::new(&settings.runtimes.data_dir)
+    Layout::new(&settings.runtimes.data_dir).with_unpack_limits(settings.runtimes.unpack_limits)
 }
 
 /// Resolves against the mirror and installs when missing; returns the version.

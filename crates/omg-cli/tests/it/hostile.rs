@@ -249,3 +249,37 @@ fn issue_8_a_verified_tarball_cannot_write_through_its_links() {
         assert!(left.is_empty(), "{left:?}");
     }
 }
+
+#[test]
+fn an_archive_past_the_configured_unpack_limit_is_refused_and_leaves_nothing() {
+    let runtimes = Runtimes::new();
+    let home = runtimes.context.home().to_owned();
+    // The real Node unpacks to far more than 1 MiB.
+    std::fs::write(
+        home.join("config/omg/config.toml"),
+        "[daemon]\nautostart = false\n[downloads]\nmax_unpacked_mib = 1\n",
+    )
+    .unwrap();
+    let output = runtimes.omg_in(&home, &["install", "node@22"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("unpacks to more than 1048576 bytes"),
+        "{stderr}"
+    );
+    let node = home.join("data/omg/versions/node");
+    let installed: Vec<_> = std::fs::read_dir(&node)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .filter(|name| !name.starts_with(".lock-"))
+        .collect();
+    assert!(installed.is_empty(), "{installed:?}");
+    std::fs::write(
+        home.join("config/omg/config.toml"),
+        "[daemon]\nautostart = false\n[downloads]\nmax_unpacked_mib = 0\n",
+    )
+    .unwrap();
+    let output = runtimes.omg_in(&home, &["install", "node@22"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("max_unpacked_mib is 0"));
+}
