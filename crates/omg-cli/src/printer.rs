@@ -144,22 +144,7 @@ impl<W: Write> Write for Escaping<W> {
 /// `text` with every control character but newline and tab written out
 /// (`\x1b`, `\r`, `\u{9b}`).
 pub(crate) fn escape(text: &str) -> Cow<'_, str> {
-    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
-    if !text.contains(unsafe_char) {
-        return Cow::Borrowed(text);
-    }
-    let mut escaped = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '\r' => escaped.push_str("\\r"),
-            c if unsafe_char(c) && u32::from(c) < 0x80 => {
-                escaped.push_str(&format!("\\x{:02x}", u32::from(c)));
-            }
-            c if unsafe_char(c) => escaped.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
-            c => escaped.push(c),
-        }
-    }
-    Cow::Owned(escaped)
+    omg_core::text::escape_controls(text, &['\n', '\t'])
 }
 
 /// JSON text with the control characters serde leaves raw (DEL and C1) as `\u`

@@ -11,6 +11,7 @@ mod error;
 pub mod package;
 pub mod paths;
 pub mod selection;
+pub mod text;
 pub mod version;
 
 pub use error::{Error, Result};

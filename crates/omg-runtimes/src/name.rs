@@ -23,26 +23,7 @@ pub struct InvalidName {
     pub reason: &'static str,
 }
 
-/// `text` with control characters (an ANSI escape, a newline, a bell) written as
-/// escapes, so text from a file or a mirror cannot drive the terminal it is
-/// printed to.
-#[must_use]
-pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.chars().any(char::is_control) {
-        text.chars()
-            .map(|c| {
-                if c.is_control() {
-                    c.escape_default().to_string()
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect::<String>()
-            .into()
-    } else {
-        text.into()
-    }
-}
+pub use omg_core::text::printable;
 
 /// A runtime name of mise's registry form: `deno`, `npm:prettier`,
 /// `ubi:BurntSushi/ripgrep`. Constructed only through [`ToolName::parse`], so every
