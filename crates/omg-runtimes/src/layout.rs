@@ -121,14 +121,15 @@ impl Layout {
     }
 
     /// Holds off other installs of the same version until the returned file is
-    /// dropped (an flock on `versions/<runtime>/.lock-<version>`), so two installs
+    /// dropped (an flock on `versions/.locks/<runtime>@<version>`), so two installs
     /// never share a download or a staging rename. The file stays: removing a lock
     /// file another process is waiting on would let a third one take a new lock.
+    /// The locks live apart from the versions, so an uninstall leaves nothing.
     pub fn lock_install(&self, runtime: &Runtime, version: &str) -> Result<std::fs::File> {
         check_version(version)?;
-        let dir = self.runtime_dir(runtime);
+        let dir = self.root.join(".locks");
         std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
-        let path = dir.join(format!(".lock-{version}"));
+        let path = dir.join(format!("{}@{version}", runtime.dir_name()));
         let file = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
