@@ -1,0 +1,236 @@
+//! `omg install`, `remove`, `sync` and `update` on a hermetic Arch root, each
+//! checked against pacman on the same root (install reason included).
+
+use crate::common::Context;
+use omg_testbed::ArchRoot;
+
+fn args<'a>(root: &'a [String], rest: &[&'a str]) -> Vec<&'a str> {
+    let mut args: Vec<&str> = root.iter().map(String::as_str).collect();
+    args.extend(rest);
+    args
+}
+
+fn installed(root: &ArchRoot) -> String {
+    String::from_utf8_lossy(&root.pacman(&["-Q"]).stdout).into_owned()
+}
+
+fn explicit(root: &ArchRoot) -> String {
+    String::from_utf8_lossy(&root.pacman(&["-Qe"]).stdout).into_owned()
+}
+
+#[test]
+fn install_with_yes_equals_pacman_s() {
+    let context = Context::new();
+    let ours = ArchRoot::new();
+    let theirs = ArchRoot::new();
+    let pacman_args = ours.pacman_args();
+    let output = context.omg(&args(
+        &pacman_args,
+        &["install", "-y", "omg-chain-top", "omg-hello", "omg-epoch"],
+    ));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = |name: &str| {
+        stdout
+            .lines()
+            .find(|line| line.split_whitespace().nth(1) == Some(name))
+            .unwrap_or_else(|| panic!("no plan line for {name}: {stdout}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(line("omg-lib"), "install omg-lib 2.3-1 (dependency)");
+    assert_eq!(line("omg-hello"), "install omg-hello 1.0-1");
+    assert_eq!(line("omg-epoch"), "install omg-epoch 1:0.9-1");
+    assert!(stdout.contains("Download size: "), "{stdout}");
+    assert!(stderr.contains("installing omg-hello"), "{stderr}");
+    theirs.install(&["omg-chain-top", "omg-hello", "omg-epoch"]);
+    assert_eq!(installed(&ours), installed(&theirs));
+    assert_eq!(explicit(&ours), explicit(&theirs));
+    assert!(explicit(&ours).contains("omg-hello"));
+    assert!(!explicit(&ours).contains("omg-lib"));
+}
+
+#[test]
+fn install_without_terminal_or_yes_refuses_and_changes_nothing() {
+    let context = Context::new();
+    let root = ArchRoot::new();
+    let pacman_args = root.pacman_args();
+    let output = context.omg(&args(&pacman_args, &["install", "omg-hello"]));
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.trim_end(),
+        "error: no terminal to ask for confirmation: nothing changed (pass -y to proceed)"
+    );
+    // The plan was still shown.
+    assert!(String::from_utf8_lossy(&output.stdout).contains("omg-hello"));
+    assert_eq!(installed(&root), "");
+    assert!(!root.dbpath().join("db.lck").exists());
+}
+
+#[test]
+fn install_already_installed_is_reported_not_reinstalled() {
+    let context = Context::new();
+    let root = ArchRoot::new();
+    root.install(&["omg-hello"]);
+    let log = root.root().join("var/log/pacman.log");
+    let before = std::fs::read_to_string(&log).unwrap();
+    let pacman_args = root.pacman_args();
+    let output = context.omg(&args(&pacman_args, &["install", "omg-hello"]));
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "already installed: omg-hello\n"
+    );
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "nothing to do\n");
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), before);
+}
+
+#[test]
+fn install_unknown_package_is_one_line_with_suggestions() {
+    let context = Context::new();
+    let root = ArchRoot::new();
+    let pacman_args = root.pacman_args();
+    let output = context.omg(&args(&pacman_args, &["install", "-y", "omg-helo"]));
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error: not found in any repository: omg-helo (did you mean omg-hello"),
+        "{stderr}"
+    );
+    assert_eq!(installed(&root), "");
+}
+
+#[test]
+fn remove_needed_package_is_refused_naming_dependents() {
+    let context = Context::new();
+    let root = ArchRoot::new();
+    root.install(&["omg-hello-extras"]);
+    let before = installed(&root);
+    let pacman_args = root.pacman_args();
+    let output = context.omg(&args(&pacman_args, &["remove", "-y", "omg-hello"]));
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr).trim_end(),
+        "error: cannot remove omg-hello: omg-hello-extras needs it"
+    );
+    assert_eq!(installed(&root), before);
+}
+
+#[test]
+fn remove_with_and_without_recursive_equals_pacman() {
+    let context = Context::new();
+    let ours = ArchRoot::new();
+    let theirs = ArchRoot::new();
+    for root in [&ours, &theirs] {
+        root.install(&["omg-hello", "omg-chain-top"]);
+    }
+    let pacman_args = ours.pacman_args();
+    context.omg_ok(&args(&pacman_args, &["remove", "-y", "omg-hello"]));
+    theirs.pacman_ok(&["-R", "omg-hello"]);
+    assert_eq!(installed(&ours), installed(&theirs));
+    context.omg_ok(&args(
+        &pacman_args,
+        &["remove", "-y", "--recursive", "omg-chain-top"],
+    ));
+    theirs.pacman_ok(&["-Rs", "omg-chain-top"]);
+    assert_eq!(installed(&ours), installed(&theirs));
+    assert_eq!(installed(&ours), "omg-lib 2.3-1\n");
+}
+
+#[test]
+fn held_lock_is_one_line_naming_it_and_left_in_place() {
+    let context = Context::new();
+    let root = ArchRoot::new();
+    let lock = root.dbpath().join("db.lck");
+    std::fs::write(&lock, b"").unwrap();
+    let pacman_args = root.pacman_args();
+    let output = context.omg(&args(&pacman_args, &["install", "-y", "omg-zebra"]));
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with(&format!(
+            "error: the package database is locked: {} exists",
+            lock.display()
+        )),
+        "{stderr}"
+    );
+    assert!(lock.exists());
+    assert_eq!(installed(&root), "");
+}
+
+#[test]
+fn update_check_lists_then_update_upgrades() {
+    let context = Context::new();
+    let root = ArchRoot::new();
+    root.install(&["omg-hello"]);
+    root.publish_upgrade();
+    let pacman_args = root.pacman_args();
+    let check = context.omg_ok(&args(&pacman_args, &["update", "--check"]));
+    assert!(
+        check.contains("upgrade    omg-hello  1.0-1 -> 1.1-1"),
+        "{check}"
+    );
+    assert_eq!(installed(&root), "omg-hello 1.0-1\nomg-lib 2.3-1\n");
+    let json = context.omg_json(&args(&pacman_args, &["update", "-y"]));
+    assert_eq!(json["outcome"], "done");
+    assert_eq!(json["plan"]["packages"][0]["old_version"], "1.0-1");
+    assert_eq!(installed(&root), "omg-hello 1.1-1\nomg-lib 2.3-1\n");
+    assert_eq!(explicit(&root), "omg-hello 1.1-1\n");
+    let again = context.omg(&args(&pacman_args, &["update", "-y"]));
+    assert_eq!(String::from_utf8_lossy(&again.stderr), "nothing to do\n");
+}
+
+#[test]
+fn sync_refreshes_the_databases() {
+    let context = Context::new();
+    let root = ArchRoot::new();
+    let pacman_args = root.pacman_args();
+    std::fs::remove_file(root.dbpath().join("sync/omgtest.db")).unwrap();
+    let output = context.omg(&args(&pacman_args, &["sync"]));
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "refreshed omgtest\n"
+    );
+    assert!(root.dbpath().join("sync/omgtest.db").is_file());
+}
+
+#[test]
+fn a_running_daemon_answers_with_the_change_right_after() {
+    let context = Context::new();
+    let root = ArchRoot::new();
+    let pacman_args = root.pacman_args();
+    let daemon_args: Vec<&str> = pacman_args.iter().map(String::as_str).collect();
+    let daemon = context.start_daemon(&daemon_args);
+    let installed_version = || {
+        let output =
+            context.omg_via_daemon(&args(&pacman_args, &["-v", "info", "--json", "omg-zebra"]));
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(stderr.contains("answered by omgd"), "{stderr}");
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        json["installed_version"].as_str().map(str::to_owned)
+    };
+    assert_eq!(installed_version(), None);
+    let output = context.omg_via_daemon(&args(&pacman_args, &["-v", "install", "-y", "omg-zebra"]));
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("omgd re-read the package databases"),
+        "{stderr}"
+    );
+    // No waiting: omg has the daemon rebuild before it returns.
+    assert_eq!(
+        installed_version().as_deref(),
+        Some("1.0-1"),
+        "{}",
+        daemon.log_text()
+    );
+    let output = context.omg_via_daemon(&args(&pacman_args, &["remove", "-y", "omg-zebra"]));
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(installed_version(), None);
+}
