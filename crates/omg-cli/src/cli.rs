@@ -121,6 +121,9 @@ pub(crate) enum Command {
         /// Reinstall packages already installed at the version offered.
         #[arg(long)]
         reinstall: bool,
+        /// Install the version offered even where the installed one is newer.
+        #[arg(long)]
+        downgrade: bool,
     },
     /// Remove installed system packages.
     Remove {

@@ -17,6 +17,8 @@ pub enum ChangeRequest {
         names: Vec<String>,
         /// Reinstall packages already installed at the candidate version.
         reinstall: bool,
+        /// Install the repositories' version even where an installed one is newer.
+        downgrade: bool,
     },
     /// Remove installed packages.
     Remove {

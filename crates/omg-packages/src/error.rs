@@ -33,6 +33,15 @@ pub enum Error {
     Locked { lockfile: PathBuf },
     #[error("not found in any repository: {}", names.join(", "))]
     NotFound { names: Vec<String> },
+    #[error(
+        "{name}: the installed {installed} is newer than the {offered} the repositories \
+         offer (--downgrade installs it anyway)"
+    )]
+    Downgrade {
+        name: String,
+        installed: String,
+        offered: String,
+    },
     #[error("not installed: {}", names.join(", "))]
     NotInstalled { names: Vec<String> },
     #[error("{}", required_by(packages))]

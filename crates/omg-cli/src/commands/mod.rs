@@ -47,7 +47,17 @@ pub(crate) fn run(
             specs,
             confirm,
             reinstall,
-        } => system::install(&specs, confirm.into(), reinstall, settings, printer),
+            downgrade,
+        } => system::install(
+            &specs,
+            confirm.into(),
+            system::InstallFlags {
+                reinstall,
+                downgrade,
+            },
+            settings,
+            printer,
+        ),
         Command::Remove {
             names,
             confirm,

@@ -29,6 +29,15 @@ pub(crate) enum Confirm {
     Never,
 }
 
+/// How `omg install` treats packages already installed.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct InstallFlags {
+    /// Install again at the same version.
+    pub(crate) reinstall: bool,
+    /// Install the repositories' version over a newer installed one.
+    pub(crate) downgrade: bool,
+}
+
 /// A word of `omg install` that names a runtime version (`node@22`, `deno@2`):
 /// a runtime name, `@`, a version. Everything else is a system package.
 fn is_runtime_spec(word: &str) -> bool {
@@ -42,7 +51,7 @@ fn is_runtime_spec(word: &str) -> bool {
 pub(crate) fn install(
     words: &[String],
     confirm: Confirm,
-    reinstall: bool,
+    flags: InstallFlags,
     settings: &Settings,
     printer: &mut Printer,
 ) -> Result<ExitStatus> {
@@ -53,7 +62,8 @@ pub(crate) fn install(
     if !packages.is_empty() {
         let request = ChangeRequest::Install {
             names: packages,
-            reinstall,
+            reinstall: flags.reinstall,
+            downgrade: flags.downgrade,
         };
         let status = change(&request, confirm, settings, printer)?;
         if status != ExitStatus::Success || runtimes.is_empty() {
@@ -309,10 +319,16 @@ fn render_plan(printer: &mut Printer, plan: &Plan) -> std::io::Result<()> {
     }
     let change = plan.size_change();
     let sign = if change < 0 { "-" } else { "+" };
+    if plan.download_size() > 0 {
+        write!(
+            out,
+            "Download size: {}   ",
+            render::human_size(plan.download_size())
+        )?;
+    }
     writeln!(
         out,
-        "Download size: {}   Installed size: {sign}{}",
-        render::human_size(plan.download_size()),
+        "Installed size: {sign}{}",
         render::human_size(change.unsigned_abs())
     )
 }

@@ -234,3 +234,40 @@ fn a_running_daemon_answers_with_the_change_right_after() {
     assert!(output.status.success(), "{output:?}");
     assert_eq!(installed_version(), None);
 }
+
+#[test]
+fn a_corrupt_package_is_one_line_and_installs_nothing() {
+    let context = Context::new();
+    let root = ArchRoot::new();
+    let file = "omg-lib-2.3-1-any.pkg.tar.zst";
+    let path = root.repo_dir().join(file);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&path, bytes).unwrap();
+    let pacman_args = root.pacman_args();
+    let output = context.omg(&args(&pacman_args, &["install", "-y", "omg-hello"]));
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let error: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(error.len(), 1, "{stderr}");
+    assert!(error[0].contains(file), "{stderr}");
+    assert!(error[0].contains("removed from the cache"), "{stderr}");
+    assert_eq!(installed(&root), "");
+    assert!(!root.root().join("var/cache/pacman/pkg").join(file).exists());
+}
+
+#[test]
+fn a_conflict_is_refused_and_nothing_is_removed() {
+    let context = Context::new();
+    let root = ArchRoot::new();
+    root.install(&["omg-virtual-a"]);
+    let pacman_args = root.pacman_args();
+    let output = context.omg(&args(&pacman_args, &["install", "-y", "omg-virtual-b"]));
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr).trim_end(),
+        "error: conflicting packages: omg-virtual-b and omg-virtual-a"
+    );
+    assert_eq!(installed(&root), "omg-virtual-a 1.0-1\n");
+}

@@ -33,6 +33,16 @@ pub struct Transaction {
     open: bool,
     /// Shared with the callbacks set before the commit.
     sink: Rc<RefCell<Option<EventSink>>>,
+    /// What the question callback said yes to.
+    answers: Rc<RefCell<Answers>>,
+}
+
+/// The yeses [`answer_question`] gave: shown in the plan, or in a commit's error.
+#[derive(Debug, Default)]
+struct Answers {
+    notes: Vec<String>,
+    /// Cached package files that failed verification (and were deleted).
+    corrupted: Vec<String>,
 }
 
 impl std::fmt::Debug for Transaction {
@@ -127,19 +137,24 @@ impl ArchBackend {
     /// refreshes them first (as `pacman -Syu`). `Sync` is [`Self::sync`].
     pub fn plan(&self, request: &ChangeRequest) -> Result<Transaction> {
         let session = self.open_for_change()?;
-        let notes = Rc::new(RefCell::new(Vec::new()));
+        let answers = Rc::new(RefCell::new(Answers::default()));
         session
             .alpm
-            .set_question_cb(Rc::clone(&notes), answer_question);
+            .set_question_cb(Rc::clone(&answers), answer_question);
         let mut transaction = Transaction {
             session,
             plan: Plan::default(),
             open: false,
             sink: Rc::new(RefCell::new(None)),
+            answers,
         };
         match request {
-            ChangeRequest::Install { names, reinstall } => {
-                transaction.plan_install(names, *reinstall)?;
+            ChangeRequest::Install {
+                names,
+                reinstall,
+                downgrade,
+            } => {
+                transaction.plan_install(names, *reinstall, *downgrade)?;
             }
             ChangeRequest::Remove { names, recursive } => {
                 transaction.plan_remove(names, *recursive)?;
@@ -154,7 +169,8 @@ impl ArchBackend {
                 })
             }
         }
-        transaction.plan.notes.extend(notes.borrow_mut().drain(..));
+        let notes = std::mem::take(&mut transaction.answers.borrow_mut().notes);
+        transaction.plan.notes.extend(notes);
         Ok(transaction)
     }
 
@@ -227,7 +243,7 @@ impl Transaction {
         Ok(())
     }
 
-    fn plan_install(&mut self, names: &[String], reinstall: bool) -> Result<()> {
+    fn plan_install(&mut self, names: &[String], reinstall: bool, downgrade: bool) -> Result<()> {
         let alpm = &self.session.alpm;
         let mut missing = Vec::new();
         let mut chosen = Vec::new();
@@ -241,10 +257,22 @@ impl Transaction {
                 continue;
             }
             let current = alpm.localdb().pkg(package.name()).ok();
-            if !reinstall && current.is_some_and(|local| local.version() == package.version()) {
-                self.plan.already_installed.push(package.name().to_owned());
-            } else {
-                chosen.push(package.name().to_owned());
+            let order = current
+                .map(|local| alpm::vercmp(local.version().as_str(), package.version().as_str()));
+            match order {
+                Some(std::cmp::Ordering::Equal) if !reinstall => {
+                    self.plan.already_installed.push(package.name().to_owned());
+                }
+                // pacman -S would quietly go back; an older version is asked for
+                // by name only.
+                Some(std::cmp::Ordering::Greater) if !downgrade => {
+                    return Err(Error::Downgrade {
+                        name: package.name().to_owned(),
+                        installed: current.map(|l| l.version().to_string()).unwrap_or_default(),
+                        offered: package.version().to_string(),
+                    });
+                }
+                _ => chosen.push(package.name().to_owned()),
             }
         }
         if !missing.is_empty() {
@@ -458,12 +486,15 @@ impl Transaction {
                             .join(", ")
                     ),
                 },
-                CommitResult::PkgInvalid(files) => Error::Alpm {
-                    message: format!(
-                        "invalid or corrupted package files: {}",
-                        files.iter().collect::<Vec<_>>().join(", ")
-                    ),
-                },
+                CommitResult::PkgInvalid(files) => {
+                    let mut bad: Vec<String> = files.iter().map(str::to_owned).collect();
+                    if bad.is_empty() {
+                        bad = std::mem::take(&mut self.answers.borrow_mut().corrupted);
+                    }
+                    Error::Alpm {
+                        message: bad.join(", "),
+                    }
+                }
                 CommitResult::Ok => Error::Alpm {
                     message: with_logged(&format!("the transaction failed: {error}"), &logged),
                 },
@@ -573,10 +604,10 @@ fn find_sync_package<'a>(alpm: &'a Alpm, word: &str) -> Option<alpm::Package<'a>
 }
 
 /// pacman's answers under `--noconfirm`, noting each yes for the plan.
-fn answer_question(question: AnyQuestion, notes: &mut Rc<RefCell<Vec<String>>>) {
+fn answer_question(question: AnyQuestion, answers: &mut Rc<RefCell<Answers>>) {
     match question.question() {
         Question::Replace(replace) => {
-            notes.borrow_mut().push(format!(
+            answers.borrow_mut().notes.push(format!(
                 "{} replaces {}",
                 replace.newpkg().name(),
                 replace.oldpkg().name()
@@ -585,9 +616,11 @@ fn answer_question(question: AnyQuestion, notes: &mut Rc<RefCell<Vec<String>>>) 
         }
         Question::Conflict(mut conflict) => conflict.set_remove(false),
         Question::Corrupted(mut corrupted) => {
-            notes.borrow_mut().push(format!(
-                "removed the corrupted file {}",
-                corrupted.filepath()
+            // pacman's default: delete the bad file so the next try downloads again.
+            answers.borrow_mut().corrupted.push(format!(
+                "{}: {}; removed from the cache",
+                corrupted.filepath(),
+                corrupted.reason()
             ));
             corrupted.set_remove(true);
         }

@@ -19,6 +19,7 @@ fn install(names: &[&str]) -> ChangeRequest {
     ChangeRequest::Install {
         names: names.iter().map(|n| (*n).to_owned()).collect(),
         reinstall: false,
+        downgrade: false,
     }
 }
 
@@ -176,6 +177,7 @@ fn already_installed_is_reported_not_reinstalled() {
         .plan(&ChangeRequest::Install {
             names: vec!["omg-hello".to_owned()],
             reinstall: true,
+            downgrade: false,
         })
         .expect("plan");
     assert_eq!(
@@ -340,4 +342,101 @@ fn sync_reports_changed_repositories() {
     let root = ArchRoot::new();
     let backend = backend(&root);
     assert_eq!(backend.sync(true).expect("sync"), ["omgtest"]);
+}
+
+#[test]
+fn a_conflict_is_refused_and_nothing_is_removed() {
+    let root = ArchRoot::new();
+    root.install(&["omg-virtual-a"]);
+    let error = backend(&root)
+        .plan(&install(&["omg-virtual-b"]))
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Conflict { pairs } if pairs.contains(&("omg-virtual-b".to_owned(), "omg-virtual-a".to_owned()))),
+        "{error}"
+    );
+    assert_eq!(installed(&root), "omg-virtual-a 1.0-1\n");
+    // pacman under --noconfirm refuses the same way.
+    assert!(!root.pacman(&["-S", "omg-virtual-b"]).status.success());
+}
+
+#[test]
+fn split_packages_install_like_pacman() {
+    let ours = ArchRoot::new();
+    let theirs = ArchRoot::new();
+    commit(
+        &backend(&ours),
+        &install(&["omg-split-core", "omg-split-extra"]),
+    );
+    theirs.install(&["omg-split-core", "omg-split-extra"]);
+    assert_eq!(installed(&ours), installed(&theirs));
+    assert_eq!(
+        installed(&ours),
+        "omg-split-core 4.2-1\nomg-split-extra 4.2-1\n"
+    );
+}
+
+#[test]
+fn a_corrupt_package_aborts_installs_nothing_and_leaves_no_cached_file() {
+    let root = ArchRoot::new();
+    let file = "omg-zebra-1.0-1-any.pkg.tar.zst";
+    let original = std::fs::read(root.repo_dir().join(file)).unwrap();
+    let mut corrupt = original.clone();
+    let middle = corrupt.len() / 2;
+    corrupt[middle] ^= 0xff;
+    std::fs::write(root.repo_dir().join(file), &corrupt).unwrap();
+    let transaction = backend(&root).plan(&install(&["omg-zebra"])).expect("plan");
+    let error = transaction.commit(Box::new(|_| {})).unwrap_err();
+    let text = error.to_string();
+    assert!(text.contains(file), "{text}");
+    assert!(text.contains("removed from the cache"), "{text}");
+    assert_eq!(installed(&root), "");
+    assert!(!root.root().join("var/cache/pacman/pkg").join(file).exists());
+    assert!(!root.dbpath().join("db.lck").exists());
+}
+
+#[test]
+fn a_downgrade_is_refused_unless_asked_and_never_part_of_an_upgrade() {
+    let root = ArchRoot::new();
+    root.publish_upgrade();
+    root.install(&["omg-hello"]);
+    // The repository goes back to 1.0-1.
+    let output = std::process::Command::new("repo-add")
+        .args(["-q", "omgtest.db.tar.gz", "omg-hello-1.0-1-any.pkg.tar.zst"])
+        .current_dir(root.repo_dir())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    root.pacman_ok(&["-Syy"]);
+    let backend = backend(&root);
+    let error = backend.plan(&install(&["omg-hello"])).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "omg-hello: the installed 1.1-1 is newer than the 1.0-1 the repositories offer \
+         (--downgrade installs it anyway)"
+    );
+    assert!(!root.dbpath().join("db.lck").exists());
+    assert!(backend
+        .plan(&ChangeRequest::Upgrade)
+        .expect("plan")
+        .plan()
+        .is_empty());
+    let asked = ChangeRequest::Install {
+        names: vec!["omg-hello".to_owned()],
+        reinstall: false,
+        downgrade: true,
+    };
+    let transaction = backend.plan(&asked).expect("plan");
+    assert_eq!(
+        summary(&transaction.plan().packages),
+        [(
+            "omg-hello".to_owned(),
+            PackageAction::Downgrade,
+            some("1.1-1"),
+            some("1.0-1"),
+            InstallReason::Explicit
+        )]
+    );
+    transaction.commit(Box::new(|_| {})).expect("commit");
+    assert_eq!(installed(&root), "omg-hello 1.0-1\nomg-lib 2.3-1\n");
 }
