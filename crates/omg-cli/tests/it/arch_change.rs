@@ -271,3 +271,19 @@ fn a_conflict_is_refused_and_nothing_is_removed() {
     );
     assert_eq!(installed(&root), "omg-virtual-a 1.0-1\n");
 }
+
+#[test]
+fn update_shows_a_replacement_in_the_plan_then_makes_it() {
+    let context = Context::new();
+    let root = ArchRoot::new();
+    root.install_local("omg-oldname");
+    let pacman_args = root.pacman_args();
+    let check = context.omg_ok(&args(&pacman_args, &["update", "--check"]));
+    assert!(
+        check.contains("note: omg-renamed replaces omg-oldname"),
+        "{check}"
+    );
+    assert_eq!(installed(&root), "omg-oldname 1.0-1\n");
+    context.omg_ok(&args(&pacman_args, &["update", "-y"]));
+    assert_eq!(installed(&root), "omg-renamed 3.0-1\n");
+}

@@ -440,3 +440,44 @@ fn a_downgrade_is_refused_unless_asked_and_never_part_of_an_upgrade() {
     transaction.commit(Box::new(|_| {})).expect("commit");
     assert_eq!(installed(&root), "omg-hello 1.0-1\nomg-lib 2.3-1\n");
 }
+
+#[test]
+fn upgrade_replaces_a_renamed_package_and_says_so() {
+    let ours = ArchRoot::new();
+    let theirs = ArchRoot::new();
+    for root in [&ours, &theirs] {
+        root.install_local("omg-oldname");
+    }
+    let transaction = backend(&ours).plan(&ChangeRequest::Upgrade).expect("plan");
+    assert_eq!(
+        transaction.plan().notes,
+        ["omg-renamed replaces omg-oldname"]
+    );
+    assert_eq!(
+        summary(&transaction.plan().packages),
+        [
+            (
+                "omg-oldname".to_owned(),
+                PackageAction::Remove,
+                some("1.0-1"),
+                None,
+                InstallReason::Explicit
+            ),
+            (
+                "omg-renamed".to_owned(),
+                PackageAction::Install,
+                None,
+                some("3.0-1"),
+                InstallReason::Explicit
+            ),
+        ]
+    );
+    transaction.commit(Box::new(|_| {})).expect("commit");
+    theirs.pacman_ok(&["-Su"]);
+    assert_eq!(installed(&ours), installed(&theirs));
+    assert_eq!(installed(&ours), "omg-renamed 3.0-1\n");
+    assert_eq!(
+        pacman_reason(&ours, "omg-renamed"),
+        pacman_reason(&theirs, "omg-renamed")
+    );
+}
