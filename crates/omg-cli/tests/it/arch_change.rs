@@ -287,3 +287,74 @@ fn update_shows_a_replacement_in_the_plan_then_makes_it() {
     context.omg_ok(&args(&pacman_args, &["update", "-y"]));
     assert_eq!(installed(&root), "omg-renamed 3.0-1\n");
 }
+
+/// `omg ARGS` on a pseudo-terminal (util-linux `script`), typing `answer`.
+fn omg_on_terminal(context: &Context, args: &[&str], answer: &str) -> std::process::Output {
+    use std::io::Write;
+    let line = std::iter::once(env!("CARGO_BIN_EXE_omg"))
+        .chain(args.iter().copied())
+        .map(|word| format!("'{word}'"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut child = context
+        .command("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env("OMG_NO_DAEMON", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run script");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(answer.as_bytes())
+        .expect("type the answer");
+    child.wait_with_output().expect("wait for script")
+}
+
+#[test]
+fn on_a_terminal_no_declines_and_yes_commits() {
+    let context = Context::new();
+    let root = ArchRoot::new();
+    let pacman_args = root.pacman_args();
+    let declined = omg_on_terminal(
+        &context,
+        &args(&pacman_args, &["install", "omg-zebra"]),
+        "n\n",
+    );
+    let text = String::from_utf8_lossy(&declined.stdout);
+    assert_eq!(declined.status.code(), Some(1), "{text}");
+    assert!(text.contains("Proceed with the change? [Y/n]"), "{text}");
+    assert!(text.contains("nothing changed"), "{text}");
+    assert_eq!(installed(&root), "");
+    assert!(!root.dbpath().join("db.lck").exists());
+    let accepted = omg_on_terminal(
+        &context,
+        &args(&pacman_args, &["install", "omg-zebra"]),
+        "y\n",
+    );
+    let text = String::from_utf8_lossy(&accepted.stdout);
+    assert!(accepted.status.success(), "{text}");
+    assert!(text.contains("(1/1) installing omg-zebra"), "{text}");
+    assert_eq!(installed(&root), "omg-zebra 1.0-1\n");
+}
+
+#[test]
+fn install_mixes_system_packages_and_runtimes() {
+    let runtimes = crate::runtimes::Runtimes::new();
+    let root = ArchRoot::new();
+    let pacman_args = root.pacman_args();
+    let home = runtimes.context.home().to_owned();
+    let (_, stderr) = runtimes.ok_in(
+        &home,
+        &args(&pacman_args, &["install", "-y", "omg-zebra", "node@22"]),
+    );
+    assert!(stderr.contains("(1/1) installing omg-zebra"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("node {} is installed", omg_testbed::NODE_VERSION)),
+        "{stderr}"
+    );
+    assert_eq!(installed(&root), "omg-zebra 1.0-1\n");
+}
