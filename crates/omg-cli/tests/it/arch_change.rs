@@ -358,3 +358,97 @@ fn install_mixes_system_packages_and_runtimes() {
     );
     assert_eq!(installed(&root), "omg-zebra 1.0-1\n");
 }
+
+/// kill -9 of the process committing, while a post-transaction hook runs: the
+/// next run names the lock left behind and how to clear it, never removes it, and
+/// once cleared the database is whole (`pacman -Dk`) and agrees with what happened.
+#[test]
+fn a_commit_killed_midway_leaves_an_honest_state() {
+    use omg_ipc::{Reply, ReplyEnvelope, Request, RequestEnvelope, PROTOCOL_VERSION};
+    use std::io::Write;
+    let context = Context::new();
+    let root = ArchRoot::new();
+    let hooks = root.root().join("etc/pacman.d/hooks");
+    std::fs::write(
+        hooks.join("block.hook"),
+        "[Trigger]\nOperation = Install\nType = Package\nTarget = omg-zebra\n\n[Action]\nWhen = PostTransaction\nExec = /bin/sh -c 'echo started > /hook-started; read line < /hook-fifo'\n",
+    )
+    .unwrap();
+    let fifo = root.root().join("hook-fifo");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let pacman_args = root.pacman_args();
+    let mut child = context
+        .command(env!("CARGO_BIN_EXE_omgd"))
+        .arg("--transact")
+        .args(&pacman_args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let send = |stdin: &mut std::process::ChildStdin, body: Request| {
+        let frame = omg_ipc::encode(&RequestEnvelope {
+            protocol: PROTOCOL_VERSION,
+            id: 1,
+            body,
+        })
+        .unwrap();
+        stdin.write_all(&frame).unwrap();
+    };
+    send(
+        &mut stdin,
+        Request::Change(omg_core::ChangeRequest::Install {
+            names: vec!["omg-zebra".to_owned()],
+            reinstall: false,
+            downgrade: false,
+        }),
+    );
+    let mut buffer = Vec::new();
+    omg_ipc::read_frame(&mut stdout, &mut buffer).unwrap();
+    let envelope: ReplyEnvelope = omg_ipc::decode(&buffer).unwrap();
+    assert!(matches!(envelope.body, Ok(Reply::Plan(_))), "{envelope:?}");
+    send(&mut stdin, Request::Proceed { proceed: true });
+    let started = root.root().join("hook-started");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !started.exists() {
+        assert!(std::time::Instant::now() < deadline, "the hook never ran");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // Let the orphaned hook finish.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&fifo)
+        .unwrap()
+        .write_all(b"go\n")
+        .unwrap();
+    let lock = root.dbpath().join("db.lck");
+    let output = context.omg(&args(&pacman_args, &["install", "-y", "omg-zebra"]));
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.trim_end(),
+        format!(
+            "error: the package database is locked: {} exists; another pacman or omg is \
+             running, or one was killed (then remove the file)",
+            lock.display()
+        )
+    );
+    assert!(lock.exists());
+    std::fs::remove_file(&lock).unwrap();
+    root.pacman_ok(&["-Dk"]);
+    // The package was committed before the hook ran: it is installed, and whole.
+    assert_eq!(installed(&root), "omg-zebra 1.0-1\n");
+    root.pacman_ok(&["-Qk", "omg-zebra"]);
+    let again = context.omg(&args(&pacman_args, &["install", "omg-zebra"]));
+    assert_eq!(
+        String::from_utf8_lossy(&again.stdout),
+        "already installed: omg-zebra\n"
+    );
+}

@@ -137,6 +137,12 @@ impl ArchBackend {
     /// refreshes them first (as `pacman -Syu`). `Sync` is [`Self::sync`].
     pub fn plan(&self, request: &ChangeRequest) -> Result<Transaction> {
         let session = self.open_for_change()?;
+        // Even a plan that turns out empty ("already installed") must not be
+        // answered past a lock: it may belong to a transaction half done.
+        let lockfile = PathBuf::from(session.alpm.lockfile());
+        if lockfile.exists() {
+            return Err(Error::Locked { lockfile });
+        }
         let answers = Rc::new(RefCell::new(Answers::default()));
         session
             .alpm
