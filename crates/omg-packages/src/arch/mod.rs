@@ -9,6 +9,7 @@
 //! installs; signature policy belongs to transactions.
 
 pub mod conf;
+mod events;
 pub mod transact;
 
 use crate::{newest_mtime, Error, PackageBackend, Result};

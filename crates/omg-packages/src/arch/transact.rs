@@ -512,11 +512,7 @@ impl Transaction {
 
     fn install_callbacks(&self) {
         let alpm = &self.session.alpm;
-        // No event callback: alpm 2.2 reads every event through the whole
-        // `alpm_event_t` union, and libalpm passes the small ones (check-deps
-        // start, say) from 4-byte-aligned stack slots, which a debug build aborts
-        // on as a misaligned dereference. Package steps come from the progress
-        // callback instead; hook and scriptlet lines still go to pacman's log.
+        super::events::install(alpm, &self.sink);
         let sink = Rc::clone(&self.sink);
         let mut last: Option<(String, usize)> = None;
         alpm.set_progress_cb(
@@ -582,6 +578,8 @@ impl Transaction {
 
 impl Drop for Transaction {
     fn drop(&mut self) {
+        // The callback's context is `self.sink`, dropped with `self`.
+        super::events::clear(&self.session.alpm);
         if self.open {
             // Nothing useful can be done about a failed release here; libalpm
             // removes the lock either way when the handle is freed.

@@ -481,3 +481,34 @@ fn upgrade_replaces_a_renamed_package_and_says_so() {
         pacman_reason(&theirs, "omg-renamed")
     );
 }
+
+#[test]
+fn hooks_run_and_their_output_is_reported() {
+    let root = ArchRoot::new();
+    std::fs::write(
+        root.root().join("etc/pacman.d/hooks/hello.hook"),
+        "[Trigger]\nOperation = Install\nType = Package\nTarget = omg-zebra\n\n[Action]\nDescription = Saying hello\nWhen = PostTransaction\nExec = /bin/sh -c 'echo hello from a hook'\n",
+    )
+    .unwrap();
+    let transaction = backend(&root).plan(&install(&["omg-zebra"])).expect("plan");
+    let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let sink = std::rc::Rc::clone(&seen);
+    transaction
+        .commit(Box::new(move |event| sink.borrow_mut().push(event)))
+        .expect("commit");
+    let events = seen.borrow();
+    let hook = events.iter().position(|e| {
+        *e == omg_core::ChangeEvent::Hook {
+            name: "Saying hello".to_owned(),
+        }
+    });
+    let line = events.iter().position(|e| {
+        *e == omg_core::ChangeEvent::ScriptOutput {
+            line: "hello from a hook".to_owned(),
+        }
+    });
+    assert!(
+        hook.is_some() && line.is_some() && hook < line,
+        "{events:?}"
+    );
+}
