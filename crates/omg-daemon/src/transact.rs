@@ -142,11 +142,49 @@ fn drive<W: Write>(
             let _ = out.write_all(&frame).and_then(|()| out.flush());
         }
     });
+    // Ctrl-C at the terminal reaches this process too (same process group, or
+    // through sudo): libalpm is not to be stopped halfway through writing the
+    // system, so, as pacman does while committing, interrupts wait until it is done.
+    let _guard = IgnoreInterrupts::new();
     let body = transaction
         .commit(sink)
         .map(|()| Reply::Changed(ChangeOutcome::Done))
         .map_err(crate::state::failed);
     replies.send(body)
+}
+
+/// SIGINT and SIGHUP ignored while it lives, restored when dropped.
+#[cfg(feature = "arch")]
+struct IgnoreInterrupts {
+    previous: [(libc::c_int, libc::sighandler_t); 2],
+}
+
+#[cfg(feature = "arch")]
+#[expect(unsafe_code, reason = "std has no signal disposition API")]
+impl IgnoreInterrupts {
+    fn new() -> Self {
+        let ignore = |signal| {
+            // SAFETY: SIG_IGN is a valid disposition for these signals; this
+            // process runs no other signal handling.
+            (signal, unsafe { libc::signal(signal, libc::SIG_IGN) })
+        };
+        Self {
+            previous: [ignore(libc::SIGINT), ignore(libc::SIGHUP)],
+        }
+    }
+}
+
+#[cfg(feature = "arch")]
+#[expect(unsafe_code, reason = "std has no signal disposition API")]
+impl Drop for IgnoreInterrupts {
+    fn drop(&mut self) {
+        for (signal, previous) in self.previous {
+            // SAFETY: restores the disposition `new` found.
+            unsafe {
+                libc::signal(signal, previous);
+            }
+        }
+    }
 }
 
 /// An unknown name gets the same suggestions `omg info` gives.

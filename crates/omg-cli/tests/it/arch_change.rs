@@ -359,75 +359,109 @@ fn install_mixes_system_packages_and_runtimes() {
     assert_eq!(installed(&root), "omg-zebra 1.0-1\n");
 }
 
+/// An `omgd --transact` installing omg-zebra, stopped in a post-transaction hook
+/// until [`Blocked::release`]; the package is committed by then.
+struct Blocked {
+    child: std::process::Child,
+    stdout: std::process::ChildStdout,
+    _stdin: std::process::ChildStdin,
+    fifo: std::path::PathBuf,
+}
+
+impl Blocked {
+    fn start(context: &Context, root: &ArchRoot) -> Self {
+        use omg_ipc::{Reply, ReplyEnvelope, Request, RequestEnvelope, PROTOCOL_VERSION};
+        use std::io::Write;
+        std::fs::write(
+            root.root().join("etc/pacman.d/hooks/block.hook"),
+            "[Trigger]\nOperation = Install\nType = Package\nTarget = omg-zebra\n\n[Action]\nWhen = PostTransaction\nExec = /bin/sh -c 'echo started > /hook-started; read line < /hook-fifo'\n",
+        )
+        .unwrap();
+        let fifo = root.root().join("hook-fifo");
+        assert!(std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success());
+        let mut child = context
+            .command(env!("CARGO_BIN_EXE_omgd"))
+            .arg("--transact")
+            .args(root.pacman_args())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let mut send = |body: Request| {
+            let frame = omg_ipc::encode(&RequestEnvelope {
+                protocol: PROTOCOL_VERSION,
+                id: 1,
+                body,
+            })
+            .unwrap();
+            stdin.write_all(&frame).unwrap();
+        };
+        send(Request::Change(omg_core::ChangeRequest::Install {
+            names: vec!["omg-zebra".to_owned()],
+            reinstall: false,
+            downgrade: false,
+        }));
+        let mut buffer = Vec::new();
+        omg_ipc::read_frame(&mut stdout, &mut buffer).unwrap();
+        let envelope: ReplyEnvelope = omg_ipc::decode(&buffer).unwrap();
+        assert!(matches!(envelope.body, Ok(Reply::Plan(_))), "{envelope:?}");
+        send(Request::Proceed { proceed: true });
+        let started = root.root().join("hook-started");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !started.exists() {
+            assert!(std::time::Instant::now() < deadline, "the hook never ran");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Self {
+            child,
+            stdout,
+            _stdin: stdin,
+            fifo,
+        }
+    }
+
+    /// Lets the hook finish.
+    fn release(&self) {
+        use std::io::Write;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&self.fifo)
+            .unwrap()
+            .write_all(b"go\n")
+            .unwrap();
+    }
+
+    /// The replies left, up to the last one.
+    fn last_reply(&mut self) -> omg_ipc::ReplyEnvelope {
+        let mut buffer = Vec::new();
+        loop {
+            omg_ipc::read_frame(&mut self.stdout, &mut buffer).unwrap();
+            let envelope: omg_ipc::ReplyEnvelope = omg_ipc::decode(&buffer).unwrap();
+            if !matches!(envelope.body, Ok(omg_ipc::Reply::ChangeEvent(_))) {
+                return envelope;
+            }
+        }
+    }
+}
+
 /// kill -9 of the process committing, while a post-transaction hook runs: the
 /// next run names the lock left behind and how to clear it, never removes it, and
 /// once cleared the database is whole (`pacman -Dk`) and agrees with what happened.
 #[test]
 fn a_commit_killed_midway_leaves_an_honest_state() {
-    use omg_ipc::{Reply, ReplyEnvelope, Request, RequestEnvelope, PROTOCOL_VERSION};
-    use std::io::Write;
     let context = Context::new();
     let root = ArchRoot::new();
-    let hooks = root.root().join("etc/pacman.d/hooks");
-    std::fs::write(
-        hooks.join("block.hook"),
-        "[Trigger]\nOperation = Install\nType = Package\nTarget = omg-zebra\n\n[Action]\nWhen = PostTransaction\nExec = /bin/sh -c 'echo started > /hook-started; read line < /hook-fifo'\n",
-    )
-    .unwrap();
-    let fifo = root.root().join("hook-fifo");
-    assert!(std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap()
-        .success());
     let pacman_args = root.pacman_args();
-    let mut child = context
-        .command(env!("CARGO_BIN_EXE_omgd"))
-        .arg("--transact")
-        .args(&pacman_args)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let send = |stdin: &mut std::process::ChildStdin, body: Request| {
-        let frame = omg_ipc::encode(&RequestEnvelope {
-            protocol: PROTOCOL_VERSION,
-            id: 1,
-            body,
-        })
-        .unwrap();
-        stdin.write_all(&frame).unwrap();
-    };
-    send(
-        &mut stdin,
-        Request::Change(omg_core::ChangeRequest::Install {
-            names: vec!["omg-zebra".to_owned()],
-            reinstall: false,
-            downgrade: false,
-        }),
-    );
-    let mut buffer = Vec::new();
-    omg_ipc::read_frame(&mut stdout, &mut buffer).unwrap();
-    let envelope: ReplyEnvelope = omg_ipc::decode(&buffer).unwrap();
-    assert!(matches!(envelope.body, Ok(Reply::Plan(_))), "{envelope:?}");
-    send(&mut stdin, Request::Proceed { proceed: true });
-    let started = root.root().join("hook-started");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while !started.exists() {
-        assert!(std::time::Instant::now() < deadline, "the hook never ran");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
-    // Let the orphaned hook finish.
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(&fifo)
-        .unwrap()
-        .write_all(b"go\n")
-        .unwrap();
+    let mut blocked = Blocked::start(&context, &root);
+    blocked.child.kill().unwrap();
+    blocked.child.wait().unwrap();
+    blocked.release();
     let lock = root.dbpath().join("db.lck");
     let output = context.omg(&args(&pacman_args, &["install", "-y", "omg-zebra"]));
     assert_eq!(output.status.code(), Some(2));
@@ -451,4 +485,30 @@ fn a_commit_killed_midway_leaves_an_honest_state() {
         String::from_utf8_lossy(&again.stdout),
         "already installed: omg-zebra\n"
     );
+}
+
+/// Ctrl-C (SIGINT) or a closed terminal (SIGHUP) during a commit does not stop it
+/// halfway: it finishes, reports, and releases the lock.
+#[test]
+fn interrupts_wait_for_the_commit_to_finish() {
+    let context = Context::new();
+    let root = ArchRoot::new();
+    let mut blocked = Blocked::start(&context, &root);
+    let pid = blocked.child.id().to_string();
+    for signal in ["-INT", "-HUP"] {
+        assert!(std::process::Command::new("kill")
+            .args([signal, &pid])
+            .status()
+            .unwrap()
+            .success());
+    }
+    blocked.release();
+    let last = blocked.last_reply();
+    assert_eq!(
+        last.body,
+        Ok(omg_ipc::Reply::Changed(omg_core::ChangeOutcome::Done))
+    );
+    assert!(blocked.child.wait().unwrap().success());
+    assert_eq!(installed(&root), "omg-zebra 1.0-1\n");
+    assert!(!root.dbpath().join("db.lck").exists());
 }
