@@ -60,6 +60,16 @@ pub(crate) fn install(
         .cloned()
         .partition(|word| is_runtime_spec(word));
     if !packages.is_empty() {
+        if settings
+            .backend()
+            .is_ok_and(|backend| backend.kind != BackendKind::Arch)
+        {
+            // Likely a mistyped runtime (`node22`) rather than a package.
+            bail!(
+                "`{}` is taken for a system package, and installing those is not built                  for this system yet; for a runtime write <runtime>@<version>, like node@22",
+                packages.join(" ")
+            );
+        }
         let request = ChangeRequest::Install {
             names: packages,
             reinstall: flags.reinstall,

@@ -269,8 +269,7 @@ impl Transaction {
                 Some(std::cmp::Ordering::Equal) if !reinstall => {
                     self.plan.already_installed.push(package.name().to_owned());
                 }
-                // pacman -S would quietly go back; an older version is asked for
-                // by name only.
+                // pacman -S would quietly go back; omg only when told to.
                 Some(std::cmp::Ordering::Greater) if !downgrade => {
                     return Err(Error::Downgrade {
                         name: package.name().to_owned(),
@@ -278,7 +277,12 @@ impl Transaction {
                         offered: package.version().to_string(),
                     });
                 }
-                _ => chosen.push(package.name().to_owned()),
+                // Qualified, so the lookup below finds this repository's package
+                // even when an earlier repository has one of the same name.
+                _ => chosen.push(match package.db() {
+                    Some(db) => format!("{}/{}", db.name(), package.name()),
+                    None => package.name().to_owned(),
+                }),
             }
         }
         if !missing.is_empty() {
