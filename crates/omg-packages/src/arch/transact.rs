@@ -104,6 +104,22 @@ impl ArchBackend {
         for architecture in &conf.architectures {
             setting("Architecture", alpm.add_architecture(architecture.as_str()))?;
         }
+        for name in &conf.ignore_packages {
+            setting("IgnorePkg", alpm.add_ignorepkg(name.as_str()))?;
+        }
+        for name in &conf.ignore_groups {
+            setting("IgnoreGroup", alpm.add_ignoregroup(name.as_str()))?;
+        }
+        for pattern in &conf.no_upgrade {
+            setting("NoUpgrade", alpm.add_noupgrade(pattern.as_str()))?;
+        }
+        for pattern in &conf.no_extract {
+            setting("NoExtract", alpm.add_noextract(pattern.as_str()))?;
+        }
+        alpm.set_check_space(conf.check_space);
+        if let Some(count) = conf.parallel_downloads {
+            alpm.set_parallel_downloads(count);
+        }
         let default_level = sig_level(&conf.sig_level, default_sig_level());
         setting("SigLevel", alpm.set_default_siglevel(default_level))?;
         let errors = Rc::new(RefCell::new(Vec::new()));

@@ -512,3 +512,25 @@ fn hooks_run_and_their_output_is_reported() {
         "{events:?}"
     );
 }
+
+#[test]
+fn an_upgrade_leaves_ignored_packages_alone() {
+    let root = ArchRoot::new();
+    root.install(&["omg-hello"]);
+    let text = std::fs::read_to_string(root.config()).unwrap();
+    std::fs::write(
+        root.config(),
+        text.replacen("[options]\n", "[options]\nIgnorePkg = omg-hello\n", 1),
+    )
+    .unwrap();
+    root.publish_upgrade();
+    let backend = backend(&root);
+    assert!(backend
+        .plan(&ChangeRequest::Upgrade)
+        .expect("plan")
+        .plan()
+        .is_empty());
+    // pacman agrees: nothing to do.
+    root.pacman_ok(&["-Su"]);
+    assert_eq!(installed(&root), "omg-hello 1.0-1\nomg-lib 2.3-1\n");
+}
