@@ -512,3 +512,21 @@ fn interrupts_wait_for_the_commit_to_finish() {
     assert_eq!(installed(&root), "omg-zebra 1.0-1\n");
     assert!(!root.dbpath().join("db.lck").exists());
 }
+
+#[test]
+fn removing_what_is_not_installed_is_one_line() {
+    let context = Context::new();
+    let root = ArchRoot::new();
+    root.install(&["omg-zebra"]);
+    let pacman_args = root.pacman_args();
+    let output = context.omg(&args(
+        &pacman_args,
+        &["remove", "-y", "omg-zebra", "omg-hello"],
+    ));
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr).trim_end(),
+        "error: not installed: omg-hello"
+    );
+    assert_eq!(installed(&root), "omg-zebra 1.0-1\n");
+}
