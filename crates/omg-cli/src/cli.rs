@@ -110,11 +110,41 @@ pub(crate) enum Command {
         #[arg(long, requires = "runtime")]
         available: bool,
     },
-    /// Install runtime versions without switching to them (`node@22`, `node@lts`).
+    /// Install system packages (`ripgrep`, a provided name, `repo/name`) with what
+    /// they need, and runtime versions without switching to them (`node@22`).
     Install {
-        /// `<runtime>@<version>`.
-        #[arg(required = true, value_name = "RUNTIME@VERSION")]
+        /// Package names, and `<runtime>@<version>` for runtimes.
+        #[arg(required = true, value_name = "PACKAGE|RUNTIME@VERSION")]
         specs: Vec<String>,
+        #[command(flatten)]
+        confirm: YesArg,
+        /// Reinstall packages already installed at the version offered.
+        #[arg(long)]
+        reinstall: bool,
+        /// Install the version offered even where the installed one is newer.
+        #[arg(long)]
+        downgrade: bool,
+    },
+    /// Remove installed system packages.
+    Remove {
+        /// Installed package names.
+        #[arg(required = true, value_name = "PACKAGE")]
+        names: Vec<String>,
+        #[command(flatten)]
+        confirm: YesArg,
+        /// Also remove the dependencies nothing else needs (pacman -Rs).
+        #[arg(long)]
+        recursive: bool,
+    },
+    /// Refresh the package databases.
+    Sync,
+    /// Refresh the package databases and upgrade every package.
+    Update {
+        #[command(flatten)]
+        confirm: YesArg,
+        /// Only show what would be upgraded (old -> new); change no package.
+        #[arg(long, conflicts_with = "yes")]
+        check: bool,
     },
     /// Install a runtime version if needed and make it the default.
     Use {
@@ -181,6 +211,14 @@ pub(crate) enum Command {
         #[command(subcommand)]
         action: DaemonAction,
     },
+}
+
+/// `-y/--yes`, for every command that changes the system.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub(crate) struct YesArg {
+    /// Proceed without asking (without it and without a terminal, nothing changes).
+    #[arg(short = 'y', long)]
+    pub(crate) yes: bool,
 }
 
 #[derive(Debug, Clone, Copy, Subcommand)]

@@ -206,6 +206,17 @@ pub(crate) fn message(text: &str) {
     eprintln!("{}", escape(text));
 }
 
+/// Asks a yes/no question on stderr and reads the answer from stdin; an empty
+/// answer is yes, as in pacman's `[Y/n]`.
+pub(crate) fn prompt(question: &str) -> io::Result<bool> {
+    eprint!("{}", escape(question));
+    io::stderr().flush()?;
+    let mut answer = String::new();
+    io::stdin().read_line(&mut answer)?;
+    let answer = answer.trim().to_ascii_lowercase();
+    Ok(answer.is_empty() || answer == "y" || answer == "yes")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -278,7 +278,7 @@ fn format_duration(secs: u64) -> String {
     }
 }
 
-fn human_size(bytes: u64) -> String {
+pub(crate) fn human_size(bytes: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     #[expect(
         clippy::cast_precision_loss,

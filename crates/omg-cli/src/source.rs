@@ -143,6 +143,26 @@ pub(crate) fn ask_any_daemon(settings: &Settings, request: Request) -> Option<Re
     client.request(request).ok()?.body.ok()
 }
 
+/// After a change: a running omgd serving this system rebuilds its index before
+/// this returns, so the next answer shows the change. Its file watcher would
+/// notice too, a moment later; this closes that moment.
+pub(crate) fn refresh_daemon(settings: &Settings) {
+    if !settings.daemon.enabled {
+        return;
+    }
+    let Ok(mut client) = Client::connect(&settings.daemon.socket, DAEMON_TIMEOUT) else {
+        return;
+    };
+    // A daemon serving another system has nothing to re-read.
+    let same = matches!(
+        client.request(Request::Ping),
+        Ok(envelope) if settings.backend().is_ok_and(|own| *own == envelope.served)
+    );
+    if same && client.request(Request::Refresh).is_ok() {
+        debug(settings, "omgd re-read the package databases");
+    }
+}
+
 /// Starts omgd in the background for the next command; this one does not wait.
 fn autostart(settings: &Settings) {
     let Ok(backend) = settings.backend() else {

@@ -10,6 +10,7 @@ pub mod env;
 mod error;
 pub mod package;
 pub mod paths;
+pub mod plan;
 pub mod selection;
 pub mod text;
 pub mod version;
@@ -18,5 +19,8 @@ pub use error::{Error, Result};
 pub use package::{
     BackendKind, InfoAnswer, InstalledPackage, MatchKind, PackageDetails, PackageRecord,
     RuntimeProbe, SearchHit, SearchRequest, SearchResults, SystemStatus, Upgrade,
+};
+pub use plan::{
+    ChangeEvent, ChangeOutcome, ChangeRequest, InstallReason, PackageAction, Plan, PlannedPackage,
 };
 pub use selection::{BackendFlags, BackendSelection};

@@ -20,6 +20,11 @@ pub(crate) struct Args {
     #[arg(long, hide = true, conflicts_with = "foreground")]
     pub(crate) answer: bool,
 
+    /// Plan and commit one system change, talking frames over stdin and stdout
+    /// (used by omg; needs the rights the change needs).
+    #[arg(long, hide = true, conflicts_with_all = ["foreground", "answer"])]
+    pub(crate) transact: bool,
+
     /// Package backend to serve instead of detecting it from /etc/os-release.
     #[arg(long, value_parser = parse_backend)]
     pub(crate) backend: Option<BackendKind>,

@@ -17,6 +17,7 @@ mod once;
 mod server;
 mod state;
 mod store;
+mod transact;
 mod watch;
 mod worker;
 
@@ -32,6 +33,8 @@ pub fn main() -> ExitCode {
     let args = args::Args::parse();
     let result = if args.answer {
         args.resolve().and_then(|setup| once::answer(&setup))
+    } else if args.transact {
+        args.resolve().and_then(|setup| transact::run(&setup))
     } else if args.foreground {
         run_foreground(&args)
     } else {

@@ -3,8 +3,8 @@
 //! change shape; a change that breaks that bumps [`PROTOCOL_VERSION`].
 
 use omg_core::{
-    BackendSelection, InfoAnswer, InstalledPackage, RuntimeProbe, SearchRequest, SearchResults,
-    SystemStatus,
+    BackendSelection, ChangeEvent, ChangeOutcome, ChangeRequest, InfoAnswer, InstalledPackage,
+    Plan, RuntimeProbe, SearchRequest, SearchResults, SystemStatus,
 };
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -77,6 +77,16 @@ pub enum Request {
     DaemonStatus,
     /// Installed runtime versions and defaults (`omg status`).
     Runtimes,
+    /// Change the system (`omg install`, `remove`, `sync`, `update`). Only the
+    /// one-shot `omgd --transact` serves it, never the daemon, which is never root.
+    /// The answer is a [`Reply::Plan`] (except for a sync), then the process waits
+    /// for [`Request::Proceed`].
+    Change(ChangeRequest),
+    /// The user's answer to a [`Reply::Plan`]: commit it, or drop it.
+    Proceed {
+        /// Commit.
+        proceed: bool,
+    },
 }
 
 /// Replies, one per request kind. Append only.
@@ -106,6 +116,12 @@ pub enum Reply {
     DaemonStatus(DaemonStatus),
     /// Answer to [`Request::Runtimes`].
     Runtimes(Vec<RuntimeProbe>),
+    /// First answer to [`Request::Change`]: what a commit would do.
+    Plan(Plan),
+    /// Streamed while a change is committed, each with the request's id.
+    ChangeEvent(ChangeEvent),
+    /// The last answer to [`Request::Change`].
+    Changed(ChangeOutcome),
 }
 
 /// Typed failures. Variant 0 must stay `ProtocolMismatch` with this shape forever.

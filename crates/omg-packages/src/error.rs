@@ -25,6 +25,55 @@ pub enum Error {
     EmptyQuery,
     #[error("the {0} backend is not built into this omg (enable the `{0}` feature)")]
     NotBuilt(omg_core::BackendKind),
+    #[error(
+        "the package database is locked: {} exists; another pacman or omg is running, \
+         or one was killed (then remove the file)",
+        lockfile.display()
+    )]
+    Locked { lockfile: PathBuf },
+    #[error("not found in any repository: {}", names.join(", "))]
+    NotFound { names: Vec<String> },
+    #[error(
+        "{name}: the installed {installed} is newer than the {offered} the repositories \
+         offer (--downgrade installs it anyway)"
+    )]
+    Downgrade {
+        name: String,
+        installed: String,
+        offered: String,
+    },
+    #[error("not installed: {}", names.join(", "))]
+    NotInstalled { names: Vec<String> },
+    #[error("{}", required_by(packages))]
+    RequiredBy {
+        /// Each package asked to be removed, with the installed packages needing it.
+        packages: Vec<(String, Vec<String>)>,
+    },
+    #[error("unsatisfiable dependencies: {}", missing.join(", "))]
+    Unsatisfied { missing: Vec<String> },
+    #[error("conflicting packages: {}", conflict_pairs(pairs))]
+    Conflict { pairs: Vec<(String, String)> },
+}
+
+fn required_by(packages: &[(String, Vec<String>)]) -> String {
+    let parts: Vec<String> = packages
+        .iter()
+        .map(|(package, dependents)| {
+            format!(
+                "cannot remove {package}: {} needs it",
+                dependents.join(", ")
+            )
+        })
+        .collect();
+    parts.join("; ")
+}
+
+fn conflict_pairs(pairs: &[(String, String)]) -> String {
+    pairs
+        .iter()
+        .map(|(one, other)| format!("{one} and {other}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl Error {

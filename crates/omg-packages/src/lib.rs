@@ -3,7 +3,9 @@
 //! status (feature `debian`). The daemon calls these on blocking threads; the CLI's
 //! direct path calls them plainly.
 //!
-//! Transactions (install, remove, upgrade) are not here yet.
+//! Transactions (install, remove, upgrade) are built for Arch only, in
+//! `arch::transact`; they are not part of the trait, since only the one-shot
+//! `omgd --transact` process runs them.
 
 #[cfg(feature = "arch")]
 pub mod arch;

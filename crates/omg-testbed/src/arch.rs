@@ -15,6 +15,9 @@ use std::sync::OnceLock;
 const BUILD_USER: &str = "omgbuild";
 /// Recipes built but kept out of the initial repository: published as upgrades.
 pub const UPGRADE_RECIPES: &[&str] = &["omg-hello-1.1"];
+/// Recipes built but never published: installed from the file, as a package that
+/// left the repositories (`omg-renamed` replaces it).
+pub const LOCAL_RECIPES: &[&str] = &["omg-oldname"];
 const REPO_NAME: &str = "omgtest";
 
 /// The cached, built repository.
@@ -24,6 +27,8 @@ pub struct ArchRepo {
     pub repo_dir: PathBuf,
     /// Package files published by [`ArchRoot::publish_upgrade`].
     pub upgrade_packages: Vec<PathBuf>,
+    /// Package files installed by [`ArchRoot::install_local`].
+    pub local_packages: Vec<PathBuf>,
 }
 
 fn recipes_dir() -> PathBuf {
@@ -80,14 +85,18 @@ fn build_or_reuse() -> ArchRepo {
         }
         lock.unlock().expect("unlock testbed cache");
     }
-    let mut upgrade_packages: Vec<PathBuf> = fs::read_dir(target.join("upgrades"))
-        .expect("read upgrades")
-        .map(|entry| entry.expect("upgrade entry").path())
-        .collect();
-    upgrade_packages.sort();
+    let files = |dir: &str| {
+        let mut files: Vec<PathBuf> = fs::read_dir(target.join(dir))
+            .expect("read built packages")
+            .map(|entry| entry.expect("package entry").path())
+            .collect();
+        files.sort();
+        files
+    };
     ArchRepo {
         repo_dir: target.join("repo"),
-        upgrade_packages,
+        upgrade_packages: files("upgrades"),
+        local_packages: files("local"),
     }
 }
 
@@ -99,8 +108,10 @@ fn build(cache: &Path, target: &Path) {
     let work = staging.path();
     let repo = work.join("repo");
     let upgrades = work.join("upgrades");
+    let local = work.join("local");
     fs::create_dir_all(&repo).expect("mkdir repo");
     fs::create_dir_all(&upgrades).expect("mkdir upgrades");
+    fs::create_dir_all(&local).expect("mkdir local");
     let as_root = is_root();
     if as_root {
         ensure_build_user();
@@ -149,6 +160,8 @@ fn build(cache: &Path, target: &Path) {
         run(&mut makepkg);
         let destination = if UPGRADE_RECIPES.contains(&name.as_str()) {
             &upgrades
+        } else if LOCAL_RECIPES.contains(&name.as_str()) {
+            &local
         } else {
             &repo
         };
@@ -315,6 +328,20 @@ impl ArchRoot {
         let mut args = vec!["-S"];
         args.extend(names);
         self.pacman_ok(&args);
+    }
+
+    /// Installs a package that is in no repository (`pacman -U`), by name.
+    pub fn install_local(&self, name: &str) {
+        let file = arch_repo()
+            .local_packages
+            .iter()
+            .find(|file| {
+                file.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(&format!("{name}-")))
+            })
+            .unwrap_or_else(|| panic!("no local package {name}"));
+        self.pacman_ok(&["-U", &file.display().to_string()]);
     }
 
     /// Adds the upgrade packages to this root's repository and syncs.

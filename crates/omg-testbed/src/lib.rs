@@ -7,7 +7,7 @@ mod exec;
 mod http;
 mod runtimes;
 
-pub use arch::{arch_repo, ArchRepo, ArchRoot, UPGRADE_RECIPES};
+pub use arch::{arch_repo, ArchRepo, ArchRoot, LOCAL_RECIPES, UPGRADE_RECIPES};
 pub use http::{Fault, HttpServer};
 pub use runtimes::{
     bun_dist, go_dist, java_api, mise_dist, node_dist, BunDist, GoDist, MiseDist, NodeDist,

@@ -6,11 +6,25 @@ mod packages;
 mod runtimes;
 mod search;
 mod status;
+mod system;
 
-use crate::cli::Command;
+use crate::cli::{Command, YesArg};
 use crate::printer::Printer;
 use crate::settings::Settings;
 use crate::ExitStatus;
+use omg_core::ChangeRequest;
+use system::Confirm;
+
+/// The clap flag becomes the plain setting the commands take.
+impl From<YesArg> for Confirm {
+    fn from(arg: YesArg) -> Self {
+        if arg.yes {
+            Self::Yes
+        } else {
+            Self::Ask
+        }
+    }
+}
 
 pub(crate) fn run(
     command: Command,
@@ -29,7 +43,42 @@ pub(crate) fn run(
             available,
             installed: false,
         } => runtimes::list(runtime.as_deref(), available, settings, printer),
-        Command::Install { specs } => runtimes::install(&specs, settings),
+        Command::Install {
+            specs,
+            confirm,
+            reinstall,
+            downgrade,
+        } => system::install(
+            &specs,
+            confirm.into(),
+            system::InstallFlags {
+                reinstall,
+                downgrade,
+            },
+            settings,
+            printer,
+        ),
+        Command::Remove {
+            names,
+            confirm,
+            recursive,
+        } => system::change(
+            &ChangeRequest::Remove { names, recursive },
+            confirm.into(),
+            settings,
+            printer,
+        ),
+        Command::Sync => system::change(&ChangeRequest::Sync, Confirm::Yes, settings, printer),
+        Command::Update { confirm, check } => system::change(
+            &ChangeRequest::Upgrade,
+            if check {
+                Confirm::Never
+            } else {
+                confirm.into()
+            },
+            settings,
+            printer,
+        ),
         Command::Use {
             runtime,
             version,

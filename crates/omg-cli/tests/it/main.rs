@@ -3,6 +3,7 @@
 //! hermetic Arch root built by omg-testbed (compared with pacman).
 
 mod arch;
+mod arch_change;
 mod common;
 mod daemon;
 mod debian;

@@ -28,6 +28,18 @@ pub struct PacmanConf {
     pub architectures: Vec<String>,
     /// `[options]` `SigLevel` words.
     pub sig_level: Vec<String>,
+    /// `IgnorePkg`: packages an upgrade leaves alone.
+    pub ignore_packages: Vec<String>,
+    /// `IgnoreGroup`: groups whose packages an upgrade leaves alone.
+    pub ignore_groups: Vec<String>,
+    /// `NoUpgrade`: files an upgrade never overwrites (a .pacnew is written).
+    pub no_upgrade: Vec<String>,
+    /// `NoExtract`: files never extracted.
+    pub no_extract: Vec<String>,
+    /// `CheckSpace`: check free disk space before committing.
+    pub check_space: bool,
+    /// `ParallelDownloads`.
+    pub parallel_downloads: Option<u32>,
     /// Repositories in file order (the order pacman searches them).
     pub repos: Vec<Repo>,
 }
@@ -145,6 +157,12 @@ impl PacmanConf {
                 .extend(value.split_whitespace().map(PathBuf::from)),
             "Architecture" => self.architectures.extend(words(value)),
             "SigLevel" => self.sig_level = words(value),
+            "IgnorePkg" => self.ignore_packages.extend(words(value)),
+            "IgnoreGroup" => self.ignore_groups.extend(words(value)),
+            "NoUpgrade" => self.no_upgrade.extend(words(value)),
+            "NoExtract" => self.no_extract.extend(words(value)),
+            "CheckSpace" => self.check_space = true,
+            "ParallelDownloads" => self.parallel_downloads = value.parse().ok(),
             _ => {}
         }
     }
@@ -226,13 +244,16 @@ mod tests {
             dir.path(),
             "pacman.conf",
             &format!(
-                "[options]\nRootDir = /r # trailing comment\nArchitecture = x86_64\nSigLevel = Never\nCheckSpace\n\n[core]\nInclude = {}\n[extra]\nServer = file:///srv/$repo\n",
+                "[options]\nRootDir = /r # trailing comment\nArchitecture = x86_64\nSigLevel = Never\nCheckSpace\nIgnorePkg = a b\nIgnorePkg = c\nNoUpgrade = etc/x\n\n[core]\nInclude = {}\n[extra]\nServer = file:///srv/$repo\n",
                 mirrorlist.display()
             ),
         );
         let conf = PacmanConf::load(&conf).unwrap();
         assert_eq!(conf.root_dir, Some(PathBuf::from("/r")));
         assert_eq!(conf.sig_level, ["Never"]);
+        assert_eq!(conf.ignore_packages, ["a", "b", "c"]);
+        assert_eq!(conf.no_upgrade, ["etc/x"]);
+        assert!(conf.check_space);
         let names: Vec<&str> = conf.repos.iter().map(|r| r.name.as_str()).collect();
         assert_eq!(names, ["core", "extra"]);
         assert_eq!(conf.repos[0].servers, ["https://m.example/core/os/x86_64"]);

@@ -1,6 +1,7 @@
 //! Arch Linux through libalpm (the `alpm` crate 2.x, which binds libalpm 13). Every
-//! libalpm call lives in this file so moving to a newer crate major version (for a
-//! newer libalpm) is one file's work; pacman.conf parsing is in [`conf`].
+//! libalpm call lives in this module, reads in this file and changes in
+//! [`transact`], so moving to a newer crate major version (for a newer libalpm) is
+//! this module's work; pacman.conf parsing is in [`conf`].
 //!
 //! A libalpm handle is not `Send`, so each call opens its own: opening is cheap, and
 //! loading a sync database's package cache (the real cost) happens once per call.
@@ -8,6 +9,8 @@
 //! installs; signature policy belongs to transactions.
 
 pub mod conf;
+mod events;
+pub mod transact;
 
 use crate::{newest_mtime, Error, PackageBackend, Result};
 use alpm::{Alpm, LogLevel, PackageReason, SigLevel};

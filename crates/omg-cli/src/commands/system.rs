@@ -1,0 +1,390 @@
+//! `omg install` (system packages), `remove`, `sync` and `update`: changes to the
+//! system's packages.
+//!
+//! The `omg` binary does not link libalpm, so every change runs in a one-shot
+//! `omgd --transact` (under sudo when the database is not ours to write): this
+//! sends the request, shows the plan it answers with, asks, and tells it to commit
+//! or drop the transaction, printing progress as it streams in. Runtime installs
+//! (`node@22`) stay in [`super::runtimes`].
+
+use crate::printer::{message, prompt, Printer};
+use crate::settings::Settings;
+use crate::{render, source, ExitStatus};
+use anyhow::{anyhow, bail, Context, Result};
+use omg_core::{
+    BackendKind, ChangeEvent, ChangeOutcome, ChangeRequest, InstallReason, PackageAction, Plan,
+};
+use omg_ipc::{IpcError, Reply, ReplyEnvelope, Request, RequestEnvelope, PROTOCOL_VERSION};
+use std::io::{IsTerminal, Write};
+use std::process::{Command, Stdio};
+
+/// Whether to ask before committing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Confirm {
+    /// Ask on the terminal; refuse when there is none.
+    Ask,
+    /// `-y`: proceed without asking.
+    Yes,
+    /// `--check`: show the plan, change nothing.
+    Never,
+}
+
+/// How `omg install` treats packages already installed.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct InstallFlags {
+    /// Install again at the same version.
+    pub(crate) reinstall: bool,
+    /// Install the repositories' version over a newer installed one.
+    pub(crate) downgrade: bool,
+}
+
+/// A word of `omg install` that names a runtime version (`node@22`, `deno@2`):
+/// a runtime name, `@`, a version. Everything else is a system package.
+fn is_runtime_spec(word: &str) -> bool {
+    word.split_once('@').is_some_and(|(runtime, version)| {
+        !runtime.is_empty() && !version.is_empty() && omg_runtimes::Runtime::parse(runtime).is_ok()
+    })
+}
+
+/// `omg install`: system packages through the package manager, runtime versions
+/// through omg's own installer, in that order.
+pub(crate) fn install(
+    words: &[String],
+    confirm: Confirm,
+    flags: InstallFlags,
+    settings: &Settings,
+    printer: &mut Printer,
+) -> Result<ExitStatus> {
+    let (runtimes, packages): (Vec<String>, Vec<String>) = words
+        .iter()
+        .cloned()
+        .partition(|word| is_runtime_spec(word));
+    if !packages.is_empty() {
+        if settings
+            .backend()
+            .is_ok_and(|backend| backend.kind != BackendKind::Arch)
+        {
+            // Likely a mistyped runtime (`node22`) rather than a package.
+            bail!(
+                "`{}` is taken for a system package, and installing those is not built                  for this system yet; for a runtime write <runtime>@<version>, like node@22",
+                packages.join(" ")
+            );
+        }
+        let request = ChangeRequest::Install {
+            names: packages,
+            reinstall: flags.reinstall,
+            downgrade: flags.downgrade,
+        };
+        let status = change(&request, confirm, settings, printer)?;
+        if status != ExitStatus::Success || runtimes.is_empty() {
+            return Ok(status);
+        }
+    }
+    super::runtimes::install(&runtimes, settings)
+}
+
+/// `omg remove`, `omg sync`, `omg update`, and the system half of `omg install`.
+pub(crate) fn change(
+    request: &ChangeRequest,
+    confirm: Confirm,
+    settings: &Settings,
+    printer: &mut Printer,
+) -> Result<ExitStatus> {
+    let backend = settings.backend()?;
+    if backend.kind != BackendKind::Arch {
+        bail!("changing {} systems is not built yet", backend.kind);
+    }
+    let mut child = transact_command(settings)?
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("cannot run omgd --transact")?;
+    let (Some(mut stdin), Some(mut stdout)) = (child.stdin.take(), child.stdout.take()) else {
+        bail!("cannot talk to omgd --transact");
+    };
+    let sent = send(&mut stdin, Request::Change(request.clone()));
+    let mut session = Session {
+        confirm,
+        settings,
+        plan: None,
+        refused: false,
+        last_download: None,
+    };
+    let outcome = sent.and_then(|()| session.follow(&mut stdin, &mut stdout, printer));
+    drop(stdin);
+    let status = child.wait()?;
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        // omgd --transact already said why on stderr (a bad config, say).
+        Err(_) if !status.success() => bail!("omgd --transact failed ({status})"),
+        Err(error) => return Err(error),
+    };
+    if matches!(outcome, ChangeOutcome::Done | ChangeOutcome::Synced { .. }) {
+        source::refresh_daemon(settings);
+    }
+    session.finish(&outcome, printer)
+}
+
+fn send(stdin: &mut impl Write, body: Request) -> Result<()> {
+    let frame = omg_ipc::encode(&RequestEnvelope {
+        protocol: PROTOCOL_VERSION,
+        id: 1,
+        body,
+    })?;
+    stdin.write_all(&frame)?;
+    stdin.flush()?;
+    Ok(())
+}
+
+struct Session<'a> {
+    confirm: Confirm,
+    settings: &'a Settings,
+    plan: Option<Plan>,
+    /// No terminal to ask on and no `-y`.
+    refused: bool,
+    last_download: Option<String>,
+}
+
+impl Session<'_> {
+    /// Reads replies until the last one, answering the plan on the way.
+    fn follow(
+        &mut self,
+        stdin: &mut impl Write,
+        stdout: &mut impl std::io::Read,
+        printer: &mut Printer,
+    ) -> Result<ChangeOutcome> {
+        let mut buffer = Vec::new();
+        loop {
+            omg_ipc::read_frame(stdout, &mut buffer)?;
+            let envelope: ReplyEnvelope = omg_ipc::decode(&buffer)?;
+            match envelope.body {
+                Ok(Reply::Plan(plan)) => {
+                    if !self.settings.json {
+                        render_plan(printer, &plan)?;
+                        printer.flush()?;
+                    }
+                    let empty = plan.is_empty();
+                    self.plan = Some(plan);
+                    if !empty {
+                        let proceed = self.decide()?;
+                        send(stdin, Request::Proceed { proceed })?;
+                    }
+                }
+                Ok(Reply::ChangeEvent(event)) => self.progress(&event),
+                Ok(Reply::Changed(outcome)) => return Ok(outcome),
+                Ok(other) => bail!("omgd --transact gave an answer of the wrong kind: {other:?}"),
+                Err(IpcError::Failed(error)) => return Err(anyhow!(error)),
+                Err(error) => return Err(error.into()),
+            }
+        }
+    }
+
+    fn decide(&mut self) -> Result<bool> {
+        match self.confirm {
+            Confirm::Yes => Ok(true),
+            Confirm::Never => Ok(false),
+            Confirm::Ask if std::io::stdin().is_terminal() => {
+                Ok(prompt("Proceed with the change? [Y/n] ")?)
+            }
+            Confirm::Ask => {
+                self.refused = true;
+                Ok(false)
+            }
+        }
+    }
+
+    fn progress(&mut self, event: &ChangeEvent) {
+        if self.settings.json {
+            return;
+        }
+        match event {
+            ChangeEvent::Package {
+                action,
+                name,
+                current,
+                count,
+            } => message(&format!("({current}/{count}) {} {name}", verb(*action))),
+            ChangeEvent::Download { file, done, total } => {
+                // One line per finished file; bars need a terminal and come later.
+                if *total > 0 && done == total && self.last_download.as_deref() != Some(file) {
+                    self.last_download = Some(file.clone());
+                    message(&format!(
+                        "downloaded {file} ({})",
+                        render::human_size(*total)
+                    ));
+                }
+            }
+            ChangeEvent::Hook { name } => message(&format!(":: running hook: {name}")),
+            ChangeEvent::ScriptOutput { line } => message(line),
+            ChangeEvent::Warning { message: text } => message(&format!("warning: {text}")),
+        }
+    }
+
+    fn finish(&self, outcome: &ChangeOutcome, printer: &mut Printer) -> Result<ExitStatus> {
+        if self.refused {
+            bail!("no terminal to ask for confirmation: nothing changed (pass -y to proceed)");
+        }
+        if self.settings.json {
+            printer.json(&serde_json::json!({
+                "plan": self.plan,
+                "outcome": outcome_name(outcome),
+                "updated": match outcome {
+                    ChangeOutcome::Synced { updated } => updated.clone(),
+                    _ => Vec::new(),
+                },
+            }))?;
+            return Ok(match outcome {
+                ChangeOutcome::Declined if self.confirm != Confirm::Never => ExitStatus::Failure,
+                _ => ExitStatus::Success,
+            });
+        }
+        match outcome {
+            ChangeOutcome::Done => message("done"),
+            ChangeOutcome::NothingToDo => message("nothing to do"),
+            ChangeOutcome::Checked => {}
+            ChangeOutcome::Declined if self.confirm == Confirm::Never => {}
+            ChangeOutcome::Declined => {
+                message("nothing changed");
+                return Ok(ExitStatus::Failure);
+            }
+            ChangeOutcome::Synced { updated } if updated.is_empty() => {
+                message("the package databases are up to date");
+            }
+            ChangeOutcome::Synced { updated } => {
+                message(&format!("refreshed {}", updated.join(", ")));
+            }
+        }
+        Ok(ExitStatus::Success)
+    }
+}
+
+fn outcome_name(outcome: &ChangeOutcome) -> &'static str {
+    match outcome {
+        ChangeOutcome::Done => "done",
+        ChangeOutcome::NothingToDo => "nothing_to_do",
+        ChangeOutcome::Declined => "declined",
+        ChangeOutcome::Checked => "checked",
+        ChangeOutcome::Synced { .. } => "synced",
+    }
+}
+
+fn verb(action: PackageAction) -> &'static str {
+    match action {
+        PackageAction::Install => "installing",
+        PackageAction::Upgrade => "upgrading",
+        PackageAction::Downgrade => "downgrading",
+        PackageAction::Reinstall => "reinstalling",
+        PackageAction::Remove => "removing",
+    }
+}
+
+fn action_name(action: PackageAction) -> &'static str {
+    match action {
+        PackageAction::Install => "install",
+        PackageAction::Upgrade => "upgrade",
+        PackageAction::Downgrade => "downgrade",
+        PackageAction::Reinstall => "reinstall",
+        PackageAction::Remove => "remove",
+    }
+}
+
+/// The plan as a table: what happens to each package, old → new, and the totals.
+fn render_plan(printer: &mut Printer, plan: &Plan) -> std::io::Result<()> {
+    let s = printer.styles;
+    let name_width = plan
+        .packages
+        .iter()
+        .map(|p| p.name.len())
+        .max()
+        .unwrap_or(0);
+    let out = printer.out();
+    if !plan.already_installed.is_empty() {
+        writeln!(
+            out,
+            "already installed: {}",
+            plan.already_installed.join(", ")
+        )?;
+    }
+    for note in &plan.notes {
+        writeln!(out, "note: {note}")?;
+    }
+    if plan.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "Packages ({}):", plan.packages.len())?;
+    for package in &plan.packages {
+        let versions = match (&package.old_version, &package.new_version) {
+            (Some(old), Some(new)) if old != new => format!("{old} -> {new}"),
+            (_, Some(new)) => new.clone(),
+            (Some(old), None) => old.clone(),
+            (None, None) => String::new(),
+        };
+        write!(out, "  {:<10} ", action_name(package.action))?;
+        out.paint(s.bold, format_args!("{:<name_width$}", package.name))?;
+        write!(out, "  {versions}")?;
+        if package.reason == InstallReason::Dependency && package.action != PackageAction::Remove {
+            write!(out, "  (dependency)")?;
+        }
+        writeln!(out)?;
+    }
+    let change = plan.size_change();
+    let sign = if change < 0 { "-" } else { "+" };
+    if plan.download_size() > 0 {
+        write!(
+            out,
+            "Download size: {}   ",
+            render::human_size(plan.download_size())
+        )?;
+    }
+    writeln!(
+        out,
+        "Installed size: {sign}{}",
+        render::human_size(change.unsigned_abs())
+    )
+}
+
+/// `omgd --transact` for the selected system: directly when this user may write
+/// its database (root, or a root of the user's own), else through sudo.
+fn transact_command(settings: &Settings) -> Result<Command> {
+    let backend = settings.backend()?;
+    let omgd = source::omgd_binary();
+    let dbpath = backend
+        .arch_dbpath
+        .clone()
+        .or_else(|| {
+            backend
+                .arch_root
+                .as_ref()
+                .map(|root| root.join("var/lib/pacman"))
+        })
+        .unwrap_or_else(|| "/var/lib/pacman".into());
+    let uid = omg_ipc::current_uid();
+    let ours = {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(&dbpath).is_ok_and(|meta| meta.uid() == uid)
+    };
+    let mut command = if uid == 0 || ours {
+        Command::new(&omgd)
+    } else {
+        let mut sudo = Command::new("sudo");
+        sudo.arg("--").arg(&omgd);
+        sudo
+    };
+    command.arg("--transact").args(backend.to_args());
+    Ok(command)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runtime_specs_are_runtime_at_version_only() {
+        assert!(is_runtime_spec("node@22"));
+        assert!(is_runtime_spec("deno@2"));
+        assert!(!is_runtime_spec("ripgrep"));
+        assert!(!is_runtime_spec("node@"));
+        assert!(!is_runtime_spec("@22"));
+        assert!(!is_runtime_spec("omgtest/omg-hello"));
+    }
+}

@@ -1,0 +1,226 @@
+//! `omgd --transact`: one system change, driven over a pipe by `omg`.
+//!
+//! `omg` never links libalpm (see [`crate::once`]), so it runs this process (under
+//! sudo when the system needs root and omg is not) and talks to it in omg-ipc
+//! frames: a [`Request::Change`] on stdin; a [`Reply::Plan`] on stdout; a
+//! [`Request::Proceed`] on stdin; then [`Reply::ChangeEvent`]s while libalpm
+//! commits, and a last [`Reply::Changed`] (or an error). Between plan and answer
+//! the transaction holds the database lock, so what the user agreed to is what
+//! happens. The running daemon is never asked to change anything: it is not root,
+//! and its watcher sees the databases change like any other pacman run.
+
+use crate::args::Setup;
+use anyhow::{bail, Result};
+use omg_ipc::{Incoming, IpcError, Reply, ReplyEnvelope, Request, PROTOCOL_VERSION};
+use std::io::Write;
+
+/// Writes reply frames for one request id.
+struct Replies<W: Write> {
+    out: W,
+    id: u64,
+    served: omg_core::BackendSelection,
+}
+
+impl<W: Write> Replies<W> {
+    fn send(&mut self, body: Result<Reply, IpcError>) -> Result<()> {
+        let frame = omg_ipc::encode(&ReplyEnvelope {
+            protocol: PROTOCOL_VERSION,
+            id: self.id,
+            served: self.served.clone(),
+            body,
+        })?;
+        self.out.write_all(&frame)?;
+        self.out.flush()?;
+        Ok(())
+    }
+}
+
+fn read_request(buffer: &mut Vec<u8>) -> Result<Incoming> {
+    omg_ipc::read_frame(&mut std::io::stdin().lock(), buffer)?;
+    Ok(Incoming::parse(buffer))
+}
+
+pub(crate) fn run(setup: &Setup) -> Result<()> {
+    let mut buffer = Vec::new();
+    let (id, request) = match read_request(&mut buffer)? {
+        Incoming::Request(envelope) => (envelope.id, envelope.body),
+        Incoming::Refuse { id, error } => {
+            return reply_once(setup, id, Err(error));
+        }
+        Incoming::Garbage => bail!("omgd --transact: stdin is not a request frame"),
+    };
+    let mut replies = Replies {
+        out: std::io::stdout().lock(),
+        id,
+        served: setup.selection.clone(),
+    };
+    let Request::Change(change) = request else {
+        return replies.send(Err(IpcError::BadRequest(format!(
+            "omgd --transact takes a change, not {request:?}"
+        ))));
+    };
+    drive(setup, &change, &mut replies, &mut buffer)
+}
+
+fn reply_once(setup: &Setup, id: u64, body: Result<Reply, IpcError>) -> Result<()> {
+    Replies {
+        out: std::io::stdout().lock(),
+        id,
+        served: setup.selection.clone(),
+    }
+    .send(body)
+}
+
+#[cfg(feature = "arch")]
+fn drive<W: Write>(
+    setup: &Setup,
+    change: &omg_core::ChangeRequest,
+    replies: &mut Replies<W>,
+    buffer: &mut Vec<u8>,
+) -> Result<()> {
+    use omg_core::{BackendKind, ChangeOutcome, ChangeRequest};
+    use omg_packages::arch::{ArchBackend, ArchOptions};
+
+    let selection = &setup.selection;
+    if selection.kind != BackendKind::Arch {
+        return replies.send(Err(IpcError::Failed(format!(
+            "changing {} systems is not built yet",
+            selection.kind
+        ))));
+    }
+    let backend = match ArchBackend::new(&ArchOptions {
+        config: selection.arch_config.clone(),
+        root: selection.arch_root.clone(),
+        dbpath: selection.arch_dbpath.clone(),
+    }) {
+        Ok(backend) => backend,
+        Err(error) => return replies.send(Err(crate::state::failed(error))),
+    };
+    if *change == ChangeRequest::Sync {
+        let body = backend
+            .sync(false)
+            .map(|updated| Reply::Changed(ChangeOutcome::Synced { updated }))
+            .map_err(crate::state::failed);
+        return replies.send(body);
+    }
+    let transaction = match backend.plan(change) {
+        Ok(transaction) => transaction,
+        Err(error) => return replies.send(Err(explain(setup, error))),
+    };
+    replies.send(Ok(Reply::Plan(transaction.plan().clone())))?;
+    if transaction.plan().is_empty() {
+        return replies.send(Ok(Reply::Changed(ChangeOutcome::NothingToDo)));
+    }
+    // omg hanging up instead of answering means no.
+    let proceed = matches!(
+        read_request(buffer),
+        Ok(Incoming::Request(omg_ipc::RequestEnvelope {
+            body: Request::Proceed { proceed: true },
+            ..
+        }))
+    );
+    if !proceed {
+        drop(transaction);
+        return replies.send(Ok(Reply::Changed(ChangeOutcome::Declined)));
+    }
+    // Events are written as they happen, through a handle of the sink's own:
+    // libalpm keeps the sink for the handle's lifetime, so it cannot borrow
+    // `replies`. The stdout lock `replies` holds is re-entrant and every frame is
+    // flushed whole, so frames never interleave.
+    let id = replies.id;
+    let served = replies.served.clone();
+    let sink = Box::new(move |event: omg_core::ChangeEvent| {
+        let frame = omg_ipc::encode(&ReplyEnvelope {
+            protocol: PROTOCOL_VERSION,
+            id,
+            served: served.clone(),
+            body: Ok(Reply::ChangeEvent(event)),
+        });
+        if let Ok(frame) = frame {
+            let mut out = std::io::stdout();
+            // omg gone mid-commit: libalpm must still finish, so errors are ignored.
+            let _ = out.write_all(&frame).and_then(|()| out.flush());
+        }
+    });
+    // Ctrl-C at the terminal reaches this process too (same process group, or
+    // through sudo): libalpm is not to be stopped halfway through writing the
+    // system, so, as pacman does while committing, interrupts wait until it is done.
+    let _guard = IgnoreInterrupts::new();
+    let body = transaction
+        .commit(sink)
+        .map(|()| Reply::Changed(ChangeOutcome::Done))
+        .map_err(crate::state::failed);
+    replies.send(body)
+}
+
+/// SIGINT and SIGHUP ignored while it lives, restored when dropped.
+#[cfg(feature = "arch")]
+struct IgnoreInterrupts {
+    previous: [(libc::c_int, libc::sighandler_t); 2],
+}
+
+#[cfg(feature = "arch")]
+#[expect(unsafe_code, reason = "std has no signal disposition API")]
+impl IgnoreInterrupts {
+    fn new() -> Self {
+        let ignore = |signal| {
+            // SAFETY: SIG_IGN is a valid disposition for these signals; this
+            // process runs no other signal handling.
+            (signal, unsafe { libc::signal(signal, libc::SIG_IGN) })
+        };
+        Self {
+            previous: [ignore(libc::SIGINT), ignore(libc::SIGHUP)],
+        }
+    }
+}
+
+#[cfg(feature = "arch")]
+#[expect(unsafe_code, reason = "std has no signal disposition API")]
+impl Drop for IgnoreInterrupts {
+    fn drop(&mut self) {
+        for (signal, previous) in self.previous {
+            // SAFETY: restores the disposition `new` found.
+            unsafe {
+                libc::signal(signal, previous);
+            }
+        }
+    }
+}
+
+/// An unknown name gets the same suggestions `omg info` gives.
+#[cfg(feature = "arch")]
+fn explain(setup: &Setup, error: omg_packages::Error) -> IpcError {
+    let omg_packages::Error::NotFound { names } = &error else {
+        return crate::state::failed(error);
+    };
+    let Ok(catalog) = omg_packages::Catalog::open(&setup.selection) else {
+        return crate::state::failed(error);
+    };
+    let mut suggestions: Vec<String> = Vec::new();
+    for name in names {
+        if let Ok(omg_core::InfoAnswer::NotFound { suggestions: close }) = catalog.info(name) {
+            suggestions.extend(close);
+        }
+    }
+    suggestions.dedup();
+    if suggestions.is_empty() {
+        crate::state::failed(error)
+    } else {
+        IpcError::Failed(format!(
+            "{error} (did you mean {}?)",
+            suggestions.join(", ")
+        ))
+    }
+}
+
+#[cfg(not(feature = "arch"))]
+fn drive<W: Write>(
+    _: &Setup,
+    _: &omg_core::ChangeRequest,
+    replies: &mut Replies<W>,
+    _: &mut Vec<u8>,
+) -> Result<()> {
+    replies.send(Err(IpcError::Failed(
+        "this omgd was built without the arch feature: it cannot change the system".to_owned(),
+    )))
+}

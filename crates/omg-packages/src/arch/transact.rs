@@ -1,0 +1,758 @@
+//! Changing an Arch system through libalpm: plan a [`ChangeRequest`] into a
+//! [`Transaction`] (libalpm's own init → add/remove → prepare, so the plan is
+//! exactly what a commit does), show it, then [`Transaction::commit`] it or drop
+//! it. Between the two the transaction holds pacman's `db.lck`, as pacman does
+//! while it asks "Proceed?": nothing can change the system under the plan.
+//!
+//! The questions libalpm asks while planning are answered the way pacman answers
+//! them under `--noconfirm` (replace: yes; remove a conflicting package: no; skip
+//! unresolvable packages: no), and each yes becomes a note in the plan, so nothing
+//! the user did not name is removed without the plan saying so. This module never
+//! writes the databases itself and never runs pacman.
+
+use super::{ArchBackend, Session};
+use crate::{Error, Result};
+use alpm::{
+    Alpm, AnyDownloadEvent, AnyQuestion, CommitResult, DownloadEvent, LogLevel, PackageReason,
+    PrepareResult, Progress, Question, SigLevel, TransFlag,
+};
+use omg_core::{ChangeEvent, ChangeRequest, InstallReason, PackageAction, Plan, PlannedPackage};
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::rc::Rc;
+
+/// Receives what happens during a commit.
+pub type EventSink = Box<dyn FnMut(ChangeEvent)>;
+
+/// A planned transaction, holding the database lock until committed or dropped.
+pub struct Transaction {
+    session: Session,
+    plan: Plan,
+    /// libalpm has a transaction open (an empty plan opens none).
+    open: bool,
+    /// Shared with the callbacks set before the commit.
+    sink: Rc<RefCell<Option<EventSink>>>,
+    /// What the question callback said yes to.
+    answers: Rc<RefCell<Answers>>,
+}
+
+/// The yeses [`answer_question`] gave: shown in the plan, or in a commit's error.
+#[derive(Debug, Default)]
+struct Answers {
+    notes: Vec<String>,
+    /// Cached package files that failed verification (and were deleted).
+    corrupted: Vec<String>,
+}
+
+impl std::fmt::Debug for Transaction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transaction")
+            .field("plan", &self.plan)
+            .field("open", &self.open)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ArchBackend {
+    /// A handle configured as pacman.conf says for changes: cache, log, hooks,
+    /// GPG directory, architectures, signature levels and each repository's servers.
+    fn open_for_change(&self) -> Result<Session> {
+        let mut alpm = Alpm::new(
+            self.root.to_string_lossy().as_bytes().to_vec(),
+            self.dbpath.to_string_lossy().as_bytes().to_vec(),
+        )
+        .map_err(|error| Error::Alpm {
+            message: format!(
+                "cannot open the database at {} (root {}): {error}",
+                self.dbpath.display(),
+                self.root.display()
+            ),
+        })?;
+        let conf = &self.conf;
+        let setting = |what: &str, result: alpm::Result<()>| {
+            result.map_err(|error| Error::Alpm {
+                message: format!("cannot set {what}: {error}"),
+            })
+        };
+        let cache_dirs = if conf.cache_dirs.is_empty() {
+            vec![self.root.join("var/cache/pacman/pkg")]
+        } else {
+            conf.cache_dirs.clone()
+        };
+        for dir in &cache_dirs {
+            setting("CacheDir", alpm.add_cachedir(path_bytes(dir)))?;
+        }
+        let hook_dirs = if conf.hook_dirs.is_empty() {
+            vec![self.root.join("etc/pacman.d/hooks")]
+        } else {
+            conf.hook_dirs.clone()
+        };
+        for dir in &hook_dirs {
+            setting("HookDir", alpm.add_hookdir(path_bytes(dir)))?;
+        }
+        let log_file = conf
+            .log_file
+            .clone()
+            .unwrap_or_else(|| self.root.join("var/log/pacman.log"));
+        setting("LogFile", alpm.set_logfile(path_bytes(&log_file)))?;
+        let gpg_dir = conf
+            .gpg_dir
+            .clone()
+            .unwrap_or_else(|| self.root.join("etc/pacman.d/gnupg"));
+        setting("GPGDir", alpm.set_gpgdir(path_bytes(&gpg_dir)))?;
+        for architecture in &conf.architectures {
+            setting("Architecture", alpm.add_architecture(architecture.as_str()))?;
+        }
+        for name in &conf.ignore_packages {
+            setting("IgnorePkg", alpm.add_ignorepkg(name.as_str()))?;
+        }
+        for name in &conf.ignore_groups {
+            setting("IgnoreGroup", alpm.add_ignoregroup(name.as_str()))?;
+        }
+        for pattern in &conf.no_upgrade {
+            setting("NoUpgrade", alpm.add_noupgrade(pattern.as_str()))?;
+        }
+        for pattern in &conf.no_extract {
+            setting("NoExtract", alpm.add_noextract(pattern.as_str()))?;
+        }
+        alpm.set_check_space(conf.check_space);
+        if let Some(count) = conf.parallel_downloads {
+            alpm.set_parallel_downloads(count);
+        }
+        let default_level = sig_level(&conf.sig_level, default_sig_level());
+        setting("SigLevel", alpm.set_default_siglevel(default_level))?;
+        let errors = Rc::new(RefCell::new(Vec::new()));
+        alpm.set_log_cb(Rc::clone(&errors), |level, message, errors| {
+            if level.intersects(LogLevel::ERROR) {
+                errors.borrow_mut().push(message.trim().to_owned());
+            }
+        });
+        for repo in &conf.repos {
+            let level = if repo.sig_level.is_empty() {
+                SigLevel::USE_DEFAULT
+            } else {
+                sig_level(&repo.sig_level, default_level)
+            };
+            let db = alpm
+                .register_syncdb_mut(repo.name.as_str(), level)
+                .map_err(|error| Error::Alpm {
+                    message: format!("cannot register repository {}: {error}", repo.name),
+                })?;
+            for server in &repo.servers {
+                db.add_server(server.as_str())
+                    .map_err(|error| Error::Alpm {
+                        message: format!("repository {}: bad server {server}: {error}", repo.name),
+                    })?;
+            }
+        }
+        Ok(Session { alpm, errors })
+    }
+
+    /// Plans `request`. Install and remove only read the databases; `Upgrade`
+    /// refreshes them first (as `pacman -Syu`). `Sync` is [`Self::sync`].
+    pub fn plan(&self, request: &ChangeRequest) -> Result<Transaction> {
+        let session = self.open_for_change()?;
+        // Even a plan that turns out empty ("already installed") must not be
+        // answered past a lock: it may belong to a transaction half done.
+        let lockfile = PathBuf::from(session.alpm.lockfile());
+        if lockfile.exists() {
+            return Err(Error::Locked { lockfile });
+        }
+        let answers = Rc::new(RefCell::new(Answers::default()));
+        session
+            .alpm
+            .set_question_cb(Rc::clone(&answers), answer_question);
+        let mut transaction = Transaction {
+            session,
+            plan: Plan::default(),
+            open: false,
+            sink: Rc::new(RefCell::new(None)),
+            answers,
+        };
+        match request {
+            ChangeRequest::Install {
+                names,
+                reinstall,
+                downgrade,
+            } => {
+                transaction.plan_install(names, *reinstall, *downgrade)?;
+            }
+            ChangeRequest::Remove { names, recursive } => {
+                transaction.plan_remove(names, *recursive)?;
+            }
+            ChangeRequest::Upgrade => {
+                self.refresh(&mut transaction.session, false)?;
+                transaction.plan_upgrade()?;
+            }
+            ChangeRequest::Sync => {
+                return Err(Error::Alpm {
+                    message: "a database refresh is not a transaction to plan".to_owned(),
+                })
+            }
+        }
+        let notes = std::mem::take(&mut transaction.answers.borrow_mut().notes);
+        transaction.plan.notes.extend(notes);
+        Ok(transaction)
+    }
+
+    /// Refreshes the sync databases (`pacman -Sy`, `-Syy` with `force`); returns
+    /// the repositories whose database changed.
+    pub fn sync(&self, force: bool) -> Result<Vec<String>> {
+        let mut session = self.open_for_change()?;
+        self.refresh(&mut session, force)
+    }
+
+    fn refresh(&self, session: &mut Session, force: bool) -> Result<Vec<String>> {
+        // A refreshed database is written beside the old one and renamed over it,
+        // so the inode tells even a same-size, same-time download apart.
+        let stamp = |repo: &str| {
+            use std::os::unix::fs::MetadataExt;
+            std::fs::metadata(self.sync_db_path(repo))
+                .ok()
+                .map(|m| (m.len(), m.mtime(), m.ino()))
+        };
+        let before: Vec<_> = self
+            .conf
+            .repos
+            .iter()
+            .map(|repo| stamp(&repo.name))
+            .collect();
+        let lockfile = PathBuf::from(session.alpm.lockfile());
+        session
+            .alpm
+            .syncdbs_mut()
+            .update(force)
+            .map_err(|error| match error {
+                alpm::Error::HandleLock => Error::Locked { lockfile },
+                other => Error::Alpm {
+                    message: with_logged(
+                        &format!("cannot refresh the databases: {other}"),
+                        &session.errors,
+                    ),
+                },
+            })?;
+        Ok(self
+            .conf
+            .repos
+            .iter()
+            .zip(before)
+            .filter(|(repo, before)| stamp(&repo.name) != *before)
+            .map(|(repo, _)| repo.name.clone())
+            .collect())
+    }
+}
+
+impl Transaction {
+    /// What a commit would do.
+    #[must_use]
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    fn begin(&mut self, flags: TransFlag) -> Result<()> {
+        let lockfile = PathBuf::from(self.session.alpm.lockfile());
+        self.session
+            .alpm
+            .trans_init(flags)
+            .map_err(|error| match error {
+                alpm::Error::HandleLock => Error::Locked { lockfile },
+                other => Error::Alpm {
+                    message: format!("cannot start a transaction: {other}"),
+                },
+            })?;
+        self.open = true;
+        Ok(())
+    }
+
+    fn plan_install(&mut self, names: &[String], reinstall: bool, downgrade: bool) -> Result<()> {
+        let alpm = &self.session.alpm;
+        let mut missing = Vec::new();
+        let mut chosen = Vec::new();
+        let mut seen = HashSet::new();
+        for word in names {
+            let Some(package) = find_sync_package(alpm, word) else {
+                missing.push(word.clone());
+                continue;
+            };
+            if !seen.insert(package.name().to_owned()) {
+                continue;
+            }
+            let current = alpm.localdb().pkg(package.name()).ok();
+            let order = current
+                .map(|local| alpm::vercmp(local.version().as_str(), package.version().as_str()));
+            match order {
+                Some(std::cmp::Ordering::Equal) if !reinstall => {
+                    self.plan.already_installed.push(package.name().to_owned());
+                }
+                // pacman -S would quietly go back; omg only when told to.
+                Some(std::cmp::Ordering::Greater) if !downgrade => {
+                    return Err(Error::Downgrade {
+                        name: package.name().to_owned(),
+                        installed: current.map(|l| l.version().to_string()).unwrap_or_default(),
+                        offered: package.version().to_string(),
+                    });
+                }
+                // Qualified, so the lookup below finds this repository's package
+                // even when an earlier repository has one of the same name.
+                _ => chosen.push(match package.db() {
+                    Some(db) => format!("{}/{}", db.name(), package.name()),
+                    None => package.name().to_owned(),
+                }),
+            }
+        }
+        if !missing.is_empty() {
+            return Err(Error::NotFound { names: missing });
+        }
+        if chosen.is_empty() {
+            return Ok(());
+        }
+        self.begin(TransFlag::NONE)?;
+        let alpm = &self.session.alpm;
+        for name in &chosen {
+            // Found above; looked up again because the handle was borrowed.
+            if let Some(package) = find_sync_package(alpm, name) {
+                alpm.trans_add_pkg(package).map_err(|error| Error::Alpm {
+                    message: format!("cannot add {name}: {error}"),
+                })?;
+            }
+        }
+        self.prepare()
+    }
+
+    fn plan_remove(&mut self, names: &[String], recursive: bool) -> Result<()> {
+        let alpm = &self.session.alpm;
+        let missing: Vec<String> = names
+            .iter()
+            .filter(|name| alpm.localdb().pkg(name.as_str()).is_err())
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            return Err(Error::NotInstalled { names: missing });
+        }
+        self.begin(if recursive {
+            TransFlag::RECURSE
+        } else {
+            TransFlag::NONE
+        })?;
+        let alpm = &self.session.alpm;
+        let mut seen = HashSet::new();
+        for name in names {
+            if !seen.insert(name.as_str()) {
+                continue;
+            }
+            let package = alpm
+                .localdb()
+                .pkg(name.as_str())
+                .map_err(|error| Error::Alpm {
+                    message: format!("{name}: {error}"),
+                })?;
+            alpm.trans_remove_pkg(package)
+                .map_err(|error| Error::Alpm {
+                    message: format!("cannot remove {name}: {error}"),
+                })?;
+        }
+        self.prepare()
+    }
+
+    fn plan_upgrade(&mut self) -> Result<()> {
+        self.begin(TransFlag::NONE)?;
+        self.session
+            .alpm
+            .sync_sysupgrade(false)
+            .map_err(|error| Error::Alpm {
+                message: format!("cannot plan the upgrade: {error}"),
+            })?;
+        if self.session.alpm.trans_add().is_empty() && self.session.alpm.trans_remove().is_empty() {
+            return Ok(());
+        }
+        self.prepare()
+    }
+
+    /// libalpm resolves dependencies, conflicts and replacements; the outcome
+    /// becomes the plan.
+    fn prepare(&mut self) -> Result<()> {
+        let removing: HashSet<String> = self
+            .session
+            .alpm
+            .trans_remove()
+            .iter()
+            .map(|p| p.name().to_owned())
+            .collect();
+        let failure = match self.session.alpm.trans_prepare() {
+            Ok(()) => None,
+            Err((result, error)) => Some(match result {
+                PrepareResult::UnsatisfiedDeps(missing) => {
+                    let mut needed: Vec<(String, Vec<String>)> = Vec::new();
+                    let mut unsatisfied = Vec::new();
+                    for entry in missing.iter() {
+                        match entry.causing_pkg() {
+                            Some(cause) if removing.contains(cause) => {
+                                let dependents = match needed.iter_mut().find(|(p, _)| p == cause) {
+                                    Some((_, dependents)) => dependents,
+                                    None => {
+                                        needed.push((cause.to_owned(), Vec::new()));
+                                        &mut needed.last_mut().expect("just pushed").1
+                                    }
+                                };
+                                dependents.push(entry.target().to_owned());
+                            }
+                            _ => unsatisfied.push(format!(
+                                "{} needs {}",
+                                entry.target(),
+                                entry.depend()
+                            )),
+                        }
+                    }
+                    if needed.is_empty() {
+                        Error::Unsatisfied {
+                            missing: unsatisfied,
+                        }
+                    } else {
+                        for (_, dependents) in &mut needed {
+                            dependents.sort();
+                            dependents.dedup();
+                        }
+                        Error::RequiredBy { packages: needed }
+                    }
+                }
+                PrepareResult::ConflictingDeps(conflicts) => Error::Conflict {
+                    pairs: conflicts
+                        .iter()
+                        .map(|c| (c.package1().to_owned(), c.package2().to_owned()))
+                        .collect(),
+                },
+                PrepareResult::PkgInvalidArch(packages) => Error::Alpm {
+                    message: format!(
+                        "not for this architecture: {}",
+                        packages
+                            .iter()
+                            .map(|p| p.name().to_owned())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                },
+                PrepareResult::Ok => Error::Alpm {
+                    message: format!("cannot prepare the transaction: {error}"),
+                },
+            }),
+        };
+        if let Some(error) = failure {
+            return Err(error);
+        }
+        self.plan.packages = self.planned_packages();
+        Ok(())
+    }
+
+    fn planned_packages(&self) -> Vec<PlannedPackage> {
+        let alpm = &self.session.alpm;
+        let local = alpm.localdb();
+        let reason = |reason: PackageReason| match reason {
+            PackageReason::Explicit => InstallReason::Explicit,
+            PackageReason::Depend => InstallReason::Dependency,
+        };
+        let mut packages: Vec<PlannedPackage> = alpm
+            .trans_remove()
+            .iter()
+            .map(|package| PlannedPackage {
+                name: package.name().to_owned(),
+                action: PackageAction::Remove,
+                old_version: Some(package.version().to_string()),
+                new_version: None,
+                repository: None,
+                reason: reason(package.reason()),
+                download_size: 0,
+                size_change: -package.isize(),
+            })
+            .collect();
+        for package in alpm.trans_add() {
+            let old = local.pkg(package.name()).ok();
+            let action = match old
+                .map(|old| alpm::vercmp(package.version().as_str(), old.version().as_str()))
+            {
+                None => PackageAction::Install,
+                Some(std::cmp::Ordering::Greater) => PackageAction::Upgrade,
+                Some(std::cmp::Ordering::Less) => PackageAction::Downgrade,
+                Some(std::cmp::Ordering::Equal) => PackageAction::Reinstall,
+            };
+            packages.push(PlannedPackage {
+                name: package.name().to_owned(),
+                action,
+                old_version: old.map(|old| old.version().to_string()),
+                new_version: Some(package.version().to_string()),
+                repository: package.db().map(|db| db.name().to_owned()),
+                // libalpm keeps an installed package's reason and marks what it
+                // pulled in as a dependency.
+                reason: reason(old.map_or(package.reason(), |old| old.reason())),
+                download_size: u64::try_from(package.download_size()).unwrap_or(0),
+                size_change: package.isize() - old.map_or(0, |old| old.isize()),
+            });
+        }
+        packages
+    }
+
+    /// Downloads, verifies and applies the plan, reporting to `sink` as it goes.
+    pub fn commit(mut self, sink: EventSink) -> Result<()> {
+        if !self.open {
+            return Ok(());
+        }
+        *self.sink.borrow_mut() = Some(sink);
+        self.install_callbacks();
+        let logged = Rc::clone(&self.session.errors);
+        let failure = match self.session.alpm.trans_commit() {
+            Ok(()) => None,
+            Err((result, error)) => Some(match result {
+                CommitResult::FileConflict(conflicts) => Error::Alpm {
+                    message: format!(
+                        "file conflicts: {}",
+                        conflicts
+                            .iter()
+                            .map(|c| format!("{} owns {}", c.target(), c.file()))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                },
+                CommitResult::PkgInvalid(files) => {
+                    let mut bad: Vec<String> = files.iter().map(str::to_owned).collect();
+                    if bad.is_empty() {
+                        bad = std::mem::take(&mut self.answers.borrow_mut().corrupted);
+                    }
+                    Error::Alpm {
+                        message: bad.join(", "),
+                    }
+                }
+                CommitResult::Ok => Error::Alpm {
+                    message: with_logged(&format!("the transaction failed: {error}"), &logged),
+                },
+            }),
+        };
+        // Releasing (in Drop) also frees the lock, whatever happened.
+        failure.map_or(Ok(()), Err)
+    }
+
+    fn install_callbacks(&self) {
+        let alpm = &self.session.alpm;
+        super::events::install(alpm, &self.sink);
+        let sink = Rc::clone(&self.sink);
+        let mut last: Option<(String, usize)> = None;
+        alpm.set_progress_cb(
+            sink,
+            move |progress: Progress, name: &str, _percent, count, current, sink| {
+                let action = match progress {
+                    Progress::AddStart => PackageAction::Install,
+                    Progress::UpgradeStart => PackageAction::Upgrade,
+                    Progress::DowngradeStart => PackageAction::Downgrade,
+                    Progress::ReinstallStart => PackageAction::Reinstall,
+                    Progress::RemoveStart => PackageAction::Remove,
+                    _ => return,
+                };
+                // libalpm reports each package many times as its percentage grows.
+                let key = (name.to_owned(), current);
+                if last.as_ref() == Some(&key) {
+                    return;
+                }
+                last = Some(key);
+                emit(
+                    sink,
+                    ChangeEvent::Package {
+                        action,
+                        name: name.to_owned(),
+                        current,
+                        count,
+                    },
+                );
+            },
+        );
+        let sink = Rc::clone(&self.sink);
+        alpm.set_dl_cb(sink, |file: &str, event: AnyDownloadEvent, sink| {
+            let (done, total) = match event.event() {
+                DownloadEvent::Progress(progress) => (progress.downloaded, progress.total),
+                DownloadEvent::Completed(completed) => (completed.total, completed.total),
+                _ => return,
+            };
+            emit(
+                sink,
+                ChangeEvent::Download {
+                    file: file.to_owned(),
+                    done: u64::try_from(done).unwrap_or(0),
+                    total: u64::try_from(total).unwrap_or(0),
+                },
+            );
+        });
+        let sink = Rc::clone(&self.sink);
+        let errors = Rc::clone(&self.session.errors);
+        alpm.set_log_cb(sink, move |level, message, sink| {
+            if level.intersects(LogLevel::ERROR) {
+                errors.borrow_mut().push(message.trim().to_owned());
+            } else if level.intersects(LogLevel::WARNING) {
+                emit(
+                    sink,
+                    ChangeEvent::Warning {
+                        message: message.trim().to_owned(),
+                    },
+                );
+            }
+        });
+    }
+}
+
+impl Drop for Transaction {
+    fn drop(&mut self) {
+        // The callback's context is `self.sink`, dropped with `self`.
+        super::events::clear(&self.session.alpm);
+        if self.open {
+            // Nothing useful can be done about a failed release here; libalpm
+            // removes the lock either way when the handle is freed.
+            let _ = self.session.alpm.trans_release();
+        }
+    }
+}
+
+fn emit(sink: &Rc<RefCell<Option<EventSink>>>, event: ChangeEvent) {
+    if let Some(sink) = sink.borrow_mut().as_mut() {
+        sink(event);
+    }
+}
+
+/// `repo/name`, a package name, or anything a package provides (`omg-greeter`,
+/// `omg-lib>=2`), searched in pacman.conf's repository order as `pacman -S` does.
+fn find_sync_package<'a>(alpm: &'a Alpm, word: &str) -> Option<alpm::Package<'a>> {
+    if let Some((repo, name)) = word.split_once('/') {
+        let db = alpm.syncdbs().iter().find(|db| db.name() == repo)?;
+        return db.pkg(name).ok();
+    }
+    alpm.syncdbs()
+        .iter()
+        .find_map(|db| db.pkg(word).ok())
+        .or_else(|| alpm.syncdbs().find_satisfier(word))
+}
+
+/// pacman's answers under `--noconfirm`, noting each yes for the plan.
+fn answer_question(question: AnyQuestion, answers: &mut Rc<RefCell<Answers>>) {
+    match question.question() {
+        Question::Replace(replace) => {
+            answers.borrow_mut().notes.push(format!(
+                "{} replaces {}",
+                replace.newpkg().name(),
+                replace.oldpkg().name()
+            ));
+            replace.set_replace(true);
+        }
+        Question::Conflict(mut conflict) => conflict.set_remove(false),
+        Question::Corrupted(mut corrupted) => {
+            // pacman's default: delete the bad file so the next try downloads again.
+            answers.borrow_mut().corrupted.push(format!(
+                "{}: {}; removed from the cache",
+                corrupted.filepath(),
+                corrupted.reason()
+            ));
+            corrupted.set_remove(true);
+        }
+        Question::RemovePkgs(mut remove) => remove.set_skip(false),
+        Question::InstallIgnorepkg(mut ignored) => ignored.set_install(false),
+        Question::SelectProvider(mut select) => select.set_index(0),
+        Question::ImportKey(mut import) => import.set_import(false),
+    }
+}
+
+fn default_sig_level() -> SigLevel {
+    // pacman's built-in default: `Required DatabaseOptional`.
+    SigLevel::PACKAGE | SigLevel::DATABASE | SigLevel::DATABASE_OPTIONAL
+}
+
+/// pacman.conf `SigLevel` words applied over `base` (pacman's process_siglevel):
+/// `Never`, `Optional`, `Required`, `TrustedOnly`, `TrustAll`, each optionally
+/// limited by a `Package` or `Database` prefix.
+fn sig_level(words: &[String], base: SigLevel) -> SigLevel {
+    let mut level = base;
+    for word in words {
+        let (package, database, word) = if let Some(rest) = word.strip_prefix("Package") {
+            (true, false, rest)
+        } else if let Some(rest) = word.strip_prefix("Database") {
+            (false, true, rest)
+        } else {
+            (true, true, word.as_str())
+        };
+        let mut apply = |package_bits: SigLevel, database_bits: SigLevel, on: bool| {
+            for (applies, bits) in [(package, package_bits), (database, database_bits)] {
+                if applies {
+                    level.set(bits, on);
+                }
+            }
+        };
+        match word {
+            "Never" => apply(
+                SigLevel::PACKAGE | SigLevel::PACKAGE_OPTIONAL,
+                SigLevel::DATABASE | SigLevel::DATABASE_OPTIONAL,
+                false,
+            ),
+            "Optional" => {
+                apply(SigLevel::PACKAGE, SigLevel::DATABASE, true);
+                apply(
+                    SigLevel::PACKAGE_OPTIONAL,
+                    SigLevel::DATABASE_OPTIONAL,
+                    true,
+                );
+            }
+            "Required" => {
+                apply(SigLevel::PACKAGE, SigLevel::DATABASE, true);
+                apply(
+                    SigLevel::PACKAGE_OPTIONAL,
+                    SigLevel::DATABASE_OPTIONAL,
+                    false,
+                );
+            }
+            "TrustedOnly" => apply(
+                SigLevel::PACKAGE_MARGINAL_OK | SigLevel::PACKAGE_UNKNOWN_OK,
+                SigLevel::DATABASE_MARGINAL_OK | SigLevel::DATABASE_UNKNOWN_OK,
+                false,
+            ),
+            "TrustAll" => apply(
+                SigLevel::PACKAGE_MARGINAL_OK | SigLevel::PACKAGE_UNKNOWN_OK,
+                SigLevel::DATABASE_MARGINAL_OK | SigLevel::DATABASE_UNKNOWN_OK,
+                true,
+            ),
+            _ => {}
+        }
+    }
+    level
+}
+
+fn path_bytes(path: &std::path::Path) -> Vec<u8> {
+    path.to_string_lossy().as_bytes().to_vec()
+}
+
+/// `message` plus the first error libalpm logged, which usually says why.
+fn with_logged(message: &str, logged: &RefCell<Vec<String>>) -> String {
+    match logged.borrow().first() {
+        Some(logged) => format!("{message} ({logged})"),
+        None => message.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<String> {
+        text.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn sig_level_follows_pacman_words() {
+        assert_eq!(
+            sig_level(&words("Never"), default_sig_level()),
+            SigLevel::NONE
+        );
+        assert_eq!(
+            sig_level(&words("Required DatabaseOptional"), SigLevel::NONE),
+            default_sig_level()
+        );
+        assert_eq!(
+            sig_level(&words("PackageRequired"), SigLevel::NONE),
+            SigLevel::PACKAGE
+        );
+        assert!(sig_level(&words("Optional TrustAll"), SigLevel::NONE)
+            .contains(SigLevel::PACKAGE_OPTIONAL | SigLevel::PACKAGE_UNKNOWN_OK));
+    }
+}
