@@ -29,7 +29,7 @@ pub use setup::Architectures;
 use setup::Setup;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 /// FNV-1a: package names are short and trusted, so SipHash's DoS resistance buys
 /// nothing here and costs a measurable share of a direct search.
@@ -88,7 +88,8 @@ impl Default for DebianPaths {
 #[derive(Debug)]
 pub struct DebianBackend {
     paths: DebianPaths,
-    architectures: Architectures,
+    /// Asked of the system on first use unless given.
+    architectures: OnceLock<Architectures>,
     /// Lines about skipped files, kept until someone takes them.
     warnings: Mutex<Vec<String>>,
 }
@@ -98,6 +99,7 @@ pub struct DebianBackend {
 struct ListEntry<'a> {
     stanza: Stanza<'a>,
     version: &'a str,
+    architecture: &'a str,
     /// The policy's package file.
     file: usize,
 }
@@ -117,8 +119,11 @@ impl DebianBackend {
     /// A backend reading the given state files, with the system's architectures.
     #[must_use]
     pub fn new(paths: DebianPaths) -> Self {
-        let architectures = Architectures::of_system(&paths);
-        Self::with_architectures(paths, architectures)
+        Self {
+            paths,
+            architectures: OnceLock::new(),
+            warnings: Mutex::new(Vec::new()),
+        }
     }
 
     /// A backend with the architectures given rather than asked of dpkg.
@@ -126,9 +131,14 @@ impl DebianBackend {
     pub fn with_architectures(paths: DebianPaths, architectures: Architectures) -> Self {
         Self {
             paths,
-            architectures,
+            architectures: OnceLock::from(architectures),
             warnings: Mutex::new(Vec::new()),
         }
+    }
+
+    fn architectures(&self) -> &Architectures {
+        self.architectures
+            .get_or_init(|| Architectures::of_system(&self.paths))
     }
 
     fn wants_architecture(native: &str, architecture: Option<&[u8]>) -> bool {
@@ -141,7 +151,7 @@ impl DebianBackend {
     }
 
     fn setup(&self) -> Result<Setup> {
-        let mut setup = Setup::load(&self.paths, &self.architectures)?;
+        let mut setup = Setup::load(&self.paths, self.architectures())?;
         self.warn(std::mem::take(&mut setup.warnings));
         Ok(setup)
     }
@@ -237,6 +247,9 @@ impl DebianBackend {
                 all.entry(name).or_default().push(ListEntry {
                     stanza,
                     version,
+                    architecture: architecture
+                        .and_then(|arch| std::str::from_utf8(arch).ok())
+                        .unwrap_or_default(),
                     file: *file,
                 });
             }
@@ -257,10 +270,8 @@ impl DebianBackend {
                 let Some(stanza) = stanzas(&text[at..]).next() else {
                     continue;
                 };
-                if !Self::wants_architecture(
-                    &setup.native_architecture,
-                    stanza.field("Architecture"),
-                ) {
+                let architecture = stanza.field("Architecture");
+                if !Self::wants_architecture(&setup.native_architecture, architecture) {
                     continue;
                 }
                 let Some(Ok(version)) = stanza.field("Version").map(std::str::from_utf8) else {
@@ -269,6 +280,9 @@ impl DebianBackend {
                 found.push(ListEntry {
                     stanza,
                     version,
+                    architecture: architecture
+                        .and_then(|arch| std::str::from_utf8(arch).ok())
+                        .unwrap_or_default(),
                     file: *file,
                 });
             }
@@ -300,6 +314,22 @@ fn choose<'a>(
     installed: Option<Stanza<'a>>,
 ) -> Option<Chosen<'a>> {
     let name = std::str::from_utf8(name).ok()?;
+    // Most packages are in one list and not installed: no grouping to do.
+    if let ([entry], None) = (entries, installed) {
+        let architecture = Some(entry.architecture)
+            .filter(|arch| !arch.is_empty())
+            .unwrap_or(&setup.native_architecture);
+        let priority =
+            setup
+                .policy
+                .priority(name, architecture, entry.version, &[entry.file], false);
+        return (priority > 0).then(|| Chosen {
+            stanza: entry.stanza,
+            version: entry.version,
+            repository: &setup.policy.files()[entry.file].label,
+            status_only: false,
+        });
+    }
     // One version per version string, with every file it is in; the first stanza
     // (in list order) stands for it.
     let mut stands_for: Vec<ListEntry<'a>> = Vec::with_capacity(entries.len() + 1);
@@ -333,6 +363,10 @@ fn choose<'a>(
                 stands_for.push(ListEntry {
                     stanza,
                     version,
+                    architecture: stanza
+                        .field("Architecture")
+                        .and_then(|arch| std::str::from_utf8(arch).ok())
+                        .unwrap_or_default(),
                     file: setup.status_file,
                 });
                 versions.push(VersionFiles {
@@ -345,8 +379,8 @@ fn choose<'a>(
     }
     let architecture = stands_for
         .first()
-        .and_then(|entry| entry.stanza.field("Architecture"))
-        .and_then(|arch| std::str::from_utf8(arch).ok())
+        .map(|entry| entry.architecture)
+        .filter(|arch| !arch.is_empty())
         .unwrap_or(&setup.native_architecture);
     let chosen = setup.policy.candidate(name, architecture, &versions)?;
     let entry = stands_for[chosen];
@@ -445,7 +479,7 @@ impl PackageBackend for DebianBackend {
     }
 
     fn installed(&self) -> Result<Vec<InstalledPackage>> {
-        let native = &self.architectures.native;
+        let native = &self.architectures().native;
         let status = self.read_status()?;
         let auto = self.auto_installed(native)?;
         let mut packages: Vec<InstalledPackage> = stanzas(&status)
@@ -493,7 +527,7 @@ impl PackageBackend for DebianBackend {
     }
 
     fn orphans(&self) -> Result<Vec<String>> {
-        let native = &self.architectures.native;
+        let native = &self.architectures().native;
         let status = self.read_status()?;
         let installed: FastMap<&[u8], Stanza<'_>> = stanzas(&status)
             .filter(|stanza| {

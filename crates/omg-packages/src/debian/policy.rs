@@ -126,15 +126,16 @@ impl Policy {
         &self,
         name: &str,
         architecture: &str,
-        version: &VersionFiles<'_>,
+        version: &str,
+        files: &[usize],
+        installed: bool,
     ) -> i32 {
         let pinned = self.specific.iter().find(|pin| {
             pin.packages.iter().any(|(pattern, arch)| {
                 self.names_match(pattern, arch.as_deref(), name, architecture)
             }) && match &pin.matcher {
-                Matcher::Version(pattern) => version_matches(pattern, version.version),
-                matcher => version
-                    .files
+                Matcher::Version(pattern) => version_matches(pattern, version),
+                matcher => files
                     .iter()
                     .any(|&file| file_matches(matcher, &self.files[file])),
             }
@@ -142,11 +143,10 @@ impl Policy {
         if let Some(pin) = pinned {
             return pin.priority;
         }
-        version
-            .files
+        files
             .iter()
             .map(|&file| &self.files[file])
-            .filter(|file| !file.is_status || version.installed)
+            .filter(|file| !file.is_status || installed)
             .map(|file| file.priority)
             .max()
             .unwrap_or(NEVER)
@@ -181,7 +181,13 @@ impl Policy {
         let mut max = NEVER;
         for index in order {
             let version = &versions[index];
-            let priority = self.priority(name, architecture, version);
+            let priority = self.priority(
+                name,
+                architecture,
+                version.version,
+                &version.files,
+                version.installed,
+            );
             if priority > max {
                 best = Some(index);
                 max = priority;

@@ -2,6 +2,7 @@
 //! the architectures, the configured sources and the list files that stand for
 //! them, their Release files, and the policy over the lot.
 
+use super::control::stanzas;
 use super::files::AptConf;
 use super::lists::list_names;
 use super::policy::{PackageFile, Policy};
@@ -9,7 +10,7 @@ use super::release::Release;
 use super::sources::Sources;
 use super::DebianPaths;
 use crate::Result;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// The native and foreign architectures, as dpkg (or apt.conf) names them.
@@ -22,21 +23,10 @@ pub struct Architectures {
 }
 
 impl Architectures {
-    /// The system's: dpkg's native architecture (asked once per process) and the
-    /// foreign ones dpkg keeps in `arch` beside its status file.
+    /// The system's: dpkg's native architecture and the foreign ones dpkg keeps in
+    /// `arch` beside its status file.
     pub(crate) fn of_system(paths: &DebianPaths) -> Self {
-        static NATIVE: OnceLock<String> = OnceLock::new();
-        let native = NATIVE.get_or_init(|| {
-            std::process::Command::new("dpkg")
-                .arg("--print-architecture")
-                .stderr(std::process::Stdio::null())
-                .output()
-                .ok()
-                .filter(|output| output.status.success())
-                .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned())
-                .filter(|arch| !arch.is_empty())
-                .unwrap_or_else(|| compiled_architecture().to_owned())
-        });
+        let native = native_of_system(&paths.status_file);
         let arch_file = paths
             .status_file
             .parent()
@@ -46,14 +36,38 @@ impl Architectures {
         let foreign = std::fs::read_to_string(arch_file)
             .unwrap_or_default()
             .split_whitespace()
-            .filter(|arch| arch != native)
+            .filter(|arch| *arch != native)
             .map(str::to_owned)
             .collect();
-        Self {
-            native: native.clone(),
-            foreign,
-        }
+        Self { native, foreign }
     }
+}
+
+/// What `dpkg --print-architecture` prints: the architecture dpkg was built for,
+/// which its own status entry records. Reading it there saves starting a process
+/// (a few ms) on every command; dpkg is asked (once) only when the entry is missing.
+fn native_of_system(status_file: &Path) -> String {
+    let status = std::fs::read(status_file).unwrap_or_default();
+    let recorded = memchr::memmem::find_iter(&status, b"Package: dpkg\n")
+        .filter(|&at| at == 0 || status[at - 1] == b'\n')
+        .find_map(|at| stanzas(&status[at..]).next()?.text_field("Architecture"));
+    if let Some(native) = recorded.filter(|arch| !arch.is_empty() && arch != "all") {
+        return native;
+    }
+    static ASKED: OnceLock<String> = OnceLock::new();
+    ASKED
+        .get_or_init(|| {
+            std::process::Command::new("dpkg")
+                .arg("--print-architecture")
+                .stderr(std::process::Stdio::null())
+                .output()
+                .ok()
+                .filter(|output| output.status.success())
+                .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+                .filter(|arch| !arch.is_empty())
+                .unwrap_or_else(|| compiled_architecture().to_owned())
+        })
+        .clone()
 }
 
 /// The architecture this binary was built for, in dpkg's words: used only when dpkg
@@ -172,4 +186,28 @@ fn label(release: &Release, uri: &str, suite: &str, component: &str) -> String {
         .filter(|part| !part.is_empty())
         .collect::<Vec<_>>()
         .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn native_architecture_is_the_one_dpkg_was_built_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let status = dir.path().join("status");
+        std::fs::write(
+            &status,
+            "Package: dpkg-dev\nArchitecture: all\n\nPackage: dpkg\nStatus: install ok installed\nArchitecture: riscv64\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("arch"), "riscv64\ni386\n").unwrap();
+        let paths = DebianPaths {
+            status_file: status,
+            ..DebianPaths::default()
+        };
+        let architectures = Architectures::of_system(&paths);
+        assert_eq!(architectures.native, "riscv64");
+        assert_eq!(architectures.foreign, ["i386"]);
+    }
 }
