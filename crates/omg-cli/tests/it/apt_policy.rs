@@ -277,6 +277,81 @@ fn candidates_equal_apt_cache_policy_with_pins_and_not_automatic() {
     assert_eq!(apt_candidate("omg-test-hello").0, "1.0");
     assert_eq!(apt_candidate("omg-test-pinned").0, "2.0");
     assert_eq!(apt_candidate("omg-test-newest").0, "1.1");
+    installed_versions_hold_or_upgrade_like_apt(work.path(), &base);
     drop(cleanup);
     assert!(!Path::new(SOURCES).exists());
+}
+
+/// With some of the test packages marked installed in a copy of the dpkg status (so
+/// the real system is not touched): the installed version from a default repository
+/// holds against ButAutomaticUpgrades, one only the status knows is upgraded from
+/// there, and a pin upgrades; `omg status` counts what `apt list --upgradable` lists.
+fn installed_versions_hold_or_upgrade_like_apt(work: &Path, base: &Path) {
+    let status = work.join("status");
+    let mut text = std::fs::read_to_string("/var/lib/dpkg/status").unwrap();
+    for (name, version) in [
+        ("omg-test-hello", "1.0"),
+        ("omg-test-only-backports", "0.9"),
+        ("omg-test-pinned", "1.0"),
+    ] {
+        // apt tells versions apart by their fields too: an installed version that is
+        // also in a repository must carry that repository's control fields.
+        let deb = base.join(format!("pool/{name}_{version}_all.deb"));
+        let control = if deb.exists() {
+            reference("dpkg-deb", &["--field", deb.to_str().unwrap()])
+        } else {
+            format!("Package: {name}\nVersion: {version}\nArchitecture: all\nMaintainer: omg tests <omg@example.invalid>\nDescription: omg policy probe\n")
+        };
+        text.push_str(&format!(
+            "\nStatus: install ok installed\n{}",
+            control.trim_end()
+        ));
+        text.push('\n');
+    }
+    std::fs::write(&status, text).unwrap();
+    let status_option = format!("Dir::State::status={}", status.display());
+    let context = Context::new();
+    std::fs::write(
+        context.home().join("config/omg/config.toml"),
+        format!(
+            "[daemon]\nautostart = false\n[debian]\nstatus_file = \"{}\"\n",
+            status.display()
+        ),
+    )
+    .unwrap();
+    for (name, expected) in [
+        ("omg-test-hello", "1.0"),
+        ("omg-test-only-backports", "1.0"),
+        ("omg-test-pinned", "2.0"),
+    ] {
+        let policy = reference("apt-cache", &["-o", &status_option, "policy", name]);
+        let candidate = policy
+            .lines()
+            .find_map(|line| line.trim().strip_prefix("Candidate: "))
+            .expect("a Candidate line");
+        assert_eq!(candidate, expected, "apt-cache policy {name}:\n{policy}");
+        let info = context.omg_json(&["--backend", "debian", "info", name]);
+        assert_eq!(info["version"], candidate, "omg info {name}");
+    }
+    let upgradable = reference("apt", &["-o", &status_option, "list", "--upgradable"]);
+    let listed: Vec<&str> = upgradable
+        .lines()
+        .filter(|line| line.contains("[upgradable from:"))
+        .collect();
+    let ours: Vec<&str> = listed
+        .iter()
+        .filter_map(|line| line.split('/').next())
+        .filter(|name| name.starts_with("omg-test-"))
+        .collect();
+    assert_eq!(
+        ours,
+        ["omg-test-only-backports", "omg-test-pinned"],
+        "{upgradable}"
+    );
+    let omg = context.omg_json(&["--backend", "debian", "status"]);
+    assert_eq!(
+        omg["upgradable"],
+        listed.len(),
+        "omg status vs apt list --upgradable"
+    );
 }
