@@ -224,6 +224,7 @@ impl DebianBackend {
     fn list_entries<'a>(setup: &Setup, lists: &'a Lists) -> FastMap<&'a [u8], Vec<ListEntry<'a>>> {
         let mut all: FastMap<&'a [u8], Vec<ListEntry<'a>>> =
             FastMap::with_capacity_and_hasher(70_000, std::hash::BuildHasherDefault::default());
+        let mut foreign: FastMap<&'a [u8], Vec<ListEntry<'a>>> = FastMap::default();
         for (file, text) in lists {
             for stanza in stanzas(text) {
                 let mut name = None;
@@ -241,17 +242,28 @@ impl DebianBackend {
                 else {
                     continue;
                 };
-                if !Self::wants_architecture(&setup.native_architecture, architecture) {
-                    continue;
-                }
-                all.entry(name).or_default().push(ListEntry {
+                let entry = ListEntry {
                     stanza,
                     version,
                     architecture: architecture
                         .and_then(|arch| std::str::from_utf8(arch).ok())
                         .unwrap_or_default(),
                     file: *file,
-                });
+                };
+                if Self::wants_architecture(&setup.native_architecture, architecture) {
+                    all.entry(name).or_default().push(entry);
+                } else if setup
+                    .foreign_architectures
+                    .iter()
+                    .any(|arch| arch == entry.architecture)
+                {
+                    foreign.entry(name).or_default().push(entry);
+                }
+            }
+        }
+        for (name, entries) in foreign {
+            if !all.contains_key(name) {
+                all.insert(name, first_foreign_architecture(setup, entries));
             }
         }
         all
@@ -271,9 +283,6 @@ impl DebianBackend {
                     continue;
                 };
                 let architecture = stanza.field("Architecture");
-                if !Self::wants_architecture(&setup.native_architecture, architecture) {
-                    continue;
-                }
                 let Some(Ok(version)) = stanza.field("Version").map(std::str::from_utf8) else {
                     continue;
                 };
@@ -287,7 +296,18 @@ impl DebianBackend {
                 });
             }
         }
-        found
+        let (native, foreign): (Vec<ListEntry<'a>>, Vec<ListEntry<'a>>) =
+            found.into_iter().partition(|entry| {
+                Self::wants_architecture(
+                    &setup.native_architecture,
+                    Some(entry.architecture.as_bytes()).filter(|arch| !arch.is_empty()),
+                )
+            });
+        if native.is_empty() {
+            first_foreign_architecture(setup, foreign)
+        } else {
+            native
+        }
     }
 
     fn auto_installed(&self, native: &str) -> Result<HashSet<String>> {
@@ -304,6 +324,25 @@ impl DebianBackend {
             .filter_map(|stanza| stanza.text_field("Package"))
             .collect())
     }
+}
+
+/// The entries of the first configured foreign architecture that has any: the
+/// package apt's search shows for a name the native architecture lacks.
+fn first_foreign_architecture<'a>(
+    setup: &Setup,
+    entries: Vec<ListEntry<'a>>,
+) -> Vec<ListEntry<'a>> {
+    let Some(architecture) = setup.foreign_architectures.iter().find(|arch| {
+        entries
+            .iter()
+            .any(|entry| entry.architecture == arch.as_str())
+    }) else {
+        return Vec::new();
+    };
+    entries
+        .into_iter()
+        .filter(|entry| entry.architecture == architecture.as_str())
+        .collect()
 }
 
 /// APT's candidate among a package's list entries and its installed stanza.

@@ -93,6 +93,9 @@ pub(crate) struct Setup {
     pub(crate) status_file: usize,
     /// The architecture packages must have (besides `all`).
     pub(crate) native_architecture: String,
+    /// The other architectures configured, in order: their packages count only
+    /// under names the native architecture does not have, as in apt's search.
+    pub(crate) foreign_architectures: Vec<String>,
     /// What was skipped, one line each.
     pub(crate) warnings: Vec<String>,
 }
@@ -163,6 +166,11 @@ impl Setup {
             policy,
             lists,
             status_file,
+            foreign_architectures: all_architectures
+                .iter()
+                .filter(|arch| **arch != native && *arch != "all")
+                .cloned()
+                .collect(),
             native_architecture: native,
             warnings,
         })

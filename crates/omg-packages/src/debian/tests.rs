@@ -42,6 +42,10 @@ impl Tree {
     }
 
     fn backend(&self) -> DebianBackend {
+        self.backend_with_foreign(&[])
+    }
+
+    fn backend_with_foreign(&self, foreign: &[&str]) -> DebianBackend {
         let root = self.dir.path();
         DebianBackend::with_architectures(
             DebianPaths {
@@ -52,7 +56,7 @@ impl Tree {
             },
             Architectures {
                 native: "amd64".to_owned(),
-                foreign: Vec::new(),
+                foreign: foreign.iter().map(|arch| (*arch).to_owned()).collect(),
             },
         )
     }
@@ -363,4 +367,42 @@ fn an_unreadable_list_is_skipped_with_one_warning() {
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(warnings[0].contains("bad xz data"), "{warnings:?}");
     assert!(backend.take_warnings().is_empty());
+}
+
+#[test]
+fn foreign_architecture_packages_count_only_under_names_native_lacks() {
+    let tree = Tree::new("", "");
+    tree.repo("r", "bookworm", DEBIAN, &package("shared", "1.0"));
+    tree.write(
+        "lists/r_d_dists_bookworm_main_binary-i386_Packages",
+        "Package: wine32\nVersion: 8.0\nArchitecture: i386\nDescription: x\n\nPackage: shared\nVersion: 2.0\nArchitecture: i386\nDescription: x\n",
+    );
+    let names = |backend: &DebianBackend| -> Vec<(String, String)> {
+        backend
+            .records()
+            .unwrap()
+            .into_iter()
+            .map(|record| (record.name, record.version))
+            .collect()
+    };
+    assert_eq!(names(&tree.backend()), [("shared".into(), "1.0".into())]);
+    let with_i386 = tree.backend_with_foreign(&["i386"]);
+    assert_eq!(
+        names(&with_i386),
+        [
+            ("shared".into(), "1.0".into()),
+            ("wine32".into(), "8.0".into())
+        ]
+    );
+    let details = with_i386.details("wine32").unwrap().unwrap();
+    assert_eq!(details.architecture.as_deref(), Some("i386"));
+    assert_eq!(
+        with_i386
+            .details("shared")
+            .unwrap()
+            .unwrap()
+            .version
+            .as_deref(),
+        Some("1.0")
+    );
 }
