@@ -79,9 +79,16 @@ impl Policy {
     ) -> Self {
         let mut pins = Vec::new();
         if let Some(release) = default_release {
+            let matcher = release_matcher(release);
+            // apt refuses to run with such a setting; the read path says so and goes on.
+            if !files.iter().any(|file| file_matches(&matcher, file)) {
+                warnings.push(format!(
+                    "APT::Default-Release \"{release}\" names no release of the configured sources"
+                ));
+            }
             pins.push(Pin {
                 packages: Vec::new(),
-                matcher: release_matcher(release),
+                matcher,
                 priority: 990,
             });
         }

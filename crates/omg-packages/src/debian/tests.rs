@@ -277,6 +277,16 @@ fn default_release_outranks_newer_versions_elsewhere() {
         "APT::Default-Release \"stable\";\n",
     );
     assert_eq!(tree.candidate("hello").as_deref(), Some("2.10-3"));
+    let backend = tree.backend();
+    backend.records().unwrap();
+    assert!(backend.take_warnings().is_empty());
+    tree.write("etc/apt.conf", "APT::Default-Release \"sid\";\n");
+    let backend = tree.backend();
+    backend.records().unwrap();
+    assert_eq!(
+        backend.take_warnings(),
+        ["APT::Default-Release \"sid\" names no release of the configured sources"]
+    );
 }
 
 #[test]
