@@ -52,7 +52,12 @@ pub(crate) fn answer<T>(
     match backend.kind {
         BackendKind::Debian => {
             let opened = omg_packages::open_debian(backend)?;
-            Ok(direct(&Catalog::with_backend(backend, opened))?)
+            let catalog = Catalog::with_backend(backend, opened);
+            let answer = direct(&catalog);
+            for warning in catalog.warnings() {
+                message(&format!("warning: {warning}"));
+            }
+            Ok(answer?)
         }
         BackendKind::Arch => unwrap_reply(one_shot(settings, request)?, from_reply),
     }

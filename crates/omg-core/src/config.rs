@@ -123,6 +123,8 @@ pub struct DebianConfig {
     pub status_file: Option<PathBuf>,
     /// APT's auto-installed marks (default /var/lib/apt/extended_states).
     pub extended_states: Option<PathBuf>,
+    /// APT's configuration directory: sources, preferences, apt.conf (default /etc/apt).
+    pub etc_dir: Option<PathBuf>,
 }
 
 /// `[daemon]`.

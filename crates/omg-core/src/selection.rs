@@ -38,6 +38,8 @@ pub struct BackendSelection {
     pub debian_status_file: Option<PathBuf>,
     /// Debian: APT's auto-installed marks (`None`: /var/lib/apt/extended_states).
     pub debian_extended_states: Option<PathBuf>,
+    /// Debian: APT's configuration directory (`None`: /etc/apt).
+    pub debian_etc_dir: Option<PathBuf>,
 }
 
 impl BackendSelection {
@@ -72,6 +74,7 @@ impl BackendSelection {
             debian_lists_dir: absolute(config.debian.lists_dir.as_ref()),
             debian_status_file: absolute(config.debian.status_file.as_ref()),
             debian_extended_states: absolute(config.debian.extended_states.as_ref()),
+            debian_etc_dir: absolute(config.debian.etc_dir.as_ref()),
         })
     }
 
@@ -156,6 +159,7 @@ mod tests {
             debian_lists_dir: None,
             debian_status_file: None,
             debian_extended_states: None,
+            debian_etc_dir: None,
         };
         let args: Vec<String> = selection
             .to_args()

@@ -142,6 +142,9 @@ impl State {
         })
         .await??;
         let packages = catalog.index()?.len();
+        for warning in catalog.warnings() {
+            crate::log::info(&format!("warning: {warning}"));
+        }
         let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
         let previous = self.loaded.swap(Some(Arc::new(Loaded {
             catalog: Arc::new(catalog),

@@ -100,6 +100,7 @@ mod tests {
             debian_lists_dir: None,
             debian_status_file: None,
             debian_extended_states: None,
+            debian_etc_dir: None,
         }
     }
 

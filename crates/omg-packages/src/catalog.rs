@@ -109,6 +109,12 @@ impl Catalog {
         Ok(installed)
     }
 
+    /// What the backend skipped while answering, one line each, since the last call.
+    #[must_use]
+    pub fn warnings(&self) -> Vec<String> {
+        self.backend.warnings()
+    }
+
     /// Counts for `omg status`.
     pub fn status(&self) -> Result<SystemStatus> {
         let available = self.index()?.len();

@@ -11,8 +11,6 @@ pub enum Error {
     },
     #[error("{path}: {message}")]
     Corrupt { path: PathBuf, message: String },
-    #[error("{path}: unsupported compression (expected plain, .lz4, .gz or .xz)")]
-    UnsupportedCompression { path: PathBuf },
     #[error("{path}:{line}: {message}")]
     PacmanConf {
         path: PathBuf,

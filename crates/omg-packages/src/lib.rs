@@ -54,6 +54,10 @@ pub trait PackageBackend: Send + Sync {
 
     /// Files and directories whose change means the index is stale.
     fn database_paths(&self) -> Vec<PathBuf>;
+
+    /// Lines about inputs that were skipped (an unreadable list, a malformed pin)
+    /// since the last call: the answers are still right for the rest.
+    fn warnings(&self) -> Vec<String>;
 }
 
 /// Newest modification time among `paths`, as unix seconds.

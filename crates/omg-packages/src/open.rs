@@ -45,6 +45,7 @@ pub fn open_debian(selection: &BackendSelection) -> Result<Box<dyn PackageBacken
             .debian_extended_states
             .clone()
             .unwrap_or(defaults.extended_states),
+        etc_dir: selection.debian_etc_dir.clone().unwrap_or(defaults.etc_dir),
     };
     Ok(Box::new(DebianBackend::new(paths)))
 }

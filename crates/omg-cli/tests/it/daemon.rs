@@ -24,6 +24,7 @@ pub(super) fn debian_selection() -> BackendSelection {
         debian_lists_dir: None,
         debian_status_file: None,
         debian_extended_states: None,
+        debian_etc_dir: None,
     }
 }
 

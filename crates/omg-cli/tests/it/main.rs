@@ -2,6 +2,7 @@
 //! machine's APT data (compared with apt-cache, apt-mark and dpkg-query) and a
 //! hermetic Arch root built by omg-testbed (compared with pacman).
 
+mod apt_policy;
 mod arch;
 mod arch_change;
 mod common;

@@ -27,13 +27,21 @@ fn hostile_debian(context: &Context) {
     )
     .unwrap();
     std::fs::write(state.join("status"), "").unwrap();
+    let etc = state.join("etc");
+    std::fs::create_dir_all(&etc).unwrap();
+    std::fs::write(
+        etc.join("sources.list"),
+        "deb [arch=all] http://evil.example/debian stable main\n",
+    )
+    .unwrap();
     std::fs::write(
         context.home().join("config/omg/config.toml"),
         format!(
-            "[daemon]\nautostart = false\n[debian]\nlists_dir = \"{}\"\nstatus_file = \"{}\"\nextended_states = \"{}\"\n",
+            "[daemon]\nautostart = false\n[debian]\nlists_dir = \"{}\"\nstatus_file = \"{}\"\nextended_states = \"{}\"\netc_dir = \"{}\"\n",
             lists.display(),
             state.join("status").display(),
-            state.join("extended_states").display()
+            state.join("extended_states").display(),
+            etc.display()
         ),
     )
     .unwrap();

@@ -325,4 +325,8 @@ impl PackageBackend for ArchBackend {
     fn database_paths(&self) -> Vec<PathBuf> {
         vec![self.dbpath.join("local"), self.dbpath.join("sync")]
     }
+
+    fn warnings(&self) -> Vec<String> {
+        Vec::new()
+    }
 }

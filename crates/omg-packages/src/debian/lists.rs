@@ -1,59 +1,31 @@
-//! The APT lists directory: which files are package indexes, how they are
-//! compressed, and which repository each one stands for.
+//! The APT lists directory: which files it holds and how each is compressed.
 
 use crate::{Error, Result};
+use std::collections::HashMap;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// One `Packages` index in the lists directory.
-#[derive(Debug, Clone)]
-pub(crate) struct ListFile {
-    pub(crate) path: PathBuf,
-    /// `bookworm/main`, `bookworm-security/main`, or the file stem for flat repos.
-    pub(crate) repository: String,
-}
+/// The compression suffixes APT may store a list with.
+const SUFFIXES: [&str; 7] = ["", ".lz4", ".gz", ".xz", ".zst", ".bz2", ".lzma"];
 
-/// The `Packages` indexes in `dir`, sorted by file name so results are stable.
-pub(crate) fn list_files(dir: &Path) -> Result<Vec<ListFile>> {
+/// The files of the lists directory, by their name without a compression suffix.
+pub(crate) fn list_names(dir: &Path) -> Result<HashMap<String, String>> {
     let entries = std::fs::read_dir(dir).map_err(|source| Error::io(dir, source))?;
-    let mut files = Vec::new();
+    let mut names = HashMap::new();
     for entry in entries {
         let entry = entry.map_err(|source| Error::io(dir, source))?;
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        let Some(stem) = packages_stem(name) else {
+        let Ok(name) = entry.file_name().into_string() else {
             continue;
         };
-        files.push(ListFile {
-            path: entry.path(),
-            repository: repository_label(stem),
-        });
+        let base = SUFFIXES[1..]
+            .iter()
+            .find_map(|suffix| name.strip_suffix(suffix))
+            .unwrap_or(&name)
+            .to_owned();
+        // Two copies of one index would be a half-finished update; either is APT's.
+        names.entry(base).or_insert(name);
     }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
-}
-
-/// The part of a list file name before `_Packages`, when it is a package index.
-fn packages_stem(name: &str) -> Option<&str> {
-    let (stem, suffix) = name.rsplit_once("_Packages")?;
-    matches!(
-        suffix,
-        "" | ".lz4" | ".gz" | ".xz" | ".zst" | ".bz2" | ".lzma"
-    )
-    .then_some(stem)
-}
-
-/// `deb.debian.org_debian_dists_bookworm-security_main_binary-amd64` → `bookworm-security/main`.
-fn repository_label(stem: &str) -> String {
-    if let Some((_, after)) = stem.split_once("_dists_") {
-        let suite_and_component = after.split("_binary-").next().unwrap_or(after);
-        if let Some((suite, component)) = suite_and_component.split_once('_') {
-            return format!("{suite}/{component}");
-        }
-        return suite_and_component.to_owned();
-    }
-    // A flat repository (`deb file:/srv/repo ./`): its URI is the best name.
-    stem.trim_end_matches("_.").trim_end_matches('_').to_owned()
+    Ok(names)
 }
 
 /// Reads a list file, decompressing by its extension.
@@ -88,9 +60,27 @@ pub(crate) fn read_list(path: &Path) -> Result<Vec<u8>> {
                 .map_err(|e| corrupt(format!("bad xz data: {e}")))?;
             Ok(out)
         }
-        "zst" | "bz2" | "lzma" => Err(Error::UnsupportedCompression {
-            path: path.to_owned(),
-        }),
+        "zst" => {
+            let mut out = Vec::with_capacity(raw.len() * 5);
+            ruzstd::decoding::StreamingDecoder::new(raw.as_slice())
+                .map_err(|e| corrupt(format!("bad zstd data: {e}")))?
+                .read_to_end(&mut out)
+                .map_err(|e| corrupt(format!("bad zstd data: {e}")))?;
+            Ok(out)
+        }
+        "bz2" => {
+            let mut out = Vec::with_capacity(raw.len() * 5);
+            bzip2_rs::DecoderReader::new(raw.as_slice())
+                .read_to_end(&mut out)
+                .map_err(|e| corrupt(format!("bad bzip2 data: {e}")))?;
+            Ok(out)
+        }
+        "lzma" => {
+            let mut out = Vec::with_capacity(raw.len() * 5);
+            lzma_rs::lzma_decompress(&mut raw.as_slice(), &mut out)
+                .map_err(|e| corrupt(format!("bad lzma data: {e}")))?;
+            Ok(out)
+        }
         _ => Ok(raw),
     }
 }
@@ -100,23 +90,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn repository_label_of_dists_list() {
-        assert_eq!(
-            repository_label("deb.debian.org_debian_dists_bookworm-security_main_binary-amd64"),
-            "bookworm-security/main"
-        );
-    }
-
-    #[test]
-    fn repository_label_of_flat_repo() {
-        assert_eq!(repository_label("_srv_repo_."), "_srv_repo");
-    }
-
-    #[test]
-    fn packages_stem_only_accepts_package_indexes() {
-        assert!(packages_stem("x_dists_y_main_binary-amd64_Packages.lz4").is_some());
-        assert!(packages_stem("x_dists_y_InRelease").is_none());
-        assert!(packages_stem("x_Packages.diff_Index").is_none());
+    fn list_names_strip_compression_suffixes() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            "a_Packages.lz4",
+            "b_Packages",
+            "b_InRelease",
+            "c_Packages.zst",
+        ] {
+            std::fs::write(dir.path().join(name), b"").unwrap();
+        }
+        let names = list_names(dir.path()).unwrap();
+        assert_eq!(names["a_Packages"], "a_Packages.lz4");
+        assert_eq!(names["b_Packages"], "b_Packages");
+        assert_eq!(names["c_Packages"], "c_Packages.zst");
+        assert!(names.contains_key("b_InRelease"));
     }
 
     #[test]
@@ -126,5 +114,15 @@ mod tests {
         std::fs::write(&path, b"not lz4 at all").unwrap();
         let error = read_list(&path).unwrap_err().to_string();
         assert!(error.contains("bad lz4 data"), "{error}");
+    }
+
+    #[test]
+    fn read_list_decodes_zstd_and_bzip2() {
+        let testdata = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+        let plain = std::fs::read(testdata.join("Packages")).unwrap();
+        for extension in ["zst", "bz2"] {
+            let decoded = read_list(&testdata.join(format!("Packages.{extension}"))).unwrap();
+            assert_eq!(decoded, plain, "{extension}");
+        }
     }
 }

@@ -5,21 +5,31 @@
 //! `pkgcache.bin` (Debian's container images, this project's CI among them) every
 //! libapt cache open rebuilds the whole cache in memory, about 1.7 s, while reading
 //! the lists directly takes a fraction of that. The answers follow libapt's rules
-//! (candidate = newest version of the native architecture or `all`; installed-only
-//! packages count; the description searched is the candidate's) and the tests compare
-//! them with apt-cache on the same machine. Pin priorities are not applied yet.
+//! instead: only the lists of configured sources ([`sources`]), the candidate by
+//! APT's policy ([`policy`]: pins, Default-Release, NotAutomatic), packages of the
+//! native architecture or `all`, installed-only packages, and the description of the
+//! candidate; the tests compare them with apt-cache on the same machine.
 
 mod control;
+mod files;
 mod lists;
 mod orphans;
+mod policy;
+mod release;
+mod setup;
+mod sources;
 
 use crate::{newest_mtime, Error, PackageBackend, Result};
 use control::{lossy, relation_items, relation_names, stanzas, synopsis, Stanza};
-use lists::{list_files, read_list, ListFile};
+use lists::read_list;
 use omg_core::version::dpkg;
 use omg_core::{BackendKind, InstalledPackage, PackageDetails, PackageRecord, Upgrade};
+use policy::VersionFiles;
+pub use setup::Architectures;
+use setup::Setup;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
 
 /// FNV-1a: package names are short and trusted, so SipHash's DoS resistance buys
 /// nothing here and costs a measurable share of a direct search.
@@ -59,6 +69,8 @@ pub struct DebianPaths {
     pub status_file: PathBuf,
     /// APT's auto-installed marks.
     pub extended_states: PathBuf,
+    /// APT's configuration directory (`Dir::Etc`): sources, preferences, apt.conf.
+    pub etc_dir: PathBuf,
 }
 
 impl Default for DebianPaths {
@@ -67,30 +79,70 @@ impl Default for DebianPaths {
             lists_dir: PathBuf::from("/var/lib/apt/lists"),
             status_file: PathBuf::from("/var/lib/dpkg/status"),
             extended_states: PathBuf::from("/var/lib/apt/extended_states"),
+            etc_dir: PathBuf::from("/etc/apt"),
         }
     }
 }
 
 /// The Debian backend.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct DebianBackend {
     paths: DebianPaths,
-    native_architecture: String,
+    /// Asked of the system on first use unless given.
+    architectures: OnceLock<Architectures>,
+    /// Lines about skipped files, kept until someone takes them.
+    warnings: Mutex<Vec<String>>,
 }
 
+/// One version of a package in one list (or the status file).
+#[derive(Clone, Copy)]
+struct ListEntry<'a> {
+    stanza: Stanza<'a>,
+    version: &'a str,
+    architecture: &'a str,
+    /// The policy's package file.
+    file: usize,
+}
+
+/// The candidate of one package, with where it comes from.
+struct Chosen<'a> {
+    stanza: Stanza<'a>,
+    version: &'a str,
+    repository: &'a str,
+    /// Known from the dpkg status only: apt then searches its long description.
+    status_only: bool,
+}
+
+type Lists = Vec<(usize, Vec<u8>)>;
+
 impl DebianBackend {
-    /// A backend reading the given state files.
+    /// A backend reading the given state files, with the system's architectures.
     #[must_use]
     pub fn new(paths: DebianPaths) -> Self {
         Self {
             paths,
-            native_architecture: native_architecture().to_owned(),
+            architectures: OnceLock::new(),
+            warnings: Mutex::new(Vec::new()),
         }
     }
 
-    fn wants_architecture(&self, architecture: Option<&[u8]>) -> bool {
-        architecture
-            .is_none_or(|arch| arch == b"all" || arch == self.native_architecture.as_bytes())
+    /// A backend with the architectures given rather than asked of dpkg.
+    #[must_use]
+    pub fn with_architectures(paths: DebianPaths, architectures: Architectures) -> Self {
+        Self {
+            paths,
+            architectures: OnceLock::from(architectures),
+            warnings: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn architectures(&self) -> &Architectures {
+        self.architectures
+            .get_or_init(|| Architectures::of_system(&self.paths))
+    }
+
+    fn wants_architecture(native: &str, architecture: Option<&[u8]>) -> bool {
+        architecture.is_none_or(|arch| arch == b"all" || arch == native.as_bytes())
     }
 
     fn read_status(&self) -> Result<Vec<u8>> {
@@ -98,23 +150,54 @@ impl DebianBackend {
         std::fs::read(path).map_err(|source| Error::io(path, source))
     }
 
+    fn setup(&self) -> Result<Setup> {
+        let mut setup = Setup::load(&self.paths, self.architectures())?;
+        self.warn(std::mem::take(&mut setup.warnings));
+        Ok(setup)
+    }
+
+    fn warn(&self, lines: Vec<String>) {
+        if lines.is_empty() {
+            return;
+        }
+        let mut warnings = self
+            .warnings
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for line in lines {
+            if !warnings.contains(&line) {
+                warnings.push(line);
+            }
+        }
+    }
+
     /// Installed packages of the native architecture (or `all`), by name.
-    fn installed_stanzas<'a>(&self, status: &'a [u8]) -> FastMap<&'a [u8], Stanza<'a>> {
+    fn installed_stanzas<'a>(
+        &self,
+        setup: &Setup,
+        status: &'a [u8],
+    ) -> FastMap<&'a [u8], Stanza<'a>> {
         stanzas(status)
             .filter(|stanza| {
-                is_installed(stanza) && self.wants_architecture(stanza.field("Architecture"))
+                is_installed(stanza)
+                    && Self::wants_architecture(
+                        &setup.native_architecture,
+                        stanza.field("Architecture"),
+                    )
             })
             .filter_map(|stanza| Some((stanza.field("Package")?, stanza)))
             .collect()
     }
 
-    fn read_lists(&self) -> Result<Vec<(ListFile, Vec<u8>)>> {
-        let files = list_files(&self.paths.lists_dir)?;
+    /// The configured lists, decompressed; one that cannot be read is left out with
+    /// a warning, as apt-get update leaves out an index it cannot fetch.
+    fn read_lists(&self, setup: &Setup) -> Lists {
         // Decompressing is the bulk of the work and the lists are independent.
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = files
-                .into_iter()
-                .map(|file| scope.spawn(move || read_list(&file.path).map(|text| (file, text))))
+        let results: Vec<(usize, Result<Vec<u8>>)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = setup
+                .lists
+                .iter()
+                .map(|(path, file)| scope.spawn(move || (*file, read_list(path))))
                 .collect();
             handles
                 .into_iter()
@@ -124,16 +207,24 @@ impl DebianBackend {
                         .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
                 })
                 .collect()
-        })
+        });
+        let mut lists = Vec::with_capacity(results.len());
+        let mut warnings = Vec::new();
+        for (file, result) in results {
+            match result {
+                Ok(text) => lists.push((file, text)),
+                Err(error) => warnings.push(format!("skipping a package list: {error}")),
+            }
+        }
+        self.warn(warnings);
+        lists
     }
 
-    /// The newest version of each package in the lists (the first list wins ties).
-    fn list_candidates<'a>(
-        &self,
-        lists: &'a [(ListFile, Vec<u8>)],
-    ) -> FastMap<&'a [u8], ListEntry<'a>> {
-        let mut best: FastMap<&'a [u8], ListEntry<'a>> =
+    /// Every list version of every package, by name.
+    fn list_entries<'a>(setup: &Setup, lists: &'a Lists) -> FastMap<&'a [u8], Vec<ListEntry<'a>>> {
+        let mut all: FastMap<&'a [u8], Vec<ListEntry<'a>>> =
             FastMap::with_capacity_and_hasher(70_000, std::hash::BuildHasherDefault::default());
+        let mut foreign: FastMap<&'a [u8], Vec<ListEntry<'a>>> = FastMap::default();
         for (file, text) in lists {
             for stanza in stanzas(text) {
                 let mut name = None;
@@ -147,30 +238,79 @@ impl DebianBackend {
                         _ => {}
                     }
                 }
-                let (Some(name), Some(version)) = (name, version) else {
+                let (Some(name), Some(Ok(version))) = (name, version.map(std::str::from_utf8))
+                else {
                     continue;
                 };
-                if !self.wants_architecture(architecture) {
-                    continue;
-                }
-                let version = lossy(version);
                 let entry = ListEntry {
                     stanza,
                     version,
-                    repository: &file.repository,
+                    architecture: architecture
+                        .and_then(|arch| std::str::from_utf8(arch).ok())
+                        .unwrap_or_default(),
+                    file: *file,
                 };
-                match best.get(name) {
-                    Some(existing) if dpkg::compare(&entry.version, &existing.version).is_le() => {}
-                    _ => {
-                        best.insert(name, entry);
-                    }
+                if Self::wants_architecture(&setup.native_architecture, architecture) {
+                    all.entry(name).or_default().push(entry);
+                } else if setup
+                    .foreign_architectures
+                    .iter()
+                    .any(|arch| arch == entry.architecture)
+                {
+                    foreign.entry(name).or_default().push(entry);
                 }
             }
         }
-        best
+        for (name, entries) in foreign {
+            if !all.contains_key(name) {
+                all.insert(name, first_foreign_architecture(setup, entries));
+            }
+        }
+        all
     }
 
-    fn auto_installed(&self) -> Result<HashSet<String>> {
+    /// Every list stanza for `name`.
+    fn list_entries_of<'a>(setup: &Setup, lists: &'a Lists, name: &str) -> Vec<ListEntry<'a>> {
+        let needle = format!("Package: {name}\n");
+        let finder = memchr::memmem::Finder::new(needle.as_bytes());
+        let mut found = Vec::new();
+        for (file, text) in lists {
+            for at in finder.find_iter(text) {
+                if at != 0 && text[at - 1] != b'\n' {
+                    continue;
+                }
+                let Some(stanza) = stanzas(&text[at..]).next() else {
+                    continue;
+                };
+                let architecture = stanza.field("Architecture");
+                let Some(Ok(version)) = stanza.field("Version").map(std::str::from_utf8) else {
+                    continue;
+                };
+                found.push(ListEntry {
+                    stanza,
+                    version,
+                    architecture: architecture
+                        .and_then(|arch| std::str::from_utf8(arch).ok())
+                        .unwrap_or_default(),
+                    file: *file,
+                });
+            }
+        }
+        let (native, foreign): (Vec<ListEntry<'a>>, Vec<ListEntry<'a>>) =
+            found.into_iter().partition(|entry| {
+                Self::wants_architecture(
+                    &setup.native_architecture,
+                    Some(entry.architecture.as_bytes()).filter(|arch| !arch.is_empty()),
+                )
+            });
+        if native.is_empty() {
+            first_foreign_architecture(setup, foreign)
+        } else {
+            native
+        }
+    }
+
+    fn auto_installed(&self, native: &str) -> Result<HashSet<String>> {
         let path = &self.paths.extended_states;
         let text = match std::fs::read(path) {
             Ok(text) => text,
@@ -180,49 +320,123 @@ impl DebianBackend {
         };
         Ok(stanzas(&text)
             .filter(|stanza| stanza.field("Auto-Installed") == Some(b"1"))
-            .filter(|stanza| self.wants_architecture(stanza.field("Architecture")))
+            .filter(|stanza| Self::wants_architecture(native, stanza.field("Architecture")))
             .filter_map(|stanza| stanza.text_field("Package"))
             .collect())
     }
+}
 
-    /// Every stanza for `name` in the lists, with its repository.
-    fn list_stanzas_of<'a>(
-        &self,
-        lists: &'a [(ListFile, Vec<u8>)],
-        name: &str,
-    ) -> Vec<ListEntry<'a>> {
-        let needle = format!("Package: {name}\n");
-        let mut found = Vec::new();
-        for (file, text) in lists {
-            let finder = memchr::memmem::Finder::new(needle.as_bytes());
-            for at in finder.find_iter(text) {
-                if at != 0 && text[at - 1] != b'\n' {
-                    continue;
-                }
-                let Some(stanza) = stanzas(&text[at..]).next() else {
-                    continue;
-                };
-                if !self.wants_architecture(stanza.field("Architecture")) {
-                    continue;
-                }
-                let Some(version) = stanza.text_field("Version") else {
-                    continue;
-                };
-                found.push(ListEntry {
-                    stanza,
-                    version,
-                    repository: &file.repository,
+/// The entries of the first configured foreign architecture that has any: the
+/// package apt's search shows for a name the native architecture lacks.
+fn first_foreign_architecture<'a>(
+    setup: &Setup,
+    entries: Vec<ListEntry<'a>>,
+) -> Vec<ListEntry<'a>> {
+    let Some(architecture) = setup.foreign_architectures.iter().find(|arch| {
+        entries
+            .iter()
+            .any(|entry| entry.architecture == arch.as_str())
+    }) else {
+        return Vec::new();
+    };
+    entries
+        .into_iter()
+        .filter(|entry| entry.architecture == architecture.as_str())
+        .collect()
+}
+
+/// APT's candidate among a package's list entries and its installed stanza.
+fn choose<'a>(
+    setup: &'a Setup,
+    name: &[u8],
+    entries: &[ListEntry<'a>],
+    installed: Option<Stanza<'a>>,
+) -> Option<Chosen<'a>> {
+    let name = std::str::from_utf8(name).ok()?;
+    // Most packages are in one list and not installed: no grouping to do.
+    if let ([entry], None) = (entries, installed) {
+        let architecture = Some(entry.architecture)
+            .filter(|arch| !arch.is_empty())
+            .unwrap_or(&setup.native_architecture);
+        let priority =
+            setup
+                .policy
+                .priority(name, architecture, entry.version, &[entry.file], false);
+        return (priority > 0).then(|| Chosen {
+            stanza: entry.stanza,
+            version: entry.version,
+            repository: &setup.policy.files()[entry.file].label,
+            status_only: false,
+        });
+    }
+    // One version per version string, with every file it is in; the first stanza
+    // (in list order) stands for it.
+    let mut stands_for: Vec<ListEntry<'a>> = Vec::with_capacity(entries.len() + 1);
+    let mut versions: Vec<VersionFiles<'a>> = Vec::with_capacity(entries.len() + 1);
+    for entry in entries {
+        match versions
+            .iter()
+            .position(|known| known.version == entry.version)
+        {
+            Some(known) => versions[known].files.push(entry.file),
+            None => {
+                stands_for.push(*entry);
+                versions.push(VersionFiles {
+                    version: entry.version,
+                    files: vec![entry.file],
+                    installed: false,
                 });
             }
         }
-        found
     }
-}
-
-struct ListEntry<'a> {
-    stanza: Stanza<'a>,
-    version: String,
-    repository: &'a str,
+    if let Some(stanza) = installed {
+        let version = stanza
+            .field("Version")
+            .and_then(|version| std::str::from_utf8(version).ok())?;
+        match versions.iter().position(|known| known.version == version) {
+            Some(known) => {
+                versions[known].files.push(setup.status_file);
+                versions[known].installed = true;
+            }
+            None => {
+                stands_for.push(ListEntry {
+                    stanza,
+                    version,
+                    architecture: stanza
+                        .field("Architecture")
+                        .and_then(|arch| std::str::from_utf8(arch).ok())
+                        .unwrap_or_default(),
+                    file: setup.status_file,
+                });
+                versions.push(VersionFiles {
+                    version,
+                    files: vec![setup.status_file],
+                    installed: true,
+                });
+            }
+        }
+    }
+    let architecture = stands_for
+        .first()
+        .map(|entry| entry.architecture)
+        .filter(|arch| !arch.is_empty())
+        .unwrap_or(&setup.native_architecture);
+    let chosen = setup.policy.candidate(name, architecture, &versions)?;
+    let entry = stands_for[chosen];
+    let files = setup.policy.files();
+    // Shown as the repository apt would download it from: its best file.
+    let best_file = versions[chosen]
+        .files
+        .iter()
+        .copied()
+        .filter(|&file| file != setup.status_file)
+        .max_by_key(|&file| (files[file].priority, std::cmp::Reverse(file)));
+    Some(Chosen {
+        stanza: entry.stanza,
+        version: entry.version,
+        repository: &files[best_file.unwrap_or(setup.status_file)].label,
+        status_only: best_file.is_none(),
+    })
 }
 
 fn is_installed(stanza: &Stanza<'_>) -> bool {
@@ -234,15 +448,15 @@ fn is_installed(stanza: &Stanza<'_>) -> bool {
     })
 }
 
-/// dpkg's name for the architecture this binary runs on.
-fn native_architecture() -> &'static str {
-    match std::env::consts::ARCH {
-        "x86_64" => "amd64",
-        "aarch64" => "arm64",
-        "x86" => "i386",
-        "arm" => "armhf",
-        "powerpc64" => "ppc64el",
-        other => other,
+impl DebianBackend {
+    /// Lines about configuration and lists that were skipped since the last call.
+    pub fn take_warnings(&self) -> Vec<String> {
+        std::mem::take(
+            &mut *self
+                .warnings
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
     }
 }
 
@@ -256,49 +470,25 @@ impl PackageBackend for DebianBackend {
     }
 
     fn records(&self) -> Result<Vec<PackageRecord>> {
+        let setup = self.setup()?;
         let status = self.read_status()?;
-        let installed = self.installed_stanzas(&status);
-        let lists = self.read_lists()?;
-        let candidates = self.list_candidates(&lists);
-        let mut records = Vec::with_capacity(candidates.len() + installed.len());
-        for (name, entry) in &candidates {
-            let installed_version = installed
-                .get(name)
-                .and_then(|stanza| stanza.text_field("Version"));
-            // An installed version newer than every list's is the candidate itself,
-            // and apt then searches the long description from the status file.
-            if let Some(local) = installed_version
-                .as_deref()
-                .filter(|local| dpkg::compare(local, &entry.version).is_gt())
-            {
-                let stanza = installed[name];
-                records.push(record_of(
-                    stanza,
-                    local.to_owned(),
-                    LOCAL_REPOSITORY,
-                    Some(local.to_owned()),
-                    true,
-                ));
-                continue;
+        let installed = self.installed_stanzas(&setup, &status);
+        let lists = self.read_lists(&setup);
+        let entries = Self::list_entries(&setup, &lists);
+        let mut records = Vec::with_capacity(entries.len() + installed.len());
+        let mut add = |name: &[u8], entries: &[ListEntry<'_>]| {
+            let local = installed.get(name).copied();
+            let installed_version = local.and_then(|stanza| stanza.text_field("Version"));
+            if let Some(chosen) = choose(&setup, name, entries, local) {
+                records.push(record_of(&chosen, installed_version));
             }
-            records.push(record_of(
-                entry.stanza,
-                entry.version.clone(),
-                entry.repository,
-                installed_version,
-                false,
-            ));
+        };
+        for (name, entries) in &entries {
+            add(name, entries);
         }
-        for (name, stanza) in &installed {
-            if !candidates.contains_key(name) {
-                let version = stanza.text_field("Version").unwrap_or_default();
-                records.push(record_of(
-                    *stanza,
-                    version.clone(),
-                    LOCAL_REPOSITORY,
-                    Some(version),
-                    true,
-                ));
+        for name in installed.keys() {
+            if !entries.contains_key(name) {
+                add(name, &[]);
             }
         }
         records.sort_by(|a, b| a.name.cmp(&b.name));
@@ -306,76 +496,68 @@ impl PackageBackend for DebianBackend {
     }
 
     fn details(&self, name: &str) -> Result<Option<PackageDetails>> {
+        let setup = self.setup()?;
         let status = self.read_status()?;
-        let installed = self.installed_stanzas(&status);
-        let installed_stanza = installed.get(name.as_bytes()).copied();
-        let installed_version = installed_stanza.and_then(|stanza| stanza.text_field("Version"));
-        let lists = self.read_lists()?;
-        let mut entries = self.list_stanzas_of(&lists, name);
-        // Newest first; a stable sort keeps list order among equal versions.
-        entries.sort_by(|a, b| dpkg::compare(&b.version, &a.version));
-        let from_lists = entries.first();
-        let (stanza, version, repository) = match (from_lists, installed_stanza, &installed_version)
-        {
-            (Some(entry), Some(local), Some(local_version))
-                if dpkg::compare(local_version, &entry.version).is_gt() =>
-            {
-                (local, local_version.clone(), LOCAL_REPOSITORY)
-            }
-            (Some(entry), _, _) => (entry.stanza, entry.version.clone(), entry.repository),
-            (None, Some(local), Some(local_version)) => {
-                (local, local_version.clone(), LOCAL_REPOSITORY)
-            }
-            _ => return Ok(None),
+        let installed = self.installed_stanzas(&setup, &status);
+        let local = installed.get(name.as_bytes()).copied();
+        let installed_version = local.and_then(|stanza| stanza.text_field("Version"));
+        let lists = self.read_lists(&setup);
+        let entries = Self::list_entries_of(&setup, &lists, name);
+        let Some(chosen) = choose(&setup, name.as_bytes(), &entries, local) else {
+            return Ok(None);
         };
         let explicit = match &installed_version {
-            Some(_) => Some(!self.auto_installed()?.contains(name)),
+            Some(_) => Some(
+                !self
+                    .auto_installed(&setup.native_architecture)?
+                    .contains(name),
+            ),
             None => None,
         };
-        Ok(Some(details_of(
-            stanza,
-            version,
-            repository,
-            installed_version,
-            explicit,
-        )))
+        Ok(Some(details_of(&chosen, installed_version, explicit)))
     }
 
     fn installed(&self) -> Result<Vec<InstalledPackage>> {
+        let native = &self.architectures().native;
         let status = self.read_status()?;
-        let auto = self.auto_installed()?;
-        let mut packages: Vec<InstalledPackage> = self
-            .installed_stanzas(&status)
-            .into_iter()
-            .map(|(name, stanza)| {
-                let name = lossy(name);
-                InstalledPackage {
+        let auto = self.auto_installed(native)?;
+        let mut packages: Vec<InstalledPackage> = stanzas(&status)
+            .filter(|stanza| {
+                is_installed(stanza)
+                    && Self::wants_architecture(native, stanza.field("Architecture"))
+            })
+            .filter_map(|stanza| {
+                let name = stanza.text_field("Package")?;
+                Some(InstalledPackage {
                     explicit: !auto.contains(&name),
                     version: stanza.text_field("Version").unwrap_or_default(),
                     name,
-                }
+                })
             })
             .collect();
         packages.sort_by(|a, b| a.name.cmp(&b.name));
+        packages.dedup_by(|a, b| a.name == b.name);
         Ok(packages)
     }
 
     fn upgradable(&self) -> Result<Vec<Upgrade>> {
+        let setup = self.setup()?;
         let status = self.read_status()?;
-        let installed = self.installed_stanzas(&status);
-        let lists = self.read_lists()?;
-        let candidates = self.list_candidates(&lists);
+        let installed = self.installed_stanzas(&setup, &status);
+        let lists = self.read_lists(&setup);
+        let entries = Self::list_entries(&setup, &lists);
         let mut upgrades: Vec<Upgrade> = installed
             .iter()
             .filter_map(|(name, stanza)| {
                 let installed_version = stanza.text_field("Version")?;
-                let candidate = candidates.get(name)?;
-                dpkg::compare(&candidate.version, &installed_version)
+                let found = entries.get(name).map_or(&[][..], Vec::as_slice);
+                let chosen = choose(&setup, name, found, Some(*stanza))?;
+                dpkg::compare(chosen.version, &installed_version)
                     .is_gt()
                     .then(|| Upgrade {
                         name: lossy(name),
                         installed_version,
-                        new_version: candidate.version.clone(),
+                        new_version: chosen.version.to_owned(),
                     })
             })
             .collect();
@@ -384,33 +566,53 @@ impl PackageBackend for DebianBackend {
     }
 
     fn orphans(&self) -> Result<Vec<String>> {
+        let native = &self.architectures().native;
         let status = self.read_status()?;
-        let installed = self.installed_stanzas(&status);
-        let auto = self.auto_installed()?;
+        let installed: FastMap<&[u8], Stanza<'_>> = stanzas(&status)
+            .filter(|stanza| {
+                is_installed(stanza)
+                    && Self::wants_architecture(native, stanza.field("Architecture"))
+            })
+            .filter_map(|stanza| Some((stanza.field("Package")?, stanza)))
+            .collect();
+        let auto = self.auto_installed(native)?;
         Ok(orphans::unreachable_auto_packages(&installed, &auto))
     }
 
     fn database_synced_at(&self) -> Result<Option<i64>> {
-        let files = list_files(&self.paths.lists_dir)?;
-        Ok(newest_mtime(files.iter().map(|file| file.path.as_path())))
+        let setup = self.setup()?;
+        Ok(newest_mtime(
+            setup.lists.iter().map(|(path, _)| path.as_path()),
+        ))
     }
 
     fn database_paths(&self) -> Vec<PathBuf> {
-        vec![
+        let etc = &self.paths.etc_dir;
+        let mut paths = vec![
             self.paths.lists_dir.clone(),
             self.paths.status_file.clone(),
             self.paths.extended_states.clone(),
-        ]
+        ];
+        for name in [
+            "sources.list",
+            "sources.list.d",
+            "preferences",
+            "preferences.d",
+            "apt.conf",
+            "apt.conf.d",
+        ] {
+            paths.push(etc.join(name));
+        }
+        paths
+    }
+
+    fn warnings(&self) -> Vec<String> {
+        self.take_warnings()
     }
 }
 
-fn record_of(
-    stanza: Stanza<'_>,
-    version: String,
-    repository: &str,
-    installed_version: Option<String>,
-    search_long_description: bool,
-) -> PackageRecord {
+fn record_of(chosen: &Chosen<'_>, installed_version: Option<String>) -> PackageRecord {
+    let stanza = chosen.stanza;
     let mut description = None;
     let mut provides = Vec::new();
     for (key, value) in stanza.fields() {
@@ -423,24 +625,24 @@ fn record_of(
     let description = description.unwrap_or_default();
     PackageRecord {
         name: stanza.text_field("Package").unwrap_or_default(),
-        version,
+        version: chosen.version.to_owned(),
         description: lossy(synopsis(description)),
-        long_description: search_long_description
+        long_description: chosen
+            .status_only
             .then(|| control::extended_description(description))
             .flatten(),
-        repository: repository.to_owned(),
+        repository: chosen.repository.to_owned(),
         installed_version,
         provides,
     }
 }
 
 fn details_of(
-    stanza: Stanza<'_>,
-    version: String,
-    repository: &str,
+    chosen: &Chosen<'_>,
     installed_version: Option<String>,
     explicit: Option<bool>,
 ) -> PackageDetails {
+    let stanza = chosen.stanza;
     let items = |key: &str| stanza.field(key).map(relation_items).unwrap_or_default();
     let number = |key: &str| {
         stanza
@@ -453,9 +655,9 @@ fn details_of(
     conflicts.extend(items("Breaks"));
     PackageDetails {
         name: stanza.text_field("Package").unwrap_or_default(),
-        version: Some(version),
+        version: Some(chosen.version.to_owned()),
         installed_version,
-        repository: repository.to_owned(),
+        repository: chosen.repository.to_owned(),
         description: stanza
             .field("Description")
             .map(|d| lossy(synopsis(d)))
