@@ -120,26 +120,34 @@ impl Layout {
         std::fs::rename(&staged, &link).map_err(Error::io(link))
     }
 
-    /// Holds off other installs of the same version until the returned file is
-    /// dropped (an flock on `versions/.locks/<runtime>@<version>`), so two installs
-    /// never share a download or a staging rename. The file stays: removing a lock
-    /// file another process is waiting on would let a third one take a new lock.
-    /// The locks live apart from the versions, so an uninstall leaves nothing.
-    pub fn lock_install(&self, runtime: &Runtime, version: &str) -> Result<std::fs::File> {
+    /// Holds off other installs of the same version until the returned guard is
+    /// dropped (an flock on `versions/<runtime>/.lock-<version>`), so two installs
+    /// never share a download or a staging rename. The guard removes the file while
+    /// still holding the lock, so a waiter may end up holding a lock on a removed
+    /// file: it checks, after locking, that the name still leads to the file it
+    /// locked, and starts over when it does not.
+    pub fn lock_install(&self, runtime: &Runtime, version: &str) -> Result<InstallLock> {
+        use std::os::unix::fs::MetadataExt;
         check_version(version)?;
-        let dir = self.root.join(".locks");
+        let dir = self.runtime_dir(runtime);
         std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
-        let path = dir.join(format!("{}@{version}", runtime.dir_name()));
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits().cast_signed())
-            .open(&path)
-            .map_err(Error::io(&path))?;
-        rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive)
-            .map_err(|errno| Error::io(&path)(errno.into()))?;
-        Ok(file)
+        let path = dir.join(format!(".lock-{version}"));
+        loop {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits().cast_signed())
+                .open(&path)
+                .map_err(Error::io(&path))?;
+            rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive)
+                .map_err(|errno| Error::io(&path)(errno.into()))?;
+            let locked = file.metadata().map_err(Error::io(&path))?;
+            let named = std::fs::symlink_metadata(&path);
+            if named.is_ok_and(|named| named.dev() == locked.dev() && named.ino() == locked.ino()) {
+                return Ok(InstallLock { path, _file: file });
+            }
+        }
     }
 
     /// A fresh staging directory for installing `version`; rename it into place
@@ -181,6 +189,21 @@ impl Layout {
         let destination = self.version_dir(runtime, version)?;
         std::fs::rename(staged.keep(), &destination).map_err(Error::io(&destination))?;
         Ok(destination)
+    }
+}
+
+/// An install's hold on its version, from [`Layout::lock_install`]; released
+/// (and its file removed) when dropped.
+#[derive(Debug)]
+pub struct InstallLock {
+    path: PathBuf,
+    _file: std::fs::File,
+}
+
+impl Drop for InstallLock {
+    fn drop(&mut self) {
+        // Removed while the lock is still held; see `Layout::lock_install`.
+        let _ = std::fs::remove_file(&self.path);
     }
 }
 

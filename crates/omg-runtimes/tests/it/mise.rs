@@ -81,3 +81,66 @@ fn a_mise_download_with_the_wrong_checksum_is_refused() {
     assert!(error.contains("checksum mismatch"), "{error}");
     assert!(!home.path().join("mise").exists());
 }
+
+/// A mise that answers what a hostile or broken one could: `where` names a
+/// directory outside omg's mise tree. omg must not link it into the versions tree.
+#[test]
+fn a_mise_where_answer_outside_its_own_tree_is_refused() {
+    let home = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join("data/installs/deno/2.0.0")).unwrap();
+    let inside_link = home.path().join("data/installs/deno/2.0.0/escape");
+    std::os::unix::fs::symlink(outside.path(), &inside_link).unwrap();
+    for (answer, why) in [
+        (
+            outside.path().display().to_string(),
+            "not an install in omg's mise directory",
+        ),
+        ("/etc".to_owned(), "not an install in omg's mise directory"),
+        (
+            home.path()
+                .join("data/installs/deno/2.0.0/../../../..")
+                .display()
+                .to_string(),
+            "not an install in omg's mise directory",
+        ),
+        (
+            home.path()
+                .join("data/installs/deno/2.0.0")
+                .display()
+                .to_string(),
+            "leads outside the install",
+        ),
+    ] {
+        // omg runs the binary it keeps at `<home>/mise`; this one is a script.
+        let script = format!(
+            "#!/bin/sh\ncase \"$1\" in\n  install) exit 0 ;;\n  where) echo '{answer}' ;;\n  latest) echo 2.0.0 ;;\nesac\n"
+        );
+        std::fs::write(home.path().join("mise"), script).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            home.path().join("mise"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .unwrap();
+        let data = tempfile::tempdir().unwrap();
+        let layout = Layout::new(data.path());
+        let manager = MiseManager::new(
+            &ToolName::parse("deno").unwrap(),
+            MiseSource::Mirror("http://127.0.0.1:9/unused".to_owned()),
+            home.path(),
+        );
+        let error = manager
+            .install(
+                &layout,
+                "2.0.0",
+                &data.path().join("downloads"),
+                &mut |_, _| {},
+            )
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains(why), "{answer}: {error}");
+        let runtime = Runtime::parse("deno").unwrap();
+        assert!(layout.installed(&runtime).unwrap().is_empty(), "{answer}");
+    }
+}
