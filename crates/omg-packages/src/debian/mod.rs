@@ -202,6 +202,11 @@ impl DebianBackend {
                 let Some(stanza) = stanzas(&text[at..]).next() else {
                     continue;
                 };
+                // The needle only finds candidates: a `Package` field continued on
+                // the next line names another package.
+                if stanza.field("Package") != Some(name.as_bytes()) {
+                    continue;
+                }
                 if !self.wants_architecture(stanza.field("Architecture")) {
                     continue;
                 }

@@ -122,3 +122,22 @@ fn missing_lists_dir_is_a_clear_error() {
     let error = backend.records().unwrap_err().to_string();
     assert_eq!(error, "cannot read /nonexistent/lists");
 }
+
+/// Found by the `debian_control` fuzz target: `Package: b` followed by a
+/// continuation line is package `b\n d`, not `b`, though its text starts with the
+/// line `info b` searches for.
+#[test]
+fn details_skips_a_package_field_continued_on_the_next_line() {
+    let fixture = fixture(
+        &[(
+            "r_dists_bookworm_main_binary-amd64_Packages",
+            "Package: b\n d\nVersion: 2\nArchitecture: all\nDescription: another\n",
+        )],
+        "Package: b\nStatus: install ok installed\nArchitecture: all\nVersion: 1\nDescription: local\n",
+        "",
+    );
+    let details = fixture.backend.details("b").unwrap().unwrap();
+    assert_eq!(details.name, "b");
+    assert_eq!(details.version.as_deref(), Some("1"));
+    assert_eq!(details.repository, LOCAL_REPOSITORY);
+}
