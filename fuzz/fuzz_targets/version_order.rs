@@ -1,8 +1,10 @@
 //! pacman's and dpkg's version orders must behave as orders: reflexive,
 //! antisymmetric and transitive, or "newest candidate" answers depend on the order
 //! things were read in (and `sort_by` may panic on an inconsistent comparison).
-//! pacman's order is also checked pair by pair against libalpm's own
-//! `alpm_pkg_vercmp`, which it claims to equal. Input: `a NUL b NUL c`.
+//! Each is also checked pair by pair against the code it claims to equal: pacman's
+//! against libalpm's `alpm_pkg_vercmp`, dpkg's against libdpkg's `parseversion` and
+//! `dpkg_version_compare` (wherever dpkg accepts both versions, as
+//! `dpkg --compare-versions` does). Input: `a NUL b NUL c`.
 //!
 //! libalpm's order is not transitive on arbitrary strings, so neither is an exact
 //! copy of it: `1.011..0` < `\nrc` < `.` yet `1.011..0` > `.`, and even makepkg-valid
@@ -16,7 +18,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use omg_core::version::{dpkg, pacman};
-use omg_fuzz::split;
+use omg_fuzz::{libdpkg, split};
 use std::cmp::Ordering;
 
 fuzz_target!(|data: &[u8]| {
@@ -28,7 +30,22 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     check_order("dpkg", dpkg::compare, [a, b, c], true);
-    let _ = dpkg::validate(a);
+    for (x, y) in [(a, b), (b, c), (a, c)] {
+        if let Some(expected) = libdpkg::compare(x, y) {
+            assert_eq!(
+                dpkg::compare(x, y),
+                expected,
+                "dpkg order differs from libdpkg on {x:?} vs {y:?}"
+            );
+        }
+    }
+    // What omg calls valid, dpkg must accept.
+    if dpkg::validate(a).is_ok() {
+        assert!(
+            libdpkg::compare(a, a).is_some(),
+            "dpkg refuses {a:?}, which validate accepts"
+        );
+    }
     // libalpm reads C strings; only the last part can hold a NUL.
     if c.contains('\0') {
         return;
