@@ -191,17 +191,39 @@ fn expand_include(pattern: &str) -> std::result::Result<Vec<PathBuf>, String> {
     Ok(matches)
 }
 
-/// `*` and `?` wildcards (no brackets, no path separators).
+/// `*` and `?` wildcards (no brackets, no path separators); as in glob(3), a
+/// leading `.` must be matched by a `.` in the pattern. Greedy with one backtrack
+/// point, so time stays proportional to pattern × name however many stars there
+/// are (the recursive form took exponential time on `****…x`).
 fn glob_match(pattern: &[u8], name: &[u8]) -> bool {
-    match (pattern.first(), name.first()) {
-        (None, None) => true,
-        (Some(b'*'), _) => {
-            glob_match(&pattern[1..], name) || (!name.is_empty() && glob_match(pattern, &name[1..]))
-        }
-        (Some(b'?'), Some(_)) => glob_match(&pattern[1..], &name[1..]),
-        (Some(p), Some(n)) if p == n => glob_match(&pattern[1..], &name[1..]),
-        _ => false,
+    if name.first() == Some(&b'.') && pattern.first() != Some(&b'.') {
+        return false;
     }
+    let (mut p, mut n) = (0, 0);
+    // Where to resume after the last `*`: the pattern after it, and the name
+    // position it has swallowed up to.
+    let mut star: Option<(usize, usize)> = None;
+    while n < name.len() {
+        match pattern.get(p) {
+            Some(b'*') => {
+                p += 1;
+                star = Some((p, n));
+            }
+            Some(&c) if c == b'?' || c == name[n] => {
+                p += 1;
+                n += 1;
+            }
+            _ => match star {
+                Some((after, swallowed)) => {
+                    p = after;
+                    n = swallowed + 1;
+                    star = Some((after, n));
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p..].iter().all(|&c| c == b'*')
 }
 
 #[cfg(test)]
@@ -279,5 +301,21 @@ mod tests {
         assert!(glob_match(b"*.conf", b"a.conf"));
         assert!(glob_match(b"mirror?ist", b"mirrorlist"));
         assert!(!glob_match(b"*.conf", b"a.conf.bak"));
+        assert!(glob_match(b"a*b*c", b"aXbYbZc"));
+        assert!(glob_match(b"**", b""));
+        assert!(!glob_match(b"?", b""));
+        assert!(!glob_match(b"*.conf", b".hidden.conf"));
+        assert!(glob_match(b".*.conf", b".hidden.conf"));
+    }
+
+    /// Found by the `pacman_conf` fuzz target: an `Include` glob of many stars took
+    /// exponential time (the fuzzer's 10-second timeout).
+    #[test]
+    fn glob_match_with_many_stars_is_fast() {
+        let pattern = [vec![b'*'; 200], b"x".to_vec()].concat();
+        let started = std::time::Instant::now();
+        assert!(!glob_match(&pattern, &[b'a'; 64]));
+        assert!(glob_match(&pattern, b"aaax"));
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
     }
 }
