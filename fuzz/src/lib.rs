@@ -4,7 +4,7 @@
 //! Inputs are split on NUL so the seed files stay readable text, and so every part
 //! of a text target is a valid C string (libalpm's vercmp takes those).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The first `count - 1` NUL-separated parts of `data`, then everything after them
 /// (which may itself hold NULs: compressed data in the last part stays intact).
@@ -49,12 +49,6 @@ impl Scratch {
             removed.unwrap_or_else(|error| panic!("cannot clean {}: {error}", path.display()));
         }
         root
-    }
-
-    /// A path inside the scratch directory.
-    #[must_use]
-    pub fn join(&self, name: &str) -> PathBuf {
-        self.root.path().join(name)
     }
 }
 
