@@ -72,3 +72,19 @@ pub(crate) fn newest_mtime<'a>(
         .filter_map(|duration| i64::try_from(duration.as_secs()).ok())
         .max()
 }
+
+/// Every backend test sits behind its backend's feature, so a plain
+/// `cargo test -p omg-packages` would compile none of them and report success on
+/// nothing. It fails here instead, naming the features to turn on. Asking for one
+/// backend (`--features debian` where libalpm is missing) runs that one's tests.
+#[cfg(all(test, not(any(feature = "arch", feature = "debian"))))]
+mod feature_gate {
+    #[test]
+    fn backend_tests_need_a_backend_feature() {
+        panic!(
+            "omg-packages' tests need its backend features: run \
+             `cargo test -p omg-packages --all-features` (or `--features debian`; the \
+             `arch` feature links libalpm, which scripts/setup installs)"
+        );
+    }
+}

@@ -30,20 +30,29 @@ fn omg_search(context: &Context, terms: &[&str]) -> Vec<String> {
 #[test]
 fn search_equals_apt_cache_search() {
     let context = Context::new();
-    let queries: &[&[&str]] = &[
-        &["vim"],
-        &["python3"],
-        &["curl"],
-        &["editor"],
-        &["text", "editor"],
-        &["text editor"],
-        &["libssl"],
-        &["Event Machine"],
-        &["www-browser"],
-        &["qxzvw-no-such-thing"],
+    // Whether apt-cache must find something: without that, an empty or unreadable
+    // lists directory makes both sides empty and the comparison pass on nothing.
+    let queries: &[(&[&str], bool)] = &[
+        (&["vim"], true),
+        (&["python3"], true),
+        (&["curl"], true),
+        (&["editor"], true),
+        (&["text", "editor"], true),
+        (&["text editor"], true),
+        (&["libssl"], true),
+        (&["Event Machine"], true),
+        (&["www-browser"], true),
+        (&["qxzvw-no-such-thing"], false),
     ];
-    for terms in queries {
+    for &(terms, matches) in queries {
         let expected = apt_cache_search(terms);
+        assert_eq!(
+            !expected.is_empty(),
+            matches,
+            "apt-cache search {terms:?} found {} names; is /var/lib/apt/lists populated \
+             (apt-get update)?",
+            expected.len()
+        );
         let actual = omg_search(&context, terms);
         assert_eq!(
             actual,
@@ -213,6 +222,7 @@ fn info_unknown_package_suggests_and_exits_1() {
 fn explicit_equals_apt_mark_showmanual() {
     let context = Context::new();
     let expected = sorted_lines(&reference("apt-mark", &["showmanual"]));
+    assert!(!expected.is_empty(), "apt-mark showmanual listed nothing");
     let actual = sorted_lines(&context.omg_ok(&["--backend", "debian", "explicit"]));
     assert_eq!(actual, expected);
 }
@@ -232,6 +242,7 @@ fn list_installed_equals_dpkg_query() {
             .map(|(_, rest)| format!("{rest}\n"))
             .collect::<String>(),
     );
+    assert!(!expected.is_empty(), "dpkg-query listed nothing installed");
     let actual = sorted_lines(&context.omg_ok(&["--backend", "debian", "list", "--installed"]));
     assert_eq!(actual, expected);
 }

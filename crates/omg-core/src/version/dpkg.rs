@@ -32,11 +32,17 @@ struct Parsed<'a> {
     revision: &'a str,
 }
 
+/// dpkg's `parseversion`: blanks (space and tab, nothing else) trimmed, an epoch
+/// before the first `:` when that is a number as `strtol` reads one, the revision
+/// after the last `-`. A version dpkg refuses still gets an order, never a panic.
 fn parse(version: &str) -> Parsed<'_> {
-    let version = version.trim();
+    let version = trim_blanks(version);
     let (epoch, rest) = match version.split_once(':') {
-        Some((epoch, rest)) if epoch.bytes().all(|c| c.is_ascii_digit()) => (epoch, rest),
-        _ => ("", version),
+        Some((epoch, rest)) => match epoch_digits(epoch) {
+            Some(digits) => (digits, rest),
+            None => ("", version),
+        },
+        None => ("", version),
     };
     let (upstream, revision) = rest.rsplit_once('-').unwrap_or((rest, ""));
     Parsed {
@@ -44,6 +50,27 @@ fn parse(version: &str) -> Parsed<'_> {
         upstream,
         revision,
     }
+}
+
+/// dpkg trims with `c_isblank`: a newline or form feed is part of the version.
+fn trim_blanks(version: &str) -> &str {
+    version.trim_matches([' ', '\t'])
+}
+
+/// The digits of an epoch as `strtol` accepts it (leading white space, then a sign,
+/// then digits); `None` when dpkg would refuse the epoch: no digits, or negative.
+fn epoch_digits(epoch: &str) -> Option<&str> {
+    let unsigned = epoch.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
+    let (negative, digits) = match unsigned.as_bytes().first() {
+        Some(b'+') => (false, &unsigned[1..]),
+        Some(b'-') => (true, &unsigned[1..]),
+        _ => (false, unsigned),
+    };
+    let valid = !digits.is_empty()
+        && digits.bytes().all(|c| c.is_ascii_digit())
+        // `-0` is zero, which dpkg takes.
+        && !(negative && digits.bytes().any(|c| c != b'0'));
+    valid.then_some(digits)
 }
 
 /// Checks a version the way dpkg's parser does (a missing leading digit is only a
@@ -55,7 +82,7 @@ pub fn validate(version: &str) -> Result<(), InvalidVersion> {
             reason,
         })
     };
-    let trimmed = version.trim();
+    let trimmed = trim_blanks(version);
     if trimmed.is_empty() {
         return invalid("version string is empty");
     }
@@ -106,6 +133,9 @@ fn order(c: Option<u8>) -> i32 {
         Some(c) if c.is_ascii_digit() => 0,
         Some(c) if c.is_ascii_alphabetic() => i32::from(c),
         Some(b'~') => -1,
+        // dpkg reads `char`, signed on the platforms it runs on: a byte above 127
+        // is negative there, so it lands between the letters and the punctuation.
+        Some(c) if c >= 0x80 => i32::from(c),
         Some(c) => i32::from(c) + 256,
     }
 }
@@ -177,6 +207,31 @@ mod tests {
             compare("99999999999999999999999", "99999999999999999999998"),
             Ordering::Greater
         );
+    }
+
+    /// Found by the `version_order` fuzz target against libdpkg: dpkg trims spaces
+    /// and tabs only, so a form feed or newline is a (late-sorting) character.
+    #[test]
+    fn compare_trims_only_blanks() {
+        assert_eq!(compare("18", "\x0c"), Ordering::Less);
+        assert_eq!(compare("1.0\n", "1.0"), Ordering::Greater);
+        assert_eq!(compare(" 1.0", "1.0\t"), Ordering::Equal);
+    }
+
+    /// Found by the same target: dpkg reads the epoch with `strtol`, which takes a
+    /// sign, so `+1:` is epoch 1 and `-0:` epoch 0.
+    #[test]
+    fn compare_reads_epochs_as_strtol_does() {
+        assert_eq!(compare("+1:2.0", "1:2.0"), Ordering::Equal);
+        assert_eq!(compare("-0:1", "1"), Ordering::Equal);
+    }
+
+    /// Found by the same target: a byte above 127 is a negative `char` in dpkg, so
+    /// it sorts after the letters but before ASCII punctuation.
+    #[test]
+    fn compare_orders_high_bytes_as_signed_chars() {
+        assert_eq!(compare("1\u{e9}", "1+"), Ordering::Less);
+        assert_eq!(compare("1\u{e9}", "1z"), Ordering::Greater);
     }
 
     #[test]

@@ -1,10 +1,16 @@
-//! pacman.conf, read the way pacman reads it (src/pacman/conf.c): INI sections,
-//! `#` comments anywhere on a line, `Include` of files or globs, `$repo`/`$arch`
-//! substitution in `Server`. libalpm does not read this file; its users do.
+//! pacman.conf, read the way pacman reads it (src/pacman/conf.c and
+//! src/common/ini.c): INI sections, `#` comments on lines of their own,
+//! `Include` of files or globs, `$repo`/`$arch` substitution in `Server`. libalpm
+//! does not read this file; its users do.
 //!
-//! One deliberate difference: an `Include` of a plain path that does not exist is an
-//! error here, where pacman only logs it at debug level and goes on without the
-//! mirrors. A glob that matches nothing is skipped, as pacman does.
+//! Details checked against pacman 6.0's `pacman-conf`: a `#` later in a line is
+//! part of the value, as pacman.conf(5) says (`Server = …#x` keeps it); a line is a
+//! section header only when it is exactly `[…]`, so `[core] # main` and `[core` are
+//! directives, which pacman warns about and omg ignores; an `Include` that names no
+//! file, a missing path or a glob that matches nothing, is an error (pacman globs
+//! with `GLOB_NOCHECK`, gets the pattern back and cannot read it). Not copied:
+//! pacman's refusal of unknown `SigLevel` words, and its keeping a repository
+//! named twice as two (omg merges them).
 
 use crate::{Error, Result};
 use std::path::{Path, PathBuf};
@@ -55,6 +61,19 @@ pub struct Repo {
     pub sig_level: Vec<String>,
 }
 
+/// The directives omg reads that take a value.
+const VALUED: &[&str] = &[
+    "Server",
+    "SigLevel",
+    "RootDir",
+    "DBPath",
+    "CacheDir",
+    "LogFile",
+    "GPGDir",
+    "HookDir",
+    "Architecture",
+];
+
 /// Include depth beyond which a file including itself is assumed.
 const MAX_INCLUDE_DEPTH: usize = 10;
 
@@ -93,15 +112,17 @@ impl PacmanConf {
                 line: line_number,
                 message,
             };
-            let line = line.split('#').next().unwrap_or_default().trim();
-            if line.is_empty() {
+            let whole = trim_space(line);
+            if whole.is_empty() || whole.starts_with('#') {
                 continue;
             }
-            if let Some(name) = line.strip_prefix('[') {
-                let name = name
-                    .strip_suffix(']')
-                    .filter(|name| !name.is_empty())
-                    .ok_or_else(|| error(format!("bad section header `{line}`")))?;
+            if let Some(name) = whole
+                .strip_prefix('[')
+                .and_then(|name| name.strip_suffix(']'))
+            {
+                if name.is_empty() {
+                    return Err(error(format!("bad section header `{whole}`")));
+                }
                 if name != "options" && !self.repos.iter().any(|repo| repo.name == name) {
                     self.repos.push(Repo {
                         name: name.to_owned(),
@@ -112,10 +133,15 @@ impl PacmanConf {
                 *section = Some(name.to_owned());
                 continue;
             }
-            let (key, value) = match line.split_once('=') {
-                Some((key, value)) => (key.trim(), value.trim()),
-                None => (line, ""),
+            let (key, value) = match whole.split_once('=') {
+                Some((key, value)) => (trim_space(key), trim_space(value)),
+                None => (whole, ""),
             };
+            // pacman refuses a valued directive written without `=`; the flags
+            // (`Color`, `CheckSpace`…) and unknown keys are the only bare words.
+            if !whole.contains('=') && VALUED.contains(&key) {
+                return Err(error(format!("`{key}` needs a value")));
+            }
             let Some(current) = section.clone() else {
                 return Err(error(format!("`{key}` appears before any section")));
             };
@@ -168,11 +194,16 @@ impl PacmanConf {
     }
 }
 
+/// What pacman's `strtrim` removes: C `isspace`, ASCII only.
+fn trim_space(text: &str) -> &str {
+    text.trim_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r'])
+}
+
 fn words(value: &str) -> Vec<String> {
     value.split_whitespace().map(str::to_owned).collect()
 }
 
-/// The files an `Include` value names: a plain path must exist; a glob may match none.
+/// The files an `Include` value names: a plain path must exist, a glob must match.
 fn expand_include(pattern: &str) -> std::result::Result<Vec<PathBuf>, String> {
     if pattern.is_empty() {
         return Err("Include needs a path".to_owned());
@@ -192,8 +223,9 @@ fn expand_include(pattern: &str) -> std::result::Result<Vec<PathBuf>, String> {
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or_default();
+    let no_match = || format!("Include glob {pattern} matches no file");
     let Ok(entries) = std::fs::read_dir(directory) else {
-        return Ok(Vec::new());
+        return Err(no_match());
     };
     let mut matches: Vec<PathBuf> = entries
         .filter_map(std::result::Result::ok)
@@ -206,20 +238,45 @@ fn expand_include(pattern: &str) -> std::result::Result<Vec<PathBuf>, String> {
         .map(|entry| entry.path())
         .collect();
     matches.sort();
+    if matches.is_empty() {
+        return Err(no_match());
+    }
     Ok(matches)
 }
 
-/// `*` and `?` wildcards (no brackets, no path separators).
+/// `*` and `?` wildcards (no brackets, no path separators); as in glob(3), a
+/// leading `.` must be matched by a `.` in the pattern. Greedy with one backtrack
+/// point, so time stays proportional to pattern × name however many stars there
+/// are (the recursive form took exponential time on `****…x`).
 fn glob_match(pattern: &[u8], name: &[u8]) -> bool {
-    match (pattern.first(), name.first()) {
-        (None, None) => true,
-        (Some(b'*'), _) => {
-            glob_match(&pattern[1..], name) || (!name.is_empty() && glob_match(pattern, &name[1..]))
-        }
-        (Some(b'?'), Some(_)) => glob_match(&pattern[1..], &name[1..]),
-        (Some(p), Some(n)) if p == n => glob_match(&pattern[1..], &name[1..]),
-        _ => false,
+    if name.first() == Some(&b'.') && pattern.first() != Some(&b'.') {
+        return false;
     }
+    let (mut p, mut n) = (0, 0);
+    // Where to resume after the last `*`: the pattern after it, and the name
+    // position it has swallowed up to.
+    let mut star: Option<(usize, usize)> = None;
+    while n < name.len() {
+        match pattern.get(p) {
+            Some(b'*') => {
+                p += 1;
+                star = Some((p, n));
+            }
+            Some(&c) if c == b'?' || c == name[n] => {
+                p += 1;
+                n += 1;
+            }
+            _ => match star {
+                Some((after, swallowed)) => {
+                    p = after;
+                    n = swallowed + 1;
+                    star = Some((after, n));
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p..].iter().all(|&c| c == b'*')
 }
 
 #[cfg(test)]
@@ -244,7 +301,7 @@ mod tests {
             dir.path(),
             "pacman.conf",
             &format!(
-                "[options]\nRootDir = /r # trailing comment\nArchitecture = x86_64\nSigLevel = Never\nCheckSpace\nIgnorePkg = a b\nIgnorePkg = c\nNoUpgrade = etc/x\n\n[core]\nInclude = {}\n[extra]\nServer = file:///srv/$repo\n",
+                "[options]\nRootDir = /r\n  # an indented comment\nArchitecture = x86_64\nSigLevel = Never\nCheckSpace\nIgnorePkg = a b\nIgnorePkg = c\nNoUpgrade = etc/x\n\n[core]\nInclude = {}\n[extra]\nServer = file:///srv/$repo#not-a-comment\n",
                 mirrorlist.display()
             ),
         );
@@ -257,7 +314,7 @@ mod tests {
         let names: Vec<&str> = conf.repos.iter().map(|r| r.name.as_str()).collect();
         assert_eq!(names, ["core", "extra"]);
         assert_eq!(conf.repos[0].servers, ["https://m.example/core/os/x86_64"]);
-        assert_eq!(conf.repos[1].servers, ["file:///srv/extra"]);
+        assert_eq!(conf.repos[1].servers, ["file:///srv/extra#not-a-comment"]);
     }
 
     #[test]
@@ -274,7 +331,7 @@ mod tests {
     }
 
     #[test]
-    fn load_glob_include_matching_nothing_is_skipped() {
+    fn load_glob_include_matching_nothing_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let conf = write(
             dir.path(),
@@ -284,7 +341,39 @@ mod tests {
                 dir.path().display()
             ),
         );
-        assert_eq!(PacmanConf::load(&conf).unwrap().repos.len(), 1);
+        let error = PacmanConf::load(&conf).unwrap_err().to_string();
+        assert!(error.contains("pacman.conf:2"), "{error}");
+        assert!(error.contains("matches no file"), "{error}");
+    }
+
+    /// Found by replaying the `pacman_conf` fuzz corpus through `pacman-conf`: only
+    /// an exact `[…]` line opens a section, and `#` starts a comment only at the
+    /// start of a line.
+    #[test]
+    fn load_reads_bracket_lines_as_pacman_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let conf = write(
+            dir.path(),
+            "pacman.conf",
+            "[options]\n[core] # not a section for pacman\n[unclosed = x\n[extra]\x0c\nServer = a # b\n",
+        );
+        let conf = PacmanConf::load(&conf).unwrap();
+        let names: Vec<&str> = conf.repos.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["extra"]);
+        assert_eq!(conf.repos[0].servers, ["a # b"]);
+        let before_any = write(dir.path(), "before.conf", "[core]# x\n");
+        let error = PacmanConf::load(&before_any).unwrap_err().to_string();
+        assert!(error.contains("before any section"), "{error}");
+        let bare = write(
+            dir.path(),
+            "bare.conf",
+            "[options]\nColor\n[core]\nServer\n",
+        );
+        let error = PacmanConf::load(&bare).unwrap_err().to_string();
+        assert!(
+            error.contains("bare.conf:4: `Server` needs a value"),
+            "{error}"
+        );
     }
 
     #[test]
@@ -300,5 +389,21 @@ mod tests {
         assert!(glob_match(b"*.conf", b"a.conf"));
         assert!(glob_match(b"mirror?ist", b"mirrorlist"));
         assert!(!glob_match(b"*.conf", b"a.conf.bak"));
+        assert!(glob_match(b"a*b*c", b"aXbYbZc"));
+        assert!(glob_match(b"**", b""));
+        assert!(!glob_match(b"?", b""));
+        assert!(!glob_match(b"*.conf", b".hidden.conf"));
+        assert!(glob_match(b".*.conf", b".hidden.conf"));
+    }
+
+    /// Found by the `pacman_conf` fuzz target: an `Include` glob of many stars took
+    /// exponential time (the fuzzer's 10-second timeout).
+    #[test]
+    fn glob_match_with_many_stars_is_fast() {
+        let pattern = [vec![b'*'; 200], b"x".to_vec()].concat();
+        let started = std::time::Instant::now();
+        assert!(!glob_match(&pattern, &[b'a'; 64]));
+        assert!(glob_match(&pattern, b"aaax"));
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
     }
 }

@@ -282,6 +282,11 @@ impl DebianBackend {
                 let Some(stanza) = stanzas(&text[at..]).next() else {
                     continue;
                 };
+                // The needle only finds candidates: a `Package` field continued on
+                // the next line names another package.
+                if stanza.field("Package") != Some(name.as_bytes()) {
+                    continue;
+                }
                 let architecture = stanza.field("Architecture");
                 let Some(Ok(version)) = stanza.field("Version").map(std::str::from_utf8) else {
                     continue;

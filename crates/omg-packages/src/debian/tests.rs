@@ -416,3 +416,23 @@ fn foreign_architecture_packages_count_only_under_names_native_lacks() {
         Some("1.0")
     );
 }
+
+/// Found by the `debian_control` fuzz target: `Package: b` followed by a
+/// continuation line is package `b\n d`, not `b`, though its text starts with the
+/// line `info b` searches for.
+#[test]
+fn details_skips_a_package_field_continued_on_the_next_line() {
+    let status =
+        "Package: b\nStatus: install ok installed\nArchitecture: all\nVersion: 1\nDescription: local\n";
+    let tree = Tree::new(status, "");
+    tree.repo(
+        "r",
+        "bookworm",
+        DEBIAN,
+        "Package: b\n d\nVersion: 2\nArchitecture: all\nDescription: another\n",
+    );
+    let details = tree.backend().details("b").unwrap().unwrap();
+    assert_eq!(details.name, "b");
+    assert_eq!(details.version.as_deref(), Some("1"));
+    assert_eq!(details.repository, LOCAL_REPOSITORY);
+}
