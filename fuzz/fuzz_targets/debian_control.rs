@@ -6,12 +6,14 @@
 
 use libfuzzer_sys::fuzz_target;
 use omg_fuzz::{split, Scratch};
-use omg_packages::debian::{DebianBackend, DebianPaths};
+use omg_packages::debian::{Architectures, DebianBackend, DebianPaths};
 use omg_packages::PackageBackend;
 use std::sync::OnceLock;
 
 const LIST: &str = "deb.example_debian_dists_stable_main_binary-amd64_Packages";
-const SUFFIXES: [&str; 4] = ["", ".lz4", ".gz", ".xz"];
+const SUFFIXES: [&str; 6] = ["", ".lz4", ".gz", ".xz", ".zst", ".bz2"];
+/// The source whose list file name is [`LIST`]: only configured sources are read.
+const SOURCES: &str = "deb [trusted=yes] http://deb.example/debian stable main\n";
 
 fuzz_target!(|data: &[u8]| {
     static SCRATCH: OnceLock<Scratch> = OnceLock::new();
@@ -28,11 +30,22 @@ fuzz_target!(|data: &[u8]| {
     std::fs::write(lists_dir.join(format!("{LIST}{suffix}")), list).unwrap();
     std::fs::write(scratch.join("status"), status).unwrap();
     std::fs::write(scratch.join("extended_states"), extended).unwrap();
-    let backend = DebianBackend::new(DebianPaths {
-        lists_dir,
-        status_file: scratch.join("status"),
-        extended_states: scratch.join("extended_states"),
-    });
+    let etc_dir = scratch.join("etc");
+    std::fs::create_dir(&etc_dir).unwrap();
+    std::fs::write(etc_dir.join("sources.list"), SOURCES).unwrap();
+    // Fixed architectures: asking dpkg would start a process per input.
+    let backend = DebianBackend::with_architectures(
+        DebianPaths {
+            lists_dir,
+            status_file: scratch.join("status"),
+            extended_states: scratch.join("extended_states"),
+            etc_dir,
+        },
+        Architectures {
+            native: "amd64".to_owned(),
+            foreign: Vec::new(),
+        },
+    );
 
     // A corrupt list is an error, never a panic; the status alone still answers.
     let records = backend.records();
