@@ -71,34 +71,21 @@ fn reply_once(setup: &Setup, id: u64, body: Result<Reply, IpcError>) -> Result<(
     .send(body)
 }
 
-#[cfg(feature = "arch")]
 fn drive<W: Write>(
     setup: &Setup,
     change: &omg_core::ChangeRequest,
     replies: &mut Replies<W>,
     buffer: &mut Vec<u8>,
 ) -> Result<()> {
-    use omg_core::{BackendKind, ChangeOutcome, ChangeRequest};
-    use omg_packages::arch::{ArchBackend, ArchOptions};
+    use omg_core::{ChangeOutcome, ChangeRequest};
 
-    let selection = &setup.selection;
-    if selection.kind != BackendKind::Arch {
-        return replies.send(Err(IpcError::Failed(format!(
-            "changing {} systems is not built yet",
-            selection.kind
-        ))));
-    }
-    let backend = match ArchBackend::new(&ArchOptions {
-        config: selection.arch_config.clone(),
-        root: selection.arch_root.clone(),
-        dbpath: selection.arch_dbpath.clone(),
-    }) {
+    let backend = match omg_packages::open_changer(&setup.selection) {
         Ok(backend) => backend,
         Err(error) => return replies.send(Err(crate::state::failed(error))),
     };
     if *change == ChangeRequest::Sync {
         let body = backend
-            .sync(false)
+            .sync()
             .map(|updated| Reply::Changed(ChangeOutcome::Synced { updated }))
             .map_err(crate::state::failed);
         return replies.send(body);
@@ -154,12 +141,10 @@ fn drive<W: Write>(
 }
 
 /// SIGINT and SIGHUP ignored while it lives, restored when dropped.
-#[cfg(feature = "arch")]
 struct IgnoreInterrupts {
     previous: [(libc::c_int, libc::sighandler_t); 2],
 }
 
-#[cfg(feature = "arch")]
 #[expect(unsafe_code, reason = "std has no signal disposition API")]
 impl IgnoreInterrupts {
     fn new() -> Self {
@@ -174,7 +159,6 @@ impl IgnoreInterrupts {
     }
 }
 
-#[cfg(feature = "arch")]
 #[expect(unsafe_code, reason = "std has no signal disposition API")]
 impl Drop for IgnoreInterrupts {
     fn drop(&mut self) {
@@ -188,7 +172,6 @@ impl Drop for IgnoreInterrupts {
 }
 
 /// An unknown name gets the same suggestions `omg info` gives.
-#[cfg(feature = "arch")]
 fn explain(setup: &Setup, error: omg_packages::Error) -> IpcError {
     let omg_packages::Error::NotFound { names } = &error else {
         return crate::state::failed(error);
@@ -211,16 +194,4 @@ fn explain(setup: &Setup, error: omg_packages::Error) -> IpcError {
             suggestions.join(", ")
         ))
     }
-}
-
-#[cfg(not(feature = "arch"))]
-fn drive<W: Write>(
-    _: &Setup,
-    _: &omg_core::ChangeRequest,
-    replies: &mut Replies<W>,
-    _: &mut Vec<u8>,
-) -> Result<()> {
-    replies.send(Err(IpcError::Failed(
-        "this omgd was built without the arch feature: it cannot change the system".to_owned(),
-    )))
 }

@@ -3,13 +3,14 @@
 //! status (feature `debian`). The daemon calls these on blocking threads; the CLI's
 //! direct path calls them plainly.
 //!
-//! Transactions (install, remove, upgrade) are built for Arch only, in
-//! `arch::transact`; they are not part of the trait, since only the one-shot
+//! Changes (install, remove, upgrade) sit behind a second trait,
+//! [`SystemChanger`], apart from the read side: only the one-shot
 //! `omgd --transact` process runs them.
 
 #[cfg(feature = "arch")]
 pub mod arch;
 mod catalog;
+mod change;
 #[cfg(feature = "debian")]
 pub mod debian;
 mod error;
@@ -17,6 +18,7 @@ mod open;
 mod status;
 
 pub use catalog::Catalog;
+pub use change::{open_changer, EventSink, PlannedChange, SystemChanger};
 pub use error::{Error, Result};
 pub use open::{open, open_debian};
 pub use status::system_status;

@@ -7,7 +7,7 @@
 
 #![expect(unsafe_code, reason = "a C callback registered with libalpm")]
 
-use super::transact::EventSink;
+use crate::EventSink;
 use alpm_sys::_alpm_event_type_t::{ALPM_EVENT_HOOK_RUN_START, ALPM_EVENT_SCRIPTLET_INFO};
 use omg_core::ChangeEvent;
 use std::cell::RefCell;

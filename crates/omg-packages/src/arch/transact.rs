@@ -11,7 +11,7 @@
 //! writes the databases itself and never runs pacman.
 
 use super::{ArchBackend, Session};
-use crate::{Error, Result};
+use crate::{Error, EventSink, PlannedChange, Result, SystemChanger};
 use alpm::{
     Alpm, AnyDownloadEvent, AnyQuestion, CommitResult, DownloadEvent, LogLevel, PackageReason,
     PrepareResult, Progress, Question, SigLevel, TransFlag,
@@ -21,9 +21,6 @@ use std::cell::RefCell;
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::rc::Rc;
-
-/// Receives what happens during a commit.
-pub type EventSink = Box<dyn FnMut(ChangeEvent)>;
 
 /// A planned transaction, holding the database lock until committed or dropped.
 pub struct Transaction {
@@ -727,6 +724,26 @@ fn with_logged(message: &str, logged: &RefCell<Vec<String>>) -> String {
     match logged.borrow().first() {
         Some(logged) => format!("{message} ({logged})"),
         None => message.to_owned(),
+    }
+}
+
+impl SystemChanger for ArchBackend {
+    fn sync(&self) -> Result<Vec<String>> {
+        ArchBackend::sync(self, false)
+    }
+
+    fn plan(&self, request: &ChangeRequest) -> Result<Box<dyn PlannedChange>> {
+        Ok(Box::new(ArchBackend::plan(self, request)?))
+    }
+}
+
+impl PlannedChange for Transaction {
+    fn plan(&self) -> &Plan {
+        Transaction::plan(self)
+    }
+
+    fn commit(self: Box<Self>, sink: EventSink) -> Result<()> {
+        Transaction::commit(*self, sink)
     }
 }
 

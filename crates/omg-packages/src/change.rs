@@ -1,0 +1,57 @@
+//! Changing the system, whatever the backend: a [`SystemChanger`] plans a
+//! [`ChangeRequest`] into a [`PlannedChange`] that holds the package database's
+//! lock until it is committed or dropped, so what the user agreed to is what
+//! happens. Only the one-shot `omgd --transact` process uses these.
+
+use crate::Result;
+use omg_core::{BackendKind, BackendSelection, ChangeEvent, ChangeRequest, Plan};
+
+/// Receives what happens during a commit.
+pub type EventSink = Box<dyn FnMut(ChangeEvent)>;
+
+/// The write side of a package backend.
+pub trait SystemChanger {
+    /// Refreshes the package databases; returns those whose contents changed.
+    fn sync(&self) -> Result<Vec<String>>;
+
+    /// Plans `request` (an `Upgrade` refreshes the databases first). `Sync` is
+    /// [`Self::sync`].
+    fn plan(&self, request: &ChangeRequest) -> Result<Box<dyn PlannedChange>>;
+}
+
+/// A computed change, holding the database lock.
+pub trait PlannedChange {
+    /// What a commit would do.
+    fn plan(&self) -> &Plan;
+
+    /// Downloads, verifies and applies the plan, reporting to `sink` as it goes.
+    fn commit(self: Box<Self>, sink: EventSink) -> Result<()>;
+}
+
+/// The write side of the backend `selection` names; fails when its feature is not
+/// built in.
+pub fn open_changer(selection: &BackendSelection) -> Result<Box<dyn SystemChanger>> {
+    match selection.kind {
+        BackendKind::Arch => open_arch(selection),
+        BackendKind::Debian => open_debian(selection),
+    }
+}
+
+#[cfg(feature = "arch")]
+fn open_arch(selection: &BackendSelection) -> Result<Box<dyn SystemChanger>> {
+    let options = crate::arch::ArchOptions {
+        config: selection.arch_config.clone(),
+        root: selection.arch_root.clone(),
+        dbpath: selection.arch_dbpath.clone(),
+    };
+    Ok(Box::new(crate::arch::ArchBackend::new(&options)?))
+}
+
+#[cfg(not(feature = "arch"))]
+fn open_arch(_: &BackendSelection) -> Result<Box<dyn SystemChanger>> {
+    Err(crate::Error::NotBuilt(BackendKind::Arch))
+}
+
+fn open_debian(_: &BackendSelection) -> Result<Box<dyn SystemChanger>> {
+    Err(crate::Error::NotBuilt(BackendKind::Debian))
+}
