@@ -83,10 +83,16 @@ impl BackendSelection {
     #[must_use]
     pub fn to_args(&self) -> Vec<std::ffi::OsString> {
         let mut args: Vec<std::ffi::OsString> = vec!["--backend".into(), self.kind.as_str().into()];
+        // Debian's paths come from omg's config file, which a process started
+        // through sudo would not find: they travel as flags too.
         for (flag, value) in [
             ("--config", &self.arch_config),
             ("--root", &self.arch_root),
             ("--dbpath", &self.arch_dbpath),
+            ("--debian-lists-dir", &self.debian_lists_dir),
+            ("--debian-status-file", &self.debian_status_file),
+            ("--debian-extended-states", &self.debian_extended_states),
+            ("--debian-etc-dir", &self.debian_etc_dir),
         ] {
             if let Some(value) = value {
                 args.push(flag.into());

@@ -40,6 +40,22 @@ pub(crate) struct Args {
     /// Arch: database directory, overriding pacman.conf's DBPath.
     #[arg(short = 'b', long, value_name = "DIR")]
     pub(crate) dbpath: Option<PathBuf>,
+
+    /// Debian: APT lists directory (omg's `[debian] lists_dir`).
+    #[arg(long, hide = true, value_name = "DIR")]
+    pub(crate) debian_lists_dir: Option<PathBuf>,
+
+    /// Debian: dpkg status file (omg's `[debian] status_file`).
+    #[arg(long, hide = true, value_name = "FILE")]
+    pub(crate) debian_status_file: Option<PathBuf>,
+
+    /// Debian: APT's auto-installed marks (omg's `[debian] extended_states`).
+    #[arg(long, hide = true, value_name = "FILE")]
+    pub(crate) debian_extended_states: Option<PathBuf>,
+
+    /// Debian: APT's configuration directory (omg's `[debian] etc_dir`).
+    #[arg(long, hide = true, value_name = "DIR")]
+    pub(crate) debian_etc_dir: Option<PathBuf>,
 }
 
 fn parse_backend(value: &str) -> Result<BackendKind, omg_core::Error> {
@@ -62,7 +78,7 @@ impl Args {
         let environment = Environment::from_process();
         let paths = Paths::resolve(&environment);
         let config = Config::load(&paths.config_file)?;
-        let selection = BackendSelection::resolve(
+        let mut selection = BackendSelection::resolve(
             &BackendFlags {
                 kind: self.backend,
                 arch_config: self.config.clone(),
@@ -71,6 +87,19 @@ impl Args {
             },
             &config,
         )?;
+        for (flag, field) in [
+            (&self.debian_lists_dir, &mut selection.debian_lists_dir),
+            (&self.debian_status_file, &mut selection.debian_status_file),
+            (
+                &self.debian_extended_states,
+                &mut selection.debian_extended_states,
+            ),
+            (&self.debian_etc_dir, &mut selection.debian_etc_dir),
+        ] {
+            if flag.is_some() {
+                field.clone_from(flag);
+            }
+        }
         Ok(Setup {
             selection,
             config,

@@ -41,16 +41,17 @@ fn read_request(buffer: &mut Vec<u8>) -> Result<Incoming> {
 }
 
 pub(crate) fn run(setup: &Setup) -> Result<()> {
+    let frames = FrameChannel::claim()?;
     let mut buffer = Vec::new();
     let (id, request) = match read_request(&mut buffer)? {
         Incoming::Request(envelope) => (envelope.id, envelope.body),
         Incoming::Refuse { id, error } => {
-            return reply_once(setup, id, Err(error));
+            return reply_once(setup, frames.out, id, Err(error));
         }
         Incoming::Garbage => bail!("omgd --transact: stdin is not a request frame"),
     };
     let mut replies = Replies {
-        out: std::io::stdout().lock(),
+        out: frames.out,
         id,
         served: setup.selection.clone(),
     };
@@ -62,19 +63,24 @@ pub(crate) fn run(setup: &Setup) -> Result<()> {
     drive(setup, &change, &mut replies, &mut buffer)
 }
 
-fn reply_once(setup: &Setup, id: u64, body: Result<Reply, IpcError>) -> Result<()> {
+fn reply_once(
+    setup: &Setup,
+    out: std::fs::File,
+    id: u64,
+    body: Result<Reply, IpcError>,
+) -> Result<()> {
     Replies {
-        out: std::io::stdout().lock(),
+        out,
         id,
         served: setup.selection.clone(),
     }
     .send(body)
 }
 
-fn drive<W: Write>(
+fn drive(
     setup: &Setup,
     change: &omg_core::ChangeRequest,
-    replies: &mut Replies<W>,
+    replies: &mut Replies<std::fs::File>,
     buffer: &mut Vec<u8>,
 ) -> Result<()> {
     use omg_core::{ChangeOutcome, ChangeRequest};
@@ -110,12 +116,16 @@ fn drive<W: Write>(
         drop(transaction);
         return replies.send(Ok(Reply::Changed(ChangeOutcome::Declined)));
     }
-    // Events are written as they happen, through a handle of the sink's own:
-    // libalpm keeps the sink for the handle's lifetime, so it cannot borrow
-    // `replies`. The stdout lock `replies` holds is re-entrant and every frame is
-    // flushed whole, so frames never interleave.
+    // Nothing more is read: what the commit runs (dpkg, maintainer scripts) must
+    // not read the request pipe.
+    FrameChannel::release_stdin();
+    // Events are written as they happen, through a handle of the sink's own: the
+    // library keeps the sink for the commit's lifetime, so it cannot borrow
+    // `replies`. Everything runs on this thread and every frame is written whole,
+    // so frames never interleave.
     let id = replies.id;
     let served = replies.served.clone();
+    let mut out = replies.out.try_clone()?;
     let sink = Box::new(move |event: omg_core::ChangeEvent| {
         let frame = omg_ipc::encode(&ReplyEnvelope {
             protocol: PROTOCOL_VERSION,
@@ -124,8 +134,7 @@ fn drive<W: Write>(
             body: Ok(Reply::ChangeEvent(event)),
         });
         if let Ok(frame) = frame {
-            let mut out = std::io::stdout();
-            // omg gone mid-commit: libalpm must still finish, so errors are ignored.
+            // omg gone mid-commit: the library must still finish, so errors are ignored.
             let _ = out.write_all(&frame).and_then(|()| out.flush());
         }
     });
@@ -138,6 +147,44 @@ fn drive<W: Write>(
         .map(|()| Reply::Changed(ChangeOutcome::Done))
         .map_err(crate::state::failed);
     replies.send(body)
+}
+
+/// The pipe to omg, apart from the standard streams: the commit runs programs
+/// (dpkg, maintainer scripts, hooks) that inherit them and print to stdout, and
+/// their output must reach the user, not land in the middle of a frame.
+struct FrameChannel {
+    out: std::fs::File,
+}
+
+#[expect(unsafe_code, reason = "std cannot re-point the standard descriptors")]
+impl FrameChannel {
+    /// Moves the frames to a descriptor of their own and points stdout at stderr.
+    fn claim() -> Result<Self> {
+        use std::os::fd::FromRawFd;
+        // SAFETY: dup returns a new descriptor this process owns, or -1.
+        let fd = unsafe { libc::dup(libc::STDOUT_FILENO) };
+        if fd < 0 {
+            bail!("omgd --transact: {}", std::io::Error::last_os_error());
+        }
+        // SAFETY: `fd` is open and owned by nobody else.
+        let out = unsafe { std::fs::File::from_raw_fd(fd) };
+        // SAFETY: both descriptors are open; std holds no buffered stdout data yet.
+        if unsafe { libc::dup2(libc::STDERR_FILENO, libc::STDOUT_FILENO) } < 0 {
+            bail!("omgd --transact: {}", std::io::Error::last_os_error());
+        }
+        Ok(Self { out })
+    }
+
+    /// Points stdin at /dev/null.
+    fn release_stdin() {
+        if let Ok(null) = std::fs::File::open("/dev/null") {
+            use std::os::fd::AsRawFd;
+            // SAFETY: both descriptors are open; nothing reads stdin after this.
+            unsafe {
+                libc::dup2(null.as_raw_fd(), libc::STDIN_FILENO);
+            }
+        }
+    }
 }
 
 /// SIGINT and SIGHUP ignored while it lives, restored when dropped.

@@ -52,6 +52,14 @@ fn open_arch(_: &BackendSelection) -> Result<Box<dyn SystemChanger>> {
     Err(crate::Error::NotBuilt(BackendKind::Arch))
 }
 
+#[cfg(feature = "apt")]
+fn open_debian(selection: &BackendSelection) -> Result<Box<dyn SystemChanger>> {
+    Ok(Box::new(crate::debian::transact::AptChanger::new(
+        crate::debian::DebianPaths::of(selection),
+    )))
+}
+
+#[cfg(not(feature = "apt"))]
 fn open_debian(_: &BackendSelection) -> Result<Box<dyn SystemChanger>> {
     Err(crate::Error::NotBuilt(BackendKind::Debian))
 }

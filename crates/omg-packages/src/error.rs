@@ -19,6 +19,8 @@ pub enum Error {
     },
     #[error("libalpm: {message}")]
     Alpm { message: String },
+    #[error("{message}")]
+    Apt { message: String },
     #[error("empty search query: give at least one term that is not blank")]
     EmptyQuery,
     #[error("the {0} backend is not built into this omg (enable the `{0}` feature)")]

@@ -31,23 +31,7 @@ fn open_arch(_: &BackendSelection) -> Result<Box<dyn PackageBackend>> {
 #[cfg(feature = "debian")]
 pub fn open_debian(selection: &BackendSelection) -> Result<Box<dyn PackageBackend>> {
     use crate::debian::{DebianBackend, DebianPaths};
-    let defaults = DebianPaths::default();
-    let paths = DebianPaths {
-        lists_dir: selection
-            .debian_lists_dir
-            .clone()
-            .unwrap_or(defaults.lists_dir),
-        status_file: selection
-            .debian_status_file
-            .clone()
-            .unwrap_or(defaults.status_file),
-        extended_states: selection
-            .debian_extended_states
-            .clone()
-            .unwrap_or(defaults.extended_states),
-        etc_dir: selection.debian_etc_dir.clone().unwrap_or(defaults.etc_dir),
-    };
-    Ok(Box::new(DebianBackend::new(paths)))
+    Ok(Box::new(DebianBackend::new(DebianPaths::of(selection))))
 }
 
 /// The Debian backend is not built in.

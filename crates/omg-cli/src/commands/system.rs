@@ -60,16 +60,6 @@ pub(crate) fn install(
         .cloned()
         .partition(|word| is_runtime_spec(word));
     if !packages.is_empty() {
-        if settings
-            .backend()
-            .is_ok_and(|backend| backend.kind != BackendKind::Arch)
-        {
-            // Likely a mistyped runtime (`node22`) rather than a package.
-            bail!(
-                "`{}` is taken for a system package, and installing those is not built                  for this system yet; for a runtime write <runtime>@<version>, like node@22",
-                packages.join(" ")
-            );
-        }
         let request = ChangeRequest::Install {
             names: packages,
             reinstall: flags.reinstall,
@@ -90,10 +80,6 @@ pub(crate) fn change(
     settings: &Settings,
     printer: &mut Printer,
 ) -> Result<ExitStatus> {
-    let backend = settings.backend()?;
-    if backend.kind != BackendKind::Arch {
-        bail!("changing {} systems is not built yet", backend.kind);
-    }
     let mut child = transact_command(settings)?
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -348,6 +334,18 @@ fn render_plan(printer: &mut Printer, plan: &Plan) -> std::io::Result<()> {
 fn transact_command(settings: &Settings) -> Result<Command> {
     let backend = settings.backend()?;
     let omgd = source::omgd_binary();
+    let uid = omg_ipc::current_uid();
+    if backend.kind == BackendKind::Debian {
+        let mut command = if uid == 0 {
+            Command::new(&omgd)
+        } else {
+            let mut sudo = Command::new("sudo");
+            sudo.arg("--").arg(&omgd);
+            sudo
+        };
+        command.arg("--transact").args(backend.to_args());
+        return Ok(command);
+    }
     let dbpath = backend
         .arch_dbpath
         .clone()
@@ -358,7 +356,6 @@ fn transact_command(settings: &Settings) -> Result<Command> {
                 .map(|root| root.join("var/lib/pacman"))
         })
         .unwrap_or_else(|| "/var/lib/pacman".into());
-    let uid = omg_ipc::current_uid();
     let ours = {
         use std::os::unix::fs::MetadataExt;
         std::fs::metadata(&dbpath).is_ok_and(|meta| meta.uid() == uid)

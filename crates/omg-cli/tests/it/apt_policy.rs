@@ -7,9 +7,9 @@
 //! It changes /etc/apt, so it runs only with `OMG_TEST_SYSTEM_APT=1` (CI sets it; the
 //! machine is thrown away after) and removes everything it added, even on failure.
 
+use crate::apt_repo::{repository, run};
 use crate::common::{reference, Context};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 const GATE: &str = "OMG_TEST_SYSTEM_APT";
 const SOURCES: &str = "/etc/apt/sources.list.d/omg-test-policy.sources";
@@ -23,20 +23,6 @@ fn enabled() -> bool {
         eprintln!("note: skipped; set {GATE}=1 to let this test change /etc/apt");
     }
     on
-}
-
-fn run(program: &str, args: &[&str]) {
-    let output = Command::new(program)
-        .args(args)
-        .env("LC_ALL", "C")
-        .env("DEBIAN_FRONTEND", "noninteractive")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
-    assert!(
-        output.status.success(),
-        "{program} {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 /// Removes the test's sources, pin and downloaded lists when dropped.
@@ -62,67 +48,6 @@ impl Drop for Cleanup {
             }
         }
     }
-}
-
-/// A binary package of `name` at `version`, built with dpkg-deb into `pool`.
-fn build_deb(pool: &Path, name: &str, version: &str) -> PathBuf {
-    let root = pool.join(format!("{name}-{version}"));
-    std::fs::create_dir_all(root.join("DEBIAN")).unwrap();
-    std::fs::create_dir_all(root.join("usr/share/doc").join(name)).unwrap();
-    std::fs::write(root.join("usr/share/doc").join(name).join("probe"), version).unwrap();
-    std::fs::write(
-        root.join("DEBIAN/control"),
-        format!(
-            "Package: {name}\nVersion: {version}\nArchitecture: all\nMaintainer: omg tests <omg@example.invalid>\nDescription: omg policy probe\n"
-        ),
-    )
-    .unwrap();
-    let deb = pool.join(format!("{name}_{version}_all.deb"));
-    run(
-        "dpkg-deb",
-        &[
-            "--root-owner-group",
-            "-Zxz",
-            "--build",
-            root.to_str().unwrap(),
-            deb.to_str().unwrap(),
-        ],
-    );
-    deb
-}
-
-/// The `Packages` stanza apt needs for `deb`, relative to the repository `base`.
-fn stanza(base: &Path, deb: &Path) -> String {
-    let control = reference("dpkg-deb", &["--field", deb.to_str().unwrap()]);
-    let sha256 = reference("sha256sum", &[deb.to_str().unwrap()]);
-    let size = std::fs::metadata(deb).unwrap().len();
-    let relative = deb.strip_prefix(base).unwrap().display().to_string();
-    format!(
-        "{}Filename: {relative}\nSize: {size}\nSHA256: {}\n\n",
-        control,
-        sha256.split_whitespace().next().unwrap()
-    )
-}
-
-/// A repository at `base` with `packages` (name, version) under `dists/<suite>/main`.
-fn repository(base: &Path, suite: &str, release: &str, packages: &[(&str, &str)]) {
-    let arch = reference("dpkg", &["--print-architecture"])
-        .trim()
-        .to_owned();
-    let pool = base.join("pool");
-    std::fs::create_dir_all(&pool).unwrap();
-    let index: String = packages
-        .iter()
-        .map(|(name, version)| stanza(base, &build_deb(&pool, name, version)))
-        .collect();
-    let dir = base.join(format!("dists/{suite}/main/binary-{arch}"));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("Packages"), index).unwrap();
-    std::fs::write(
-        base.join(format!("dists/{suite}/Release")),
-        format!("{release}Suite: {suite}\nCodename: {suite}\nComponents: main\nArchitectures: {arch} all\n"),
-    )
-    .unwrap();
 }
 
 /// `apt-cache policy`'s candidate for `name`, and the `o=…,a=…,c=…` release line of

@@ -2,7 +2,9 @@
 //! machine's APT data (compared with apt-cache, apt-mark and dpkg-query) and a
 //! hermetic Arch root built by omg-testbed (compared with pacman).
 
+mod apt_change;
 mod apt_policy;
+mod apt_repo;
 mod arch;
 mod arch_change;
 mod common;

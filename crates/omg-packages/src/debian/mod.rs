@@ -18,6 +18,8 @@ mod policy;
 mod release;
 mod setup;
 mod sources;
+#[cfg(feature = "apt")]
+pub mod transact;
 
 use crate::{newest_mtime, Error, PackageBackend, Result};
 use control::{lossy, relation_items, relation_names, stanzas, synopsis, Stanza};
@@ -80,6 +82,21 @@ impl Default for DebianPaths {
             status_file: PathBuf::from("/var/lib/dpkg/status"),
             extended_states: PathBuf::from("/var/lib/apt/extended_states"),
             etc_dir: PathBuf::from("/etc/apt"),
+        }
+    }
+}
+
+impl DebianPaths {
+    /// The paths `selection` names, the defaults for the rest.
+    #[must_use]
+    pub fn of(selection: &omg_core::BackendSelection) -> Self {
+        let defaults = Self::default();
+        let or = |chosen: &Option<PathBuf>, default: PathBuf| chosen.clone().unwrap_or(default);
+        Self {
+            lists_dir: or(&selection.debian_lists_dir, defaults.lists_dir),
+            status_file: or(&selection.debian_status_file, defaults.status_file),
+            extended_states: or(&selection.debian_extended_states, defaults.extended_states),
+            etc_dir: or(&selection.debian_etc_dir, defaults.etc_dir),
         }
     }
 }

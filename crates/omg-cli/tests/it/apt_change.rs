@@ -1,0 +1,411 @@
+//! `omg sync`, `install`, `remove` and `update` on this machine's real dpkg
+//! database through libapt-pkg, from a local repository only this test's APT
+//! configuration names (private sources, lists and auto marks; the real status),
+//! each step checked against dpkg-query, apt-mark and apt-cache policy given the
+//! same configuration.
+//!
+//! It installs packages into the real system, so it runs only as root with
+//! `OMG_TEST_SYSTEM_APT=1` (CI sets it; the machine is thrown away after), alone
+//! (.config/nextest.toml: other tests read the same dpkg database), and purges what
+//! it installed even on failure.
+
+use crate::apt_repo::{repository_of, run, Deb};
+use crate::common::{reference, Context};
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+const PACKAGES: [&str; 4] = ["omgt-app", "omgt-lib", "omgt-pinned", "omgt-corrupt"];
+
+#[expect(clippy::print_stderr, reason = "a skipped test says why")]
+fn enabled() -> bool {
+    let gate = std::env::var("OMG_TEST_SYSTEM_APT").is_ok_and(|value| value == "1");
+    let root = omg_ipc::current_uid() == 0;
+    if !gate || !root {
+        eprintln!("note: skipped; needs root and OMG_TEST_SYSTEM_APT=1 (it installs packages)");
+    }
+    gate && root
+}
+
+/// Purges whatever the test installed, when dropped.
+struct Purge;
+
+impl Drop for Purge {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("dpkg")
+            .arg("--purge")
+            .args(PACKAGES)
+            .output();
+    }
+}
+
+/// A private APT configuration over one local repository with two suites.
+struct Bed {
+    _work: tempfile::TempDir,
+    repo: PathBuf,
+    etc: PathBuf,
+    lists: PathBuf,
+    extended_states: PathBuf,
+    context: Context,
+    /// Each publication's Release differs, so apt fetches the new index.
+    publications: std::cell::Cell<u32>,
+}
+
+impl Bed {
+    fn new() -> Self {
+        let work = tempfile::tempdir().unwrap();
+        // apt's unprivileged downloader reads file: sources too.
+        run("chmod", &["755", work.path().to_str().unwrap()]);
+        let repo = work.path().join("repo");
+        let etc = work.path().join("etc");
+        let lists = work.path().join("lists");
+        for dir in [
+            etc.join("sources.list.d"),
+            etc.join("preferences.d"),
+            lists.join("partial"),
+        ] {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        let extended_states = work.path().join("extended_states");
+        let uri = format!("file:{}", repo.display());
+        std::fs::write(
+            etc.join("sources.list"),
+            format!(
+                "deb [trusted=yes] {uri} omgt-stable main\ndeb [trusted=yes] {uri} omgt-backports main\n"
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            etc.join("preferences.d/omgt"),
+            "Package: omgt-pinned\nPin: release a=omgt-backports\nPin-Priority: 600\n",
+        )
+        .unwrap();
+        let context = Context::new();
+        std::fs::write(
+            context.home().join("config/omg/config.toml"),
+            format!(
+                "backend = \"debian\"\n[daemon]\nautostart = false\n[debian]\nlists_dir = \"{}\"\netc_dir = \"{}\"\nextended_states = \"{}\"\n",
+                lists.display(),
+                etc.display(),
+                extended_states.display()
+            ),
+        )
+        .unwrap();
+        Self {
+            _work: work,
+            repo,
+            etc,
+            lists,
+            extended_states,
+            context,
+            publications: std::cell::Cell::new(0),
+        }
+    }
+
+    /// The same configuration as `-o` options for apt's own tools.
+    fn apt_options(&self) -> Vec<String> {
+        [
+            format!("Dir::Etc={}", self.etc.display()),
+            format!("Dir::State::Lists={}", self.lists.display()),
+            format!(
+                "Dir::State::extended_states={}",
+                self.extended_states.display()
+            ),
+        ]
+        .into_iter()
+        .flat_map(|option| ["-o".to_owned(), option])
+        .collect()
+    }
+
+    fn apt(&self, program: &str, args: &[&str]) -> String {
+        let options = self.apt_options();
+        let mut all: Vec<&str> = options.iter().map(String::as_str).collect();
+        all.extend(args);
+        reference(program, &all)
+    }
+
+    fn publish(&self, stable: &[Deb<'_>], backports: &[Deb<'_>]) {
+        let serial = self.publications.get() + 1;
+        self.publications.set(serial);
+        repository_of(
+            &self.repo,
+            "omgt-stable",
+            &format!("Origin: omgt\nVersion: {serial}\n"),
+            stable,
+        );
+        repository_of(
+            &self.repo,
+            "omgt-backports",
+            &format!(
+                "Origin: omgt\nVersion: {serial}\nNotAutomatic: yes\nButAutomaticUpgrades: yes\n"
+            ),
+            backports,
+        );
+    }
+
+    fn omg(&self, args: &[&str]) -> Output {
+        self.context.omg(args)
+    }
+
+    fn omg_ok(&self, args: &[&str]) -> String {
+        let output = self.omg(args);
+        assert!(
+            output.status.success(),
+            "omg {args:?} failed: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// `apt-cache policy`'s candidate for `name` under this configuration.
+    fn candidate(&self, name: &str) -> String {
+        self.apt("apt-cache", &["policy", name])
+            .lines()
+            .find_map(|line| line.trim().strip_prefix("Candidate: "))
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    fn auto_marked(&self) -> Vec<String> {
+        self.apt("apt-mark", &["showauto"])
+            .lines()
+            .filter(|line| line.starts_with("omgt-"))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn manual_marked(&self) -> Vec<String> {
+        self.apt("apt-mark", &["showmanual"])
+            .lines()
+            .filter(|line| line.starts_with("omgt-"))
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// `name version` for each installed omgt package, as dpkg-query sees them.
+fn installed() -> Vec<String> {
+    let output = std::process::Command::new("dpkg-query")
+        .args(["-W", "-f", "${db:Status-Abbrev} ${Package} ${Version}\n"])
+        .args(PACKAGES)
+        .output()
+        .unwrap();
+    let mut lines: Vec<String> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter(|line| line.starts_with("ii "))
+        .map(|line| line[3..].trim().to_owned())
+        .collect();
+    lines.sort();
+    lines
+}
+
+fn plan_line(stdout: &str, name: &str) -> String {
+    stdout
+        .lines()
+        .find(|line| line.split_whitespace().nth(1) == Some(name))
+        .unwrap_or_else(|| panic!("no plan line for {name}:\n{stdout}"))
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+const LIB_1_0: Deb<'static> = Deb {
+    name: "omgt-lib",
+    version: "1.0",
+    fields: "Provides: omgt-virtual\n",
+};
+const APP_1_0: Deb<'static> = Deb {
+    name: "omgt-app",
+    version: "1.0",
+    fields: "Depends: omgt-lib (>= 1.0)\n",
+};
+const PINNED_1_0: Deb<'static> = Deb {
+    name: "omgt-pinned",
+    version: "1.0",
+    fields: "",
+};
+
+#[test]
+fn install_upgrade_remove_agree_with_dpkg_and_apt() {
+    if !enabled() {
+        return;
+    }
+    // Leftovers of an interrupted earlier run first.
+    drop(Purge);
+    let _purge = Purge;
+    let bed = Bed::new();
+    bed.publish(
+        &[LIB_1_0, APP_1_0, PINNED_1_0],
+        &[
+            Deb {
+                name: "omgt-app",
+                version: "9.9",
+                fields: "Depends: omgt-lib (>= 1.0)\n",
+            },
+            Deb {
+                name: "omgt-pinned",
+                version: "2.0",
+                fields: "",
+            },
+        ],
+    );
+    bed.omg_ok(&["sync"]);
+    assert!(
+        std::fs::read_dir(&bed.lists)
+            .unwrap()
+            .flatten()
+            .any(|entry| entry.file_name().to_string_lossy().contains("_Packages")),
+        "omg sync fetched no lists"
+    );
+    // NotAutomatic: apt's candidate is the stable 1.0, and so is omg's.
+    assert_eq!(bed.candidate("omgt-app"), "1.0");
+
+    // Install with a versioned dependency: the dependency is marked auto.
+    let stdout = bed.omg_ok(&["install", "-y", "omgt-app"]);
+    assert_eq!(
+        plan_line(&stdout, "omgt-lib"),
+        "install omgt-lib 1.0 (dependency)"
+    );
+    assert_eq!(plan_line(&stdout, "omgt-app"), "install omgt-app 1.0");
+    assert_eq!(installed(), ["omgt-app 1.0", "omgt-lib 1.0"]);
+    assert_eq!(bed.auto_marked(), ["omgt-lib"]);
+    assert_eq!(bed.manual_marked(), ["omgt-app"]);
+
+    // Again: reported, not reinstalled.
+    let again = bed.omg(&["install", "-y", "omgt-app"]);
+    assert!(again.status.success());
+    let text = String::from_utf8_lossy(&again.stdout);
+    assert!(text.contains("already installed: omgt-app"), "{text}");
+
+    // A pin above 500 wins over NotAutomatic, as apt-cache policy says.
+    assert_eq!(bed.candidate("omgt-pinned"), "2.0");
+    bed.omg_ok(&["install", "-y", "omgt-pinned"]);
+    assert!(installed().contains(&"omgt-pinned 2.0".to_owned()));
+
+    // Removing what another package needs is refused and names it.
+    let refused = bed.omg(&["remove", "-y", "omgt-lib"]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("omgt-app"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(installed().contains(&"omgt-lib 1.0".to_owned()));
+
+    // Unknown names: one line, nothing changed.
+    let unknown = bed.omg(&["install", "-y", "omgt-nonexistent"]);
+    assert!(!unknown.status.success());
+    let stderr = String::from_utf8_lossy(&unknown.stderr);
+    assert!(stderr.contains("omgt-nonexistent"), "{stderr}");
+
+    // A new release: `update --check` lists it and changes nothing, `update -y`
+    // upgrades to what apt's candidate is.
+    bed.publish(
+        &[
+            Deb {
+                version: "1.1",
+                ..LIB_1_0
+            },
+            Deb {
+                name: "omgt-app",
+                version: "1.1",
+                fields: "Depends: omgt-lib (>= 1.1)\n",
+            },
+            PINNED_1_0,
+        ],
+        &[Deb {
+            name: "omgt-pinned",
+            version: "2.0",
+            fields: "",
+        }],
+    );
+    let check = bed.omg_ok(&["update", "--check"]);
+    assert_eq!(plan_line(&check, "omgt-app"), "upgrade omgt-app 1.0 -> 1.1");
+    assert_eq!(
+        plan_line(&check, "omgt-lib"),
+        "upgrade omgt-lib 1.0 -> 1.1 (dependency)"
+    );
+    assert!(installed().contains(&"omgt-app 1.0".to_owned()));
+    bed.omg_ok(&["update", "-y"]);
+    assert_eq!(bed.candidate("omgt-app"), "1.1");
+    assert_eq!(
+        installed(),
+        ["omgt-app 1.1", "omgt-lib 1.1", "omgt-pinned 2.0"]
+    );
+    assert_eq!(bed.auto_marked(), ["omgt-lib"]);
+
+    // --recursive takes what only the removed package needed, and nothing else.
+    let stdout = bed.omg_ok(&["remove", "-y", "--recursive", "omgt-app"]);
+    assert!(stdout.contains("omgt-lib"), "{stdout}");
+    assert_eq!(installed(), ["omgt-pinned 2.0"]);
+    bed.omg_ok(&["remove", "-y", "omgt-pinned"]);
+    assert!(installed().is_empty());
+}
+
+#[test]
+fn corrupt_package_and_held_lock_change_nothing() {
+    if !enabled() {
+        return;
+    }
+    let _purge = Purge;
+    let bed = Bed::new();
+    bed.publish(&[LIB_1_0, APP_1_0], &[]);
+    // A package whose bytes are not the ones the index names.
+    let pool = bed.repo.join("pool");
+    let corrupt = crate::apt_repo::build_deb(
+        &pool,
+        Deb {
+            name: "omgt-corrupt",
+            version: "1.0",
+            fields: "",
+        },
+    );
+    let mut stanza = crate::apt_repo::stanza(&bed.repo, &corrupt);
+    let packages = packages_file(&bed.repo, "omgt-stable");
+    let mut index = std::fs::read_to_string(&packages).unwrap();
+    index.push_str(&std::mem::take(&mut stanza));
+    std::fs::write(&packages, index).unwrap();
+    let mut bytes = std::fs::read(&corrupt).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&corrupt, bytes).unwrap();
+    bed.omg_ok(&["sync"]);
+    let output = bed.omg(&["install", "-y", "omgt-corrupt"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.to_lowercase().contains("hash") || stderr.contains("size"),
+        "{stderr}"
+    );
+    assert!(installed().is_empty(), "{:?}", installed());
+
+    // dpkg's frontend lock held by another process: one line naming it.
+    let mut holder = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import fcntl,sys,time\nf=open('/var/lib/dpkg/lock-frontend','w')\nfcntl.lockf(f,fcntl.LOCK_EX)\nprint('locked',flush=True)\ntime.sleep(60)",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(holder.stdout.as_mut().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    assert_eq!(line.trim(), "locked");
+    let output = bed.omg(&["install", "-y", "omgt-app"]);
+    let _ = holder.kill();
+    let _ = holder.wait();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("/var/lib/dpkg/lock-frontend"), "{stderr}");
+    assert!(stderr.contains("python3"), "the holder is named: {stderr}");
+    assert!(installed().is_empty());
+}
+
+fn packages_file(repo: &Path, suite: &str) -> PathBuf {
+    let arch = reference("dpkg", &["--print-architecture"])
+        .trim()
+        .to_owned();
+    repo.join(format!("dists/{suite}/main/binary-{arch}/Packages"))
+}
