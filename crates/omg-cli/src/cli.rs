@@ -135,6 +135,10 @@ pub(crate) enum Command {
         /// Also remove the dependencies nothing else needs (pacman -Rs).
         #[arg(long)]
         recursive: bool,
+        /// Also delete their configuration files (dpkg --purge; pacman -Rn keeps
+        /// no .pacsave backups).
+        #[arg(long)]
+        purge: bool,
     },
     /// Refresh the package databases.
     Sync,

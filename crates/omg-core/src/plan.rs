@@ -26,6 +26,9 @@ pub enum ChangeRequest {
         names: Vec<String>,
         /// Also remove the dependencies only these needed (pacman -Rs).
         recursive: bool,
+        /// Also delete their configuration files: dpkg's purge; on Arch, no
+        /// `.pacsave` backups are kept (pacman -Rn).
+        purge: bool,
     },
     /// Refresh the package databases.
     Sync,

@@ -62,8 +62,13 @@ pub(crate) fn run(
             names,
             confirm,
             recursive,
+            purge,
         } => system::change(
-            &ChangeRequest::Remove { names, recursive },
+            &ChangeRequest::Remove {
+                names,
+                recursive,
+                purge,
+            },
             confirm.into(),
             settings,
             printer,

@@ -199,6 +199,15 @@ fn installed() -> Vec<String> {
     lines
 }
 
+/// dpkg's two-letter state of `name` (`ii`, `rc`), empty when dpkg has no record.
+fn dpkg_state(name: &str) -> String {
+    let output = std::process::Command::new("dpkg-query")
+        .args(["-W", "-f", "${db:Status-Abbrev}", name])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
 fn plan_line(stdout: &str, name: &str) -> String {
     stdout
         .lines()
@@ -213,16 +222,19 @@ const LIB_1_0: Deb<'static> = Deb {
     name: "omgt-lib",
     version: "1.0",
     fields: "Provides: omgt-virtual\n",
+    conffile: "",
 };
 const APP_1_0: Deb<'static> = Deb {
     name: "omgt-app",
     version: "1.0",
     fields: "Depends: omgt-lib (>= 1.0)\n",
+    conffile: "",
 };
 const PINNED_1_0: Deb<'static> = Deb {
     name: "omgt-pinned",
     version: "1.0",
     fields: "",
+    conffile: "/etc/omgt-pinned.conf",
 };
 
 #[test]
@@ -241,11 +253,11 @@ fn install_upgrade_remove_agree_with_dpkg_and_apt() {
                 name: "omgt-app",
                 version: "9.9",
                 fields: "Depends: omgt-lib (>= 1.0)\n",
+                conffile: "",
             },
             Deb {
-                name: "omgt-pinned",
                 version: "2.0",
-                fields: "",
+                ..PINNED_1_0
             },
         ],
     );
@@ -260,8 +272,31 @@ fn install_upgrade_remove_agree_with_dpkg_and_apt() {
     // NotAutomatic: apt's candidate is the stable 1.0, and so is omg's.
     assert_eq!(bed.candidate("omgt-app"), "1.0");
 
-    // Install with a versioned dependency: the dependency is marked auto.
-    let stdout = bed.omg_ok(&["install", "-y", "omgt-app"]);
+    // Install with a versioned dependency, through a running omgd: the dependency
+    // is marked auto, and the daemon answers with the change right after.
+    let daemon = bed.context.start_daemon(&["--backend", "debian"]);
+    let installed_version = || {
+        let output = bed
+            .context
+            .omg_via_daemon(&["-v", "info", "--json", "omgt-app"]);
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(stderr.contains("answered by omgd"), "{stderr}");
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        json["installed_version"].as_str().map(str::to_owned)
+    };
+    assert_eq!(installed_version(), None);
+    let output = bed
+        .context
+        .omg_via_daemon(&["-v", "install", "-y", "omgt-app"]);
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(
+        installed_version().as_deref(),
+        Some("1.0"),
+        "{}",
+        daemon.log_text()
+    );
+    drop(daemon);
     assert_eq!(
         plan_line(&stdout, "omgt-lib"),
         "install omgt-lib 1.0 (dependency)"
@@ -308,13 +343,13 @@ fn install_upgrade_remove_agree_with_dpkg_and_apt() {
                 name: "omgt-app",
                 version: "1.1",
                 fields: "Depends: omgt-lib (>= 1.1)\n",
+                conffile: "",
             },
             PINNED_1_0,
         ],
         &[Deb {
-            name: "omgt-pinned",
             version: "2.0",
-            fields: "",
+            ..PINNED_1_0
         }],
     );
     let check = bed.omg_ok(&["update", "--check"]);
@@ -336,8 +371,15 @@ fn install_upgrade_remove_agree_with_dpkg_and_apt() {
     let stdout = bed.omg_ok(&["remove", "-y", "--recursive", "omgt-app"]);
     assert!(stdout.contains("omgt-lib"), "{stdout}");
     assert_eq!(installed(), ["omgt-pinned 2.0"]);
+    // A plain removal leaves the configuration file (dpkg's `rc`), --purge does not.
     bed.omg_ok(&["remove", "-y", "omgt-pinned"]);
     assert!(installed().is_empty());
+    assert_eq!(dpkg_state("omgt-pinned"), "rc");
+    assert!(Path::new("/etc/omgt-pinned.conf").exists());
+    bed.omg_ok(&["install", "-y", "omgt-pinned"]);
+    bed.omg_ok(&["remove", "-y", "--purge", "omgt-pinned"]);
+    assert_eq!(dpkg_state("omgt-pinned"), "");
+    assert!(!Path::new("/etc/omgt-pinned.conf").exists());
 }
 
 #[test]
@@ -356,6 +398,7 @@ fn corrupt_package_and_held_lock_change_nothing() {
             name: "omgt-corrupt",
             version: "1.0",
             fields: "",
+            conffile: "",
         },
     );
     let mut stanza = crate::apt_repo::stanza(&bed.repo, &corrupt);

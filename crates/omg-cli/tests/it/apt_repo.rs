@@ -21,12 +21,14 @@ pub(crate) fn run(program: &str, args: &[&str]) {
     );
 }
 
-/// One package to build: name, version, and extra control lines (`Depends: …\n`).
+/// One package to build: name, version, extra control lines (`Depends: …\n`) and
+/// a configuration file under /etc (empty: none).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Deb<'a> {
     pub(crate) name: &'a str,
     pub(crate) version: &'a str,
     pub(crate) fields: &'a str,
+    pub(crate) conffile: &'a str,
 }
 
 /// A binary package built with dpkg-deb into `pool`.
@@ -35,6 +37,7 @@ pub(crate) fn build_deb(pool: &Path, deb: Deb<'_>) -> PathBuf {
         name,
         version,
         fields,
+        conffile,
     } = deb;
     let root = pool.join(format!("{name}-{version}"));
     std::fs::create_dir_all(root.join("DEBIAN")).unwrap();
@@ -47,6 +50,13 @@ pub(crate) fn build_deb(pool: &Path, deb: Deb<'_>) -> PathBuf {
         ),
     )
     .unwrap();
+    if !conffile.is_empty() {
+        let relative = conffile.trim_start_matches('/');
+        let path = root.join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, format!("{name} {version}\n")).unwrap();
+        std::fs::write(root.join("DEBIAN/conffiles"), format!("/{relative}\n")).unwrap();
+    }
     let file = pool.join(format!("{name}_{version}_all.deb"));
     run(
         "dpkg-deb",
@@ -82,6 +92,7 @@ pub(crate) fn repository(base: &Path, suite: &str, release: &str, packages: &[(&
             name,
             version,
             fields: "",
+            conffile: "",
         })
         .collect();
     repository_of(base, suite, release, &debs);

@@ -175,8 +175,12 @@ impl ArchBackend {
             } => {
                 transaction.plan_install(names, *reinstall, *downgrade)?;
             }
-            ChangeRequest::Remove { names, recursive } => {
-                transaction.plan_remove(names, *recursive)?;
+            ChangeRequest::Remove {
+                names,
+                recursive,
+                purge,
+            } => {
+                transaction.plan_remove(names, *recursive, *purge)?;
             }
             ChangeRequest::Upgrade => {
                 self.refresh(&mut transaction.session, false)?;
@@ -317,7 +321,7 @@ impl Transaction {
         self.prepare()
     }
 
-    fn plan_remove(&mut self, names: &[String], recursive: bool) -> Result<()> {
+    fn plan_remove(&mut self, names: &[String], recursive: bool, purge: bool) -> Result<()> {
         let alpm = &self.session.alpm;
         let missing: Vec<String> = names
             .iter()
@@ -327,11 +331,14 @@ impl Transaction {
         if !missing.is_empty() {
             return Err(Error::NotInstalled { names: missing });
         }
-        self.begin(if recursive {
-            TransFlag::RECURSE
-        } else {
-            TransFlag::NONE
-        })?;
+        let mut flags = TransFlag::NONE;
+        if recursive {
+            flags |= TransFlag::RECURSE;
+        }
+        if purge {
+            flags |= TransFlag::NO_SAVE;
+        }
+        self.begin(flags)?;
         let alpm = &self.session.alpm;
         let mut seen = HashSet::new();
         for name in names {

@@ -136,8 +136,12 @@ impl SystemChanger for AptChanger {
                     return Err(Error::NotFound { names: missing });
                 }
             }
-            ChangeRequest::Remove { names, recursive } => {
-                mark_remove(&cache, names, *recursive, &mut requested)?;
+            ChangeRequest::Remove {
+                names,
+                recursive,
+                purge,
+            } => {
+                mark_remove(&cache, names, *recursive, *purge, &mut requested)?;
             }
             ChangeRequest::Upgrade => {
                 cache
@@ -258,6 +262,7 @@ fn mark_remove(
     cache: &Cache,
     names: &[String],
     recursive: bool,
+    purge: bool,
     requested: &mut BTreeSet<String>,
 ) -> Result<()> {
     let garbage_before: BTreeSet<String> = cache
@@ -269,7 +274,7 @@ fn mark_remove(
     for name in names {
         match cache.get(name).filter(Package::is_installed) {
             Some(pkg) => {
-                pkg.mark_delete(false);
+                pkg.mark_delete(purge);
                 pkg.protect();
                 requested.insert(pkg.name().to_owned());
             }
@@ -309,7 +314,7 @@ fn mark_remove(
             .collect();
         for name in &freed {
             if let Some(pkg) = cache.get(name) {
-                pkg.mark_delete(false);
+                pkg.mark_delete(purge);
             }
         }
     }

@@ -27,6 +27,7 @@ fn remove(names: &[&str], recursive: bool) -> ChangeRequest {
     ChangeRequest::Remove {
         names: names.iter().map(|n| (*n).to_owned()).collect(),
         recursive,
+        purge: false,
     }
 }
 
