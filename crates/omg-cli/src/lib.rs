@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod hook;
 mod printer;
+mod progress;
 mod render;
 mod settings;
 mod source;

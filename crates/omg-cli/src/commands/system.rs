@@ -8,6 +8,7 @@
 //! (`node@22`) stay in [`super::runtimes`].
 
 use crate::printer::{message, prompt, Printer};
+use crate::progress::ChangeProgress;
 use crate::settings::Settings;
 use crate::{render, source, ExitStatus};
 use anyhow::{anyhow, bail, Context, Result};
@@ -46,6 +47,18 @@ fn is_runtime_spec(word: &str) -> bool {
     })
 }
 
+/// `node22`, `python3.12`: a runtime name run into a version, which is likelier a
+/// mistyped `node@22` than a package when no package has that name.
+fn looks_like_runtime(word: &str) -> bool {
+    let split = word
+        .find(|c: char| c.is_ascii_digit())
+        .unwrap_or(word.len());
+    let (name, version) = word.split_at(split);
+    !version.is_empty()
+        && omg_runtimes::Runtime::parse(name)
+            .is_ok_and(|runtime| !matches!(runtime, omg_runtimes::Runtime::Other(_)))
+}
+
 /// `omg install`: system packages through the package manager, runtime versions
 /// through omg's own installer, in that order.
 pub(crate) fn install(
@@ -60,12 +73,23 @@ pub(crate) fn install(
         .cloned()
         .partition(|word| is_runtime_spec(word));
     if !packages.is_empty() {
+        let typo = packages
+            .iter()
+            .find(|word| looks_like_runtime(word))
+            .cloned();
         let request = ChangeRequest::Install {
             names: packages,
             reinstall: flags.reinstall,
             downgrade: flags.downgrade,
         };
-        let status = change(&request, confirm, settings, printer)?;
+        let status = change(&request, confirm, settings, printer).map_err(|error| {
+            match typo.as_ref() {
+                Some(word) => anyhow!(
+                    "{error:#}; if `{word}` meant a runtime, write <runtime>@<version>, like node@22"
+                ),
+                None => error,
+            }
+        })?;
         if status != ExitStatus::Success || runtimes.is_empty() {
             return Ok(status);
         }
@@ -94,10 +118,11 @@ pub(crate) fn change(
         settings,
         plan: None,
         refused: false,
-        last_download: None,
+        progress: ChangeProgress::new(),
     };
     let outcome = sent.and_then(|()| session.follow(&mut stdin, &mut stdout, printer));
     drop(stdin);
+    session.progress.finish();
     let status = child.wait()?;
     let outcome = match outcome {
         Ok(outcome) => outcome,
@@ -128,7 +153,7 @@ struct Session<'a> {
     plan: Option<Plan>,
     /// No terminal to ask on and no `-y`.
     refused: bool,
-    last_download: Option<String>,
+    progress: ChangeProgress,
 }
 
 impl Session<'_> {
@@ -180,29 +205,8 @@ impl Session<'_> {
     }
 
     fn progress(&mut self, event: &ChangeEvent) {
-        if self.settings.json {
-            return;
-        }
-        match event {
-            ChangeEvent::Package {
-                action,
-                name,
-                current,
-                count,
-            } => message(&format!("({current}/{count}) {} {name}", verb(*action))),
-            ChangeEvent::Download { file, done, total } => {
-                // One line per finished file; bars need a terminal and come later.
-                if *total > 0 && done == total && self.last_download.as_deref() != Some(file) {
-                    self.last_download = Some(file.clone());
-                    message(&format!(
-                        "downloaded {file} ({})",
-                        render::human_size(*total)
-                    ));
-                }
-            }
-            ChangeEvent::Hook { name } => message(&format!(":: running hook: {name}")),
-            ChangeEvent::ScriptOutput { line } => message(line),
-            ChangeEvent::Warning { message: text } => message(&format!("warning: {text}")),
+        if !self.settings.json {
+            self.progress.show(event);
         }
     }
 
@@ -251,16 +255,6 @@ fn outcome_name(outcome: &ChangeOutcome) -> &'static str {
         ChangeOutcome::Declined => "declined",
         ChangeOutcome::Checked => "checked",
         ChangeOutcome::Synced { .. } => "synced",
-    }
-}
-
-fn verb(action: PackageAction) -> &'static str {
-    match action {
-        PackageAction::Install => "installing",
-        PackageAction::Upgrade => "upgrading",
-        PackageAction::Downgrade => "downgrading",
-        PackageAction::Reinstall => "reinstalling",
-        PackageAction::Remove => "removing",
     }
 }
 
@@ -383,5 +377,14 @@ mod tests {
         assert!(!is_runtime_spec("node@"));
         assert!(!is_runtime_spec("@22"));
         assert!(!is_runtime_spec("omgtest/omg-hello"));
+    }
+
+    #[test]
+    fn runtime_names_run_into_versions_are_noticed() {
+        assert!(looks_like_runtime("node22"));
+        assert!(looks_like_runtime("python3.12"));
+        assert!(!looks_like_runtime("node"));
+        assert!(!looks_like_runtime("ripgrep"));
+        assert!(!looks_like_runtime("lib32z1"));
     }
 }

@@ -530,3 +530,49 @@ fn removing_what_is_not_installed_is_one_line() {
     );
     assert_eq!(installed(&root), "omg-zebra 1.0-1\n");
 }
+
+#[test]
+fn progress_is_drawn_as_bars_on_a_terminal_and_as_lines_elsewhere() {
+    let context = Context::new();
+    let root = ArchRoot::new();
+    let pacman_args = root.pacman_args();
+    // Under a pseudo-terminal (util-linux `script`), as a user at a shell sees it.
+    let mut words = vec![env!("CARGO_BIN_EXE_omg").to_owned()];
+    words.extend(pacman_args.iter().cloned());
+    words.extend(["install", "-y", "omg-chain-top"].map(str::to_owned));
+    let line = words
+        .iter()
+        .map(|word| format!("'{}'", word.replace('\'', r"'\''")))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let output = context
+        .command("script")
+        .args(["-q", "-e", "-c", &line, "/dev/null"])
+        .env("OMG_NO_DAEMON", "1")
+        .env("TERM", "xterm")
+        .output()
+        .expect("run script");
+    let screen = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{screen}");
+    // The steps bar, finished: every package, a full bar.
+    let count = installed(&root).lines().count();
+    assert!(count > 1, "{screen}");
+    assert!(screen.contains(&format!("({count}/{count})")), "{screen}");
+    assert!(screen.contains("100%"), "{screen}");
+    assert!(screen.contains("[#########################]"), "{screen}");
+    // A download bar with its sizes.
+    assert!(screen.contains("omg-chain-top"), "{screen}");
+    assert!(screen.contains(" B/"), "{screen}");
+
+    // Without a terminal: plain lines, no bar drawing.
+    let other = ArchRoot::new();
+    let other_args = other.pacman_args();
+    let output = context.omg(&args(&other_args, &["install", "-y", "omg-chain-top"]));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("({count}/{count}) installing")),
+        "{stderr}"
+    );
+    assert!(!stderr.contains('\r') && !stderr.contains("[#"), "{stderr}");
+}

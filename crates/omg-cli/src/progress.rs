@@ -1,0 +1,163 @@
+//! Progress of a system change on stderr: on a terminal, a bar per download (with
+//! speed and ETA, several at once when the library fetches in parallel) and one
+//! for the package steps; elsewhere, one line per finished download and per step,
+//! so logs stay readable.
+
+use crate::printer::{escape, message};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use omg_core::{ChangeEvent, PackageAction};
+use std::collections::HashMap;
+use std::io::IsTerminal;
+
+/// Draws [`ChangeEvent`]s as they stream in.
+pub(crate) struct ChangeProgress {
+    bars: Option<Bars>,
+    last_download: Option<String>,
+}
+
+struct Bars {
+    multi: MultiProgress,
+    downloads: HashMap<String, ProgressBar>,
+    steps: Option<ProgressBar>,
+}
+
+impl ChangeProgress {
+    /// Bars when stderr is a terminal, lines otherwise.
+    pub(crate) fn new() -> Self {
+        let bars = std::io::stderr().is_terminal().then(|| Bars {
+            multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(10)),
+            downloads: HashMap::new(),
+            steps: None,
+        });
+        Self {
+            bars,
+            last_download: None,
+        }
+    }
+
+    pub(crate) fn show(&mut self, event: &ChangeEvent) {
+        match &mut self.bars {
+            Some(bars) => bars.show(event),
+            None => self.line(event),
+        }
+    }
+
+    /// Clears what is still drawn, leaving finished bars as lines.
+    pub(crate) fn finish(&mut self) {
+        if let Some(bars) = &mut self.bars {
+            if let Some(steps) = bars.steps.take() {
+                steps.finish();
+            }
+            for (_, bar) in bars.downloads.drain() {
+                bar.finish_and_clear();
+            }
+        }
+    }
+
+    fn line(&mut self, event: &ChangeEvent) {
+        match event {
+            ChangeEvent::Package {
+                action,
+                name,
+                current,
+                count,
+            } => message(&format!("({current}/{count}) {} {name}", verb(*action))),
+            ChangeEvent::Download { file, done, total } => {
+                if *total > 0 && done == total && self.last_download.as_deref() != Some(file) {
+                    self.last_download = Some(file.clone());
+                    message(&format!(
+                        "downloaded {file} ({})",
+                        crate::render::human_size(*total)
+                    ));
+                }
+            }
+            other => message(&other_text(other)),
+        }
+    }
+}
+
+impl Drop for ChangeProgress {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+impl Bars {
+    fn show(&mut self, event: &ChangeEvent) {
+        match event {
+            ChangeEvent::Download { file, done, total } => {
+                let bar = self.downloads.entry(file.clone()).or_insert_with(|| {
+                    let bar = ProgressBar::new(*total).with_style(download_style());
+                    bar.set_message(escape(file).into_owned());
+                    match &self.steps {
+                        Some(steps) => self.multi.insert_before(steps, bar),
+                        None => self.multi.add(bar),
+                    }
+                });
+                if bar.length() != Some(*total) {
+                    bar.set_length(*total);
+                }
+                bar.set_position(*done);
+                if *total > 0 && done >= total {
+                    bar.finish();
+                }
+            }
+            ChangeEvent::Package {
+                action,
+                name,
+                current,
+                count,
+            } => {
+                let steps = self.steps.get_or_insert_with(|| {
+                    self.multi.add(
+                        ProgressBar::new(u64::try_from(*count).unwrap_or(u64::MAX))
+                            .with_style(steps_style()),
+                    )
+                });
+                steps.set_position(u64::try_from(current.saturating_sub(1)).unwrap_or(0));
+                steps.set_message(format!("{} {}", verb(*action), escape(name)));
+                if current == count {
+                    steps.set_position(u64::try_from(*count).unwrap_or(u64::MAX));
+                }
+            }
+            other => {
+                // Lines above the bars, so hook and script output is never torn.
+                let _ = self.multi.println(escape(&other_text(other)));
+            }
+        }
+    }
+}
+
+fn download_style() -> ProgressStyle {
+    ProgressStyle::with_template(
+        " {msg:32!} {bytes:>10}/{total_bytes:<10} {binary_bytes_per_sec:>12} {eta:>4} [{bar:25}] {percent:>3}%",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar())
+    .progress_chars("#-")
+}
+
+fn steps_style() -> ProgressStyle {
+    ProgressStyle::with_template(" ({pos}/{len}) {msg:40!} [{bar:25}] {percent:>3}%")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("#-")
+}
+
+fn other_text(event: &ChangeEvent) -> String {
+    match event {
+        ChangeEvent::Hook { name } => format!(":: running hook: {name}"),
+        ChangeEvent::ScriptOutput { line } => line.clone(),
+        ChangeEvent::Warning { message } => format!("warning: {message}"),
+        ChangeEvent::Package { name, .. } => name.clone(),
+        ChangeEvent::Download { file, .. } => file.clone(),
+    }
+}
+
+pub(crate) fn verb(action: PackageAction) -> &'static str {
+    match action {
+        PackageAction::Install => "installing",
+        PackageAction::Upgrade => "upgrading",
+        PackageAction::Downgrade => "downgrading",
+        PackageAction::Reinstall => "reinstalling",
+        PackageAction::Remove => "removing",
+    }
+}
