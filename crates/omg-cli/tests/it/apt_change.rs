@@ -14,7 +14,13 @@ use crate::common::{reference, Context};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-const PACKAGES: [&str; 4] = ["omgt-app", "omgt-lib", "omgt-pinned", "omgt-corrupt"];
+const PACKAGES: [&str; 5] = [
+    "omgt-app",
+    "omgt-lib",
+    "omgt-pinned",
+    "omgt-corrupt",
+    "omgt-slow",
+];
 
 #[expect(clippy::print_stderr, reason = "a skipped test says why")]
 fn enabled() -> bool {
@@ -223,18 +229,21 @@ const LIB_1_0: Deb<'static> = Deb {
     version: "1.0",
     fields: "Provides: omgt-virtual\n",
     conffile: "",
+    postinst: "",
 };
 const APP_1_0: Deb<'static> = Deb {
     name: "omgt-app",
     version: "1.0",
     fields: "Depends: omgt-lib (>= 1.0)\n",
     conffile: "",
+    postinst: "",
 };
 const PINNED_1_0: Deb<'static> = Deb {
     name: "omgt-pinned",
     version: "1.0",
     fields: "",
     conffile: "/etc/omgt-pinned.conf",
+    postinst: "",
 };
 
 #[test]
@@ -254,6 +263,7 @@ fn install_upgrade_remove_agree_with_dpkg_and_apt() {
                 version: "9.9",
                 fields: "Depends: omgt-lib (>= 1.0)\n",
                 conffile: "",
+                postinst: "",
             },
             Deb {
                 version: "2.0",
@@ -261,7 +271,17 @@ fn install_upgrade_remove_agree_with_dpkg_and_apt() {
             },
         ],
     );
-    bed.omg_ok(&["sync"]);
+    let sync = bed.omg(&["sync"]);
+    assert!(sync.status.success(), "{sync:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&sync.stderr).trim(),
+        "refreshed omgt-backports/main, omgt-stable/main"
+    );
+    let again = bed.omg(&["sync"]);
+    assert_eq!(
+        String::from_utf8_lossy(&again.stderr).trim(),
+        "the package databases are up to date"
+    );
     assert!(
         std::fs::read_dir(&bed.lists)
             .unwrap()
@@ -344,6 +364,7 @@ fn install_upgrade_remove_agree_with_dpkg_and_apt() {
                 version: "1.1",
                 fields: "Depends: omgt-lib (>= 1.1)\n",
                 conffile: "",
+                postinst: "",
             },
             PINNED_1_0,
         ],
@@ -399,6 +420,7 @@ fn corrupt_package_and_held_lock_change_nothing() {
             version: "1.0",
             fields: "",
             conffile: "",
+            postinst: "",
         },
     );
     let mut stanza = crate::apt_repo::stanza(&bed.repo, &corrupt);
@@ -451,4 +473,81 @@ fn packages_file(repo: &Path, suite: &str) -> PathBuf {
         .trim()
         .to_owned();
     repo.join(format!("dists/{suite}/main/binary-{arch}/Packages"))
+}
+
+/// kill -9 of omg, omgd and dpkg while a maintainer script runs: the next omg says
+/// dpkg was interrupted and how to recover, changes nothing, and after dpkg's own
+/// recovery (`dpkg --configure -a`) works again with the package configured.
+#[test]
+fn a_commit_killed_halfway_is_reported_and_recovers_the_dpkg_way() {
+    use std::os::unix::process::CommandExt;
+    if !enabled() {
+        return;
+    }
+    drop(Purge);
+    let _purge = Purge;
+    let bed = Bed::new();
+    let marker = bed.repo.with_file_name("slow-postinst");
+    let started = bed.repo.with_file_name("postinst-started");
+    let postinst = format!(
+        "if [ -e {marker} ]; then touch {started}; sleep 60; fi",
+        marker = marker.display(),
+        started = started.display()
+    );
+    bed.publish(
+        &[
+            LIB_1_0,
+            APP_1_0,
+            Deb {
+                name: "omgt-slow",
+                version: "1.0",
+                fields: "",
+                conffile: "",
+                postinst: &postinst,
+            },
+        ],
+        &[],
+    );
+    bed.omg_ok(&["sync"]);
+    std::fs::write(&marker, "").unwrap();
+    let mut child = bed
+        .context
+        .command(env!("CARGO_BIN_EXE_omg"))
+        .args(["install", "-y", "omgt-slow"])
+        .env("OMG_NO_DAEMON", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !started.exists() {
+        assert!(std::time::Instant::now() < deadline, "postinst never ran");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let group = format!("-{}", child.id());
+    run("kill", &["-9", "--", &group]);
+    let _ = child.wait();
+    // Anything that escaped the group (dpkg may start its own) goes too.
+    let _ = std::process::Command::new("pkill")
+        .args(["-9", "-f", &marker.display().to_string()])
+        .status();
+    assert_eq!(
+        dpkg_state("omgt-slow"),
+        "iF",
+        "half-configured after the kill"
+    );
+
+    let output = bed.omg(&["install", "-y", "omgt-app"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("dpkg --configure -a"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert_eq!(dpkg_state("omgt-app"), "", "nothing changed");
+
+    std::fs::remove_file(&marker).unwrap();
+    run("dpkg", &["--configure", "-a"]);
+    assert_eq!(dpkg_state("omgt-slow"), "ii");
+    bed.omg_ok(&["install", "-y", "omgt-app"]);
+    assert_eq!(dpkg_state("omgt-app"), "ii");
 }

@@ -21,14 +21,15 @@ pub(crate) fn run(program: &str, args: &[&str]) {
     );
 }
 
-/// One package to build: name, version, extra control lines (`Depends: …\n`) and
-/// a configuration file under /etc (empty: none).
+/// One package to build: name, version, extra control lines (`Depends: …\n`), a
+/// configuration file under /etc and a postinst script body (empty: none).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Deb<'a> {
     pub(crate) name: &'a str,
     pub(crate) version: &'a str,
     pub(crate) fields: &'a str,
     pub(crate) conffile: &'a str,
+    pub(crate) postinst: &'a str,
 }
 
 /// A binary package built with dpkg-deb into `pool`.
@@ -38,6 +39,7 @@ pub(crate) fn build_deb(pool: &Path, deb: Deb<'_>) -> PathBuf {
         version,
         fields,
         conffile,
+        postinst,
     } = deb;
     let root = pool.join(format!("{name}-{version}"));
     std::fs::create_dir_all(root.join("DEBIAN")).unwrap();
@@ -56,6 +58,11 @@ pub(crate) fn build_deb(pool: &Path, deb: Deb<'_>) -> PathBuf {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, format!("{name} {version}\n")).unwrap();
         std::fs::write(root.join("DEBIAN/conffiles"), format!("/{relative}\n")).unwrap();
+    }
+    if !postinst.is_empty() {
+        let script = root.join("DEBIAN/postinst");
+        std::fs::write(&script, format!("#!/bin/sh\nset -e\n{postinst}\n")).unwrap();
+        run("chmod", &["755", script.to_str().unwrap()]);
     }
     let file = pool.join(format!("{name}_{version}_all.deb"));
     run(
@@ -93,6 +100,7 @@ pub(crate) fn repository(base: &Path, suite: &str, release: &str, packages: &[(&
             version,
             fields: "",
             conffile: "",
+            postinst: "",
         })
         .collect();
     repository_of(base, suite, release, &debs);

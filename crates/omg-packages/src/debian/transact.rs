@@ -90,13 +90,36 @@ impl AptChanger {
             .update(&mut progress)
             .map_err(|errors| apt_error("cannot refresh the package lists", &errors))?;
         let after = self.lists_stamp();
-        Ok(after
+        let mut changed: Vec<String> = after
             .into_iter()
             .filter(|stamp| !before.contains(stamp))
-            .map(|(name, _, _)| name)
-            .filter(|name| !name.ends_with("Release.gpg"))
-            .collect())
+            .filter_map(|(name, _, _)| list_source(&name))
+            .collect();
+        changed.sort();
+        changed.dedup();
+        Ok(changed)
     }
+}
+
+/// `suite/component` of a package list apt stored under its escaped URI
+/// (`deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4` →
+/// `bookworm/main`); the escaped path itself for a flat repository.
+fn list_source(file_name: &str) -> Option<String> {
+    let stem = file_name.split("_Packages").next()?;
+    if stem.len() == file_name.len() {
+        return None;
+    }
+    Some(match stem.split_once("_dists_") {
+        Some((_, rest)) => {
+            let mut parts = rest.split('_');
+            let suite = parts.next().unwrap_or_default();
+            match parts.next().filter(|part| !part.starts_with("binary-")) {
+                Some(component) => format!("{suite}/{component}"),
+                None => suite.to_owned(),
+            }
+        }
+        None => stem.replace('_', "/"),
+    })
 }
 
 impl SystemChanger for AptChanger {
@@ -624,5 +647,27 @@ impl DynInstallProgress for Steps {
         (self.sink.borrow_mut())(ChangeEvent::Warning {
             message: format!("{name}: {error}"),
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::list_source;
+
+    #[test]
+    fn lists_are_named_by_suite_and_component() {
+        assert_eq!(
+            list_source("deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4")
+                .as_deref(),
+            Some("bookworm/main")
+        );
+        assert_eq!(
+            list_source("_tmp_repo_dists_omgt-stable_main_binary-all_Packages").as_deref(),
+            Some("omgt-stable/main")
+        );
+        assert_eq!(
+            list_source("deb.debian.org_debian_dists_bookworm_InRelease"),
+            None
+        );
     }
 }
