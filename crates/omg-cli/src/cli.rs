@@ -206,6 +206,12 @@ pub(crate) enum Command {
     },
     /// Summarise the system: counts, upgrades, database freshness.
     Status,
+    /// Show the recorded system changes (install, remove, update), oldest first.
+    History {
+        /// Show only the last N.
+        #[arg(short = 'n', long, value_name = "N")]
+        limit: Option<usize>,
+    },
     /// Control omgd, the background daemon that answers reads instantly.
     Daemon {
         #[command(subcommand)]

@@ -1,6 +1,7 @@
 //! One module per subcommand (or family of them), each with its own `run`.
 
 mod daemon;
+mod history;
 mod info;
 mod packages;
 mod runtimes;
@@ -94,5 +95,6 @@ pub(crate) fn run(
         }
         Command::Status => status::run(settings, printer),
         Command::Daemon { action } => daemon::run(action, settings, printer),
+        Command::History { limit } => history::run(limit, settings, printer),
     }
 }
