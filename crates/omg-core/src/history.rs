@@ -136,6 +136,10 @@ pub fn command_words(request: &ChangeRequest) -> Vec<String> {
         }
         ChangeRequest::Sync => words.push("sync".to_owned()),
         ChangeRequest::Upgrade => words.push("update".to_owned()),
+        ChangeRequest::Clean { keep, orphans } => {
+            words.extend(["clean".to_owned(), "--keep".to_owned(), keep.to_string()]);
+            flag(&mut words, *orphans, "--orphans");
+        }
     }
     words
 }
@@ -303,6 +307,13 @@ mod tests {
         );
         assert_eq!(words(ChangeRequest::Upgrade), "update");
         assert_eq!(words(ChangeRequest::Sync), "sync");
+        assert_eq!(
+            words(ChangeRequest::Clean {
+                keep: 1,
+                orphans: true
+            }),
+            "clean --keep 1 --orphans"
+        );
     }
 
     #[test]

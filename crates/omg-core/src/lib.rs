@@ -22,6 +22,7 @@ pub use package::{
     RuntimeProbe, SearchHit, SearchRequest, SearchResults, SystemStatus, Upgrade,
 };
 pub use plan::{
-    ChangeEvent, ChangeOutcome, ChangeRequest, InstallReason, PackageAction, Plan, PlannedPackage,
+    CacheFile, ChangeEvent, ChangeOutcome, ChangeRequest, InstallReason, PackageAction, Plan,
+    PlannedPackage,
 };
 pub use selection::{BackendFlags, BackendSelection};

@@ -80,6 +80,16 @@ pub(crate) fn run(
             settings,
             printer,
         ),
+        Command::Clean {
+            confirm,
+            keep,
+            orphans,
+        } => system::change(
+            &ChangeRequest::Clean { keep, orphans },
+            confirm.into(),
+            settings,
+            printer,
+        ),
         Command::Use {
             runtime,
             version,

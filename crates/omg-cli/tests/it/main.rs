@@ -5,6 +5,7 @@
 mod apt_policy;
 mod arch;
 mod arch_change;
+mod arch_clean;
 mod arch_history;
 mod common;
 mod daemon;

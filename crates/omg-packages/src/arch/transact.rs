@@ -176,7 +176,12 @@ impl ArchBackend {
                 transaction.plan_install(names, *reinstall, *downgrade)?;
             }
             ChangeRequest::Remove { names, recursive } => {
-                transaction.plan_remove(names, *recursive)?;
+                let flags = if *recursive {
+                    TransFlag::RECURSE
+                } else {
+                    TransFlag::NONE
+                };
+                transaction.plan_remove(names, flags)?;
             }
             ChangeRequest::Upgrade => {
                 self.refresh(&mut transaction.session, false)?;
@@ -186,6 +191,18 @@ impl ArchBackend {
                 return Err(Error::Alpm {
                     message: "a database refresh is not a transaction to plan".to_owned(),
                 })
+            }
+            // The orphans (pacman -Rns $(pacman -Qdtq)); the cache files are added
+            // by `clean.rs`.
+            ChangeRequest::Clean { orphans, .. } => {
+                let names = if *orphans {
+                    super::clean::orphans(&transaction.session.alpm)
+                } else {
+                    Vec::new()
+                };
+                if !names.is_empty() {
+                    transaction.plan_remove(&names, TransFlag::RECURSE | TransFlag::NO_SAVE)?;
+                }
             }
         }
         let notes = std::mem::take(&mut transaction.answers.borrow_mut().notes);
@@ -317,7 +334,7 @@ impl Transaction {
         self.prepare()
     }
 
-    fn plan_remove(&mut self, names: &[String], recursive: bool) -> Result<()> {
+    fn plan_remove(&mut self, names: &[String], flags: TransFlag) -> Result<()> {
         let alpm = &self.session.alpm;
         let missing: Vec<String> = names
             .iter()
@@ -327,11 +344,7 @@ impl Transaction {
         if !missing.is_empty() {
             return Err(Error::NotInstalled { names: missing });
         }
-        self.begin(if recursive {
-            TransFlag::RECURSE
-        } else {
-            TransFlag::NONE
-        })?;
+        self.begin(flags)?;
         let alpm = &self.session.alpm;
         let mut seen = HashSet::new();
         for name in names {
@@ -733,7 +746,15 @@ impl SystemChanger for ArchBackend {
     }
 
     fn plan(&self, request: &ChangeRequest) -> Result<Box<dyn PlannedChange>> {
-        Ok(Box::new(ArchBackend::plan(self, request)?))
+        let transaction = ArchBackend::plan(self, request)?;
+        if let ChangeRequest::Clean { keep, .. } = request {
+            return Ok(Box::new(super::clean::CleanChange::new(
+                self,
+                transaction,
+                *keep,
+            )?));
+        }
+        Ok(Box::new(transaction))
     }
 }
 
