@@ -47,6 +47,12 @@ pub struct HistoryEntry {
     /// The error line, when it failed.
     #[serde(default)]
     pub error: Option<String>,
+    /// Package cache files deleted (`omg clean`).
+    #[serde(default)]
+    pub cache_files: usize,
+    /// Bytes those files took.
+    #[serde(default)]
+    pub cache_size: u64,
 }
 
 /// One package in a [`HistoryEntry`].
@@ -105,6 +111,8 @@ impl HistoryEntry {
             },
             // One line: the reader prints it after the command.
             error: error.map(|text| text.lines().next().unwrap_or_default().to_owned()),
+            cache_files: plan.cache_files.len(),
+            cache_size: plan.cache_size(),
         }
     }
 }

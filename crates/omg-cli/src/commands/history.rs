@@ -16,7 +16,7 @@ pub(crate) fn run(
     printer: &mut Printer,
 ) -> Result<ExitStatus> {
     let path = omg_packages::history_path(settings.backend()?)?;
-    let contents = match std::fs::read(&path) {
+    let contents = match read(&path) {
         Ok(contents) => contents,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Vec::new(),
         Err(error) => {
@@ -73,8 +73,37 @@ pub(crate) fn run(
                 change.name
             )?;
         }
+        if entry.cache_files > 0 {
+            writeln!(
+                out,
+                "  deleted {} cache file{} ({})",
+                entry.cache_files,
+                if entry.cache_files == 1 { "" } else { "s" },
+                crate::render::human_size(entry.cache_size)
+            )?;
+        }
     }
     Ok(ExitStatus::Success)
+}
+
+/// The file's bytes, when it is a regular file: opened without blocking, so a FIFO
+/// planted under the name (a root may be anyone's) cannot hang the command.
+fn read(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    let mut contents = Vec::new();
+    file.read_to_end(&mut contents)?;
+    Ok(contents)
 }
 
 fn action_name(action: PackageAction) -> &'static str {
@@ -99,6 +128,8 @@ fn entry_json(entry: &HistoryEntry) -> serde_json::Value {
         "result": entry.result,
         "error": entry.error,
         "changes": entry.changes,
+        "cache_files": entry.cache_files,
+        "cache_size": entry.cache_size,
     })
 }
 

@@ -149,6 +149,26 @@ fn clean_keeps_the_newest_version_of_each_package_and_follows_no_link() {
         history[0]["command"],
         serde_json::json!(["clean", "--keep", "1"])
     );
+    assert_eq!(history[0]["cache_files"], expected_removed.len());
+    let text = context.omg_ok(&args(&pacman_args, &["history"]));
+    assert!(
+        text.contains(&format!(
+            "  deleted {} cache files (",
+            expected_removed.len()
+        )),
+        "{text}"
+    );
+}
+
+#[test]
+fn clean_on_debian_is_not_built_yet() {
+    let context = Context::new();
+    let output = context.omg(&["--backend", "debian", "clean", "-y"]);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "error: changing debian systems is not built yet\n"
+    );
 }
 
 #[test]

@@ -95,6 +95,8 @@ fn history_records_install_remove_and_a_failed_commit() {
         "result",
         "error",
         "changes",
+        "cache_files",
+        "cache_size",
     ];
     expected_keys.sort_unstable();
     let mut keys = keys;
@@ -216,4 +218,23 @@ fn history_refuses_a_symlinked_log_directory_and_the_change_still_counts() {
     );
     assert_eq!(std::fs::read(&target).unwrap(), b"");
     assert_eq!(String::from_utf8_lossy(&root.pacman(&["-Q"]).stdout), "");
+
+    // A FIFO under the name hangs neither the transaction nor the reader.
+    std::fs::remove_file(history_file(&root)).unwrap();
+    assert!(std::process::Command::new("mkfifo")
+        .arg(history_file(&root))
+        .status()
+        .unwrap()
+        .success());
+    let output = context.omg(&args(&pacman_args, &["install", "-y", "omg-zebra"]));
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("warning: cannot record the transaction"),
+        "{output:?}"
+    );
+    let output = context.omg(&args(&pacman_args, &["history"]));
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("not a regular file"), "{stderr}");
 }
