@@ -181,13 +181,29 @@ pub fn append(root: &Path, entry: &HistoryEntry) -> Result<(), HistoryError> {
         path: file_path.clone(),
         source,
     };
-    // Two transactions on different roots may share nothing, but two on the same
-    // one never run at once (the database lock); the flock keeps a concurrent
-    // reader or another tool from seeing half a line.
-    rustix::fs::flock(&file, FlockOperation::LockExclusive).map_err(|e| io(e.into()))?;
+    lock_briefly(&file);
     let mut file = std::fs::File::from(file);
     file.write_all(&line).map_err(io)?;
     file.flush().map_err(io)
+}
+
+/// How long [`append`] waits for the file's lock before writing without it.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Takes the file's exclusive lock, so a tool that locks while reading never sees
+/// half a line. Anyone who can read the file can also hold a lock on it, so the
+/// wait is bounded: past it the line is written anyway, as one `O_APPEND` write
+/// that lands whole after whatever is there.
+fn lock_briefly(file: &OwnedFd) {
+    let started = std::time::Instant::now();
+    loop {
+        match rustix::fs::flock(file, FlockOperation::NonBlockingLockExclusive) {
+            Err(rustix::io::Errno::WOULDBLOCK) if started.elapsed() < LOCK_WAIT => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            _ => return,
+        }
+    }
 }
 
 fn open_for_append(root: &Path) -> Result<OwnedFd, HistoryError> {
@@ -358,6 +374,19 @@ mod tests {
         let (entries, skipped) = parse(&contents);
         assert_eq!((entries.len(), skipped), (2, 0));
         assert_eq!(contents.iter().filter(|&&b| b == b'\n').count(), 2);
+    }
+
+    #[test]
+    fn append_writes_past_a_lock_held_by_someone_else() {
+        let root = tempfile::tempdir().unwrap();
+        append(root.path(), &entry(None)).unwrap();
+        let holder = std::fs::File::open(path(root.path())).unwrap();
+        rustix::fs::flock(&holder, FlockOperation::LockShared).unwrap();
+        let started = std::time::Instant::now();
+        append(root.path(), &entry(None)).unwrap();
+        assert!(started.elapsed() >= LOCK_WAIT);
+        let (entries, skipped) = parse(&std::fs::read(path(root.path())).unwrap());
+        assert_eq!((entries.len(), skipped), (2, 0));
     }
 
     #[test]
