@@ -150,6 +150,19 @@ pub(crate) enum Command {
         #[arg(long, conflicts_with = "yes")]
         check: bool,
     },
+    /// Delete old package files from the cache, keeping the newest versions of
+    /// each package (paccache -rk N); with --orphans also remove the dependencies
+    /// nothing needs.
+    Clean {
+        #[command(flatten)]
+        confirm: YesArg,
+        /// Versions of each package to keep in the cache.
+        #[arg(long, value_name = "N", default_value_t = 3)]
+        keep: u32,
+        /// Also remove installed dependencies nothing needs (pacman -Rns $(pacman -Qdtq)).
+        #[arg(long)]
+        orphans: bool,
+    },
     /// Install a runtime version if needed and make it the default.
     Use {
         /// The runtime (`node`).
@@ -210,6 +223,12 @@ pub(crate) enum Command {
     },
     /// Summarise the system: counts, upgrades, database freshness.
     Status,
+    /// Show the recorded system changes (install, remove, update), oldest first.
+    History {
+        /// Show only the last N.
+        #[arg(short = 'n', long, value_name = "N")]
+        limit: Option<usize>,
+    },
     /// Control omgd, the background daemon that answers reads instantly.
     Daemon {
         #[command(subcommand)]

@@ -1,6 +1,6 @@
 //! Types every omg crate shares: package records, the two version comparisons
-//! (pacman's `vercmp` and dpkg's), XDG paths, the TOML config, distro detection and
-//! the table of environment variables.
+//! (pacman's `vercmp` and dpkg's), XDG paths, the TOML config, distro detection,
+//! the table of environment variables and the history of system changes.
 //!
 //! This crate does no package-database I/O and depends on no other omg crate.
 
@@ -8,6 +8,7 @@ pub mod config;
 pub mod distro;
 pub mod env;
 mod error;
+pub mod history;
 pub mod package;
 pub mod paths;
 pub mod plan;
@@ -21,6 +22,7 @@ pub use package::{
     RuntimeProbe, SearchHit, SearchRequest, SearchResults, SystemStatus, Upgrade,
 };
 pub use plan::{
-    ChangeEvent, ChangeOutcome, ChangeRequest, InstallReason, PackageAction, Plan, PlannedPackage,
+    CacheFile, ChangeEvent, ChangeOutcome, ChangeRequest, InstallReason, PackageAction, Plan,
+    PlannedPackage,
 };
 pub use selection::{BackendFlags, BackendSelection};

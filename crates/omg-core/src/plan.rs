@@ -34,6 +34,14 @@ pub enum ChangeRequest {
     Sync,
     /// Refresh the databases, then upgrade everything.
     Upgrade,
+    /// Prune the package cache to the `keep` newest versions of each package and,
+    /// with `orphans`, remove the dependencies nothing needs.
+    Clean {
+        /// Versions of each package to keep in the cache.
+        keep: u32,
+        /// Also remove orphans (pacman -Rns $(pacman -Qdtq)).
+        orphans: bool,
+    },
 }
 
 /// What one package goes through.
@@ -92,13 +100,30 @@ pub struct Plan {
     pub already_installed: Vec<String>,
     /// Things worth saying before the user agrees (replacements, skipped packages).
     pub notes: Vec<String>,
+    /// Package cache files to delete (`omg clean`).
+    pub cache_files: Vec<CacheFile>,
+}
+
+/// A file in the package cache that a change deletes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CacheFile {
+    /// Where it is.
+    pub path: std::path::PathBuf,
+    /// Its size in bytes.
+    pub size: u64,
 }
 
 impl Plan {
     /// Nothing would change.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.packages.is_empty()
+        self.packages.is_empty() && self.cache_files.is_empty()
+    }
+
+    /// Bytes the cache files to delete take.
+    #[must_use]
+    pub fn cache_size(&self) -> u64 {
+        self.cache_files.iter().map(|file| file.size).sum()
     }
 
     /// Total bytes to download.

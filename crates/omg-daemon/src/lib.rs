@@ -10,6 +10,7 @@
 
 mod args;
 mod detach;
+mod history;
 mod instance;
 mod log;
 mod memory;

@@ -142,8 +142,14 @@ fn drive(
     // through sudo): libalpm is not to be stopped halfway through writing the
     // system, so, as pacman does while committing, interrupts wait until it is done.
     let _guard = IgnoreInterrupts::new();
-    let body = transaction
-        .commit(sink)
+    let plan = transaction.plan().clone();
+    let result = transaction.commit(sink);
+    if let Some(message) = crate::history::record(setup, change, &plan, &result) {
+        replies.send(Ok(Reply::ChangeEvent(omg_core::ChangeEvent::Warning {
+            message,
+        })))?;
+    }
+    let body = result
         .map(|()| Reply::Changed(ChangeOutcome::Done))
         .map_err(crate::state::failed);
     replies.send(body)

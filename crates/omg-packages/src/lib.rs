@@ -9,17 +9,21 @@
 
 #[cfg(feature = "arch")]
 pub mod arch;
+#[cfg(any(feature = "arch", feature = "apt"))]
+mod cache_dir;
 mod catalog;
 mod change;
 #[cfg(feature = "debian")]
 pub mod debian;
 mod error;
+mod history;
 mod open;
 mod status;
 
 pub use catalog::Catalog;
 pub use change::{open_changer, EventSink, PlannedChange, SystemChanger};
 pub use error::{Error, Result};
+pub use history::{history_path, system_root};
 pub use open::{open, open_debian};
 pub use status::system_status;
 

@@ -1,6 +1,7 @@
 //! One module per subcommand (or family of them), each with its own `run`.
 
 mod daemon;
+mod history;
 mod info;
 mod packages;
 mod runtimes;
@@ -84,6 +85,16 @@ pub(crate) fn run(
             settings,
             printer,
         ),
+        Command::Clean {
+            confirm,
+            keep,
+            orphans,
+        } => system::change(
+            &ChangeRequest::Clean { keep, orphans },
+            confirm.into(),
+            settings,
+            printer,
+        ),
         Command::Use {
             runtime,
             version,
@@ -99,5 +110,6 @@ pub(crate) fn run(
         }
         Command::Status => status::run(settings, printer),
         Command::Daemon { action } => daemon::run(action, settings, printer),
+        Command::History { limit } => history::run(limit, settings, printer),
     }
 }

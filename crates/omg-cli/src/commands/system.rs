@@ -1,5 +1,5 @@
-//! `omg install` (system packages), `remove`, `sync` and `update`: changes to the
-//! system's packages.
+//! `omg install` (system packages), `remove`, `sync`, `update` and `clean`: changes
+//! to the system's packages and their cache.
 //!
 //! The `omg` binary does not link libalpm, so every change runs in a one-shot
 //! `omgd --transact` (under sudo when the database is not ours to write): this
@@ -97,7 +97,7 @@ pub(crate) fn install(
     super::runtimes::install(&runtimes, settings)
 }
 
-/// `omg remove`, `omg sync`, `omg update`, and the system half of `omg install`.
+/// `omg remove`, `sync`, `update`, `clean`, and the system half of `omg install`.
 pub(crate) fn change(
     request: &ChangeRequest,
     confirm: Confirm,
@@ -288,7 +288,18 @@ fn render_plan(printer: &mut Printer, plan: &Plan) -> std::io::Result<()> {
     for note in &plan.notes {
         writeln!(out, "note: {note}")?;
     }
-    if plan.is_empty() {
+    if !plan.cache_files.is_empty() {
+        writeln!(
+            out,
+            "Cache files to delete ({}, {}):",
+            plan.cache_files.len(),
+            render::human_size(plan.cache_size())
+        )?;
+        for file in &plan.cache_files {
+            writeln!(out, "  {}", file.path.display())?;
+        }
+    }
+    if plan.packages.is_empty() {
         return Ok(());
     }
     writeln!(out, "Packages ({}):", plan.packages.len())?;

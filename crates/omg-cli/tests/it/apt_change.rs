@@ -10,7 +10,7 @@
 //! it installed even on failure.
 
 use crate::apt_repo::{repository_of, run, Deb};
-use crate::common::{reference, Context};
+use crate::common::Context;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -44,11 +44,14 @@ impl Drop for Purge {
     }
 }
 
-/// A private APT configuration over one local repository with two suites.
+/// A private APT configuration over one local repository with two suites, its
+/// own package cache, and the real dpkg status.
 struct Bed {
     _work: tempfile::TempDir,
     repo: PathBuf,
-    etc: PathBuf,
+    /// `Dir::Etc`, handed to apt's tools as omg hands it to libapt: `APT_CONFIG`.
+    apt_config: PathBuf,
+    archives: PathBuf,
     lists: PathBuf,
     extended_states: PathBuf,
     context: Context,
@@ -64,13 +67,27 @@ impl Bed {
         let repo = work.path().join("repo");
         let etc = work.path().join("etc");
         let lists = work.path().join("lists");
+        let archives = work.path().join("cache/archives");
         for dir in [
             etc.join("sources.list.d"),
             etc.join("preferences.d"),
+            etc.join("apt.conf.d"),
             lists.join("partial"),
+            archives.join("partial"),
         ] {
             std::fs::create_dir_all(dir).unwrap();
         }
+        // Read from etc_dir by omg and, through APT_CONFIG, by apt's tools.
+        std::fs::write(
+            etc.join("apt.conf.d/10omgt"),
+            format!(
+                "Dir::Cache \"{}/\";\n",
+                archives.parent().unwrap().display()
+            ),
+        )
+        .unwrap();
+        let apt_config = work.path().join("apt.conf");
+        std::fs::write(&apt_config, format!("Dir::Etc \"{}/\";\n", etc.display())).unwrap();
         let extended_states = work.path().join("extended_states");
         let uri = format!("file:{}", repo.display());
         std::fs::write(
@@ -99,7 +116,8 @@ impl Bed {
         Self {
             _work: work,
             repo,
-            etc,
+            apt_config,
+            archives,
             lists,
             extended_states,
             context,
@@ -110,7 +128,6 @@ impl Bed {
     /// The same configuration as `-o` options for apt's own tools.
     fn apt_options(&self) -> Vec<String> {
         [
-            format!("Dir::Etc={}", self.etc.display()),
             format!("Dir::State::Lists={}", self.lists.display()),
             format!(
                 "Dir::State::extended_states={}",
@@ -123,10 +140,19 @@ impl Bed {
     }
 
     fn apt(&self, program: &str, args: &[&str]) -> String {
-        let options = self.apt_options();
-        let mut all: Vec<&str> = options.iter().map(String::as_str).collect();
-        all.extend(args);
-        reference(program, &all)
+        let output = std::process::Command::new(program)
+            .args(self.apt_options())
+            .args(args)
+            .env("LC_ALL", "C")
+            .env("APT_CONFIG", &self.apt_config)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+        assert!(
+            output.status.success(),
+            "{program} {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
     fn publish(&self, stable: &[Deb<'_>], backports: &[Deb<'_>]) {
@@ -410,24 +436,22 @@ fn corrupt_package_and_held_lock_change_nothing() {
     }
     let _purge = Purge;
     let bed = Bed::new();
-    bed.publish(&[LIB_1_0, APP_1_0], &[]);
-    // A package whose bytes are not the ones the index names.
-    let pool = bed.repo.join("pool");
-    let corrupt = crate::apt_repo::build_deb(
-        &pool,
-        Deb {
-            name: "omgt-corrupt",
-            version: "1.0",
-            fields: "",
-            conffile: "",
-            postinst: "",
-        },
+    bed.publish(
+        &[
+            LIB_1_0,
+            APP_1_0,
+            Deb {
+                name: "omgt-corrupt",
+                version: "1.0",
+                fields: "",
+                conffile: "",
+                postinst: "",
+            },
+        ],
+        &[],
     );
-    let mut stanza = crate::apt_repo::stanza(&bed.repo, &corrupt);
-    let packages = packages_file(&bed.repo, "omgt-stable");
-    let mut index = std::fs::read_to_string(&packages).unwrap();
-    index.push_str(&std::mem::take(&mut stanza));
-    std::fs::write(&packages, index).unwrap();
+    // The package's bytes change after the index named them.
+    let corrupt = bed.repo.join("pool/omgt-corrupt_1.0_all.deb");
     let mut bytes = std::fs::read(&corrupt).unwrap();
     let last = bytes.len() - 1;
     bytes[last] ^= 0xff;
@@ -466,13 +490,6 @@ fn corrupt_package_and_held_lock_change_nothing() {
     assert!(stderr.contains("/var/lib/dpkg/lock-frontend"), "{stderr}");
     assert!(stderr.contains("python3"), "the holder is named: {stderr}");
     assert!(installed().is_empty());
-}
-
-fn packages_file(repo: &Path, suite: &str) -> PathBuf {
-    let arch = reference("dpkg", &["--print-architecture"])
-        .trim()
-        .to_owned();
-    repo.join(format!("dists/{suite}/main/binary-{arch}/Packages"))
 }
 
 /// kill -9 of omg, omgd and dpkg while a maintainer script runs: the next omg says
@@ -550,4 +567,62 @@ fn a_commit_killed_halfway_is_reported_and_recovers_the_dpkg_way() {
     assert_eq!(dpkg_state("omgt-slow"), "ii");
     bed.omg_ok(&["install", "-y", "omgt-app"]);
     assert_eq!(dpkg_state("omgt-app"), "ii");
+}
+
+/// `omg clean --orphans` on Debian: apt-get autoclean's choice of cached files
+/// (what no source offers any more; never through a link) and apt's autoremove.
+#[test]
+fn clean_drops_what_no_source_offers_and_the_orphans() {
+    if !enabled() {
+        return;
+    }
+    drop(Purge);
+    let _purge = Purge;
+    let bed = Bed::new();
+    bed.publish(&[LIB_1_0, APP_1_0], &[]);
+    bed.omg_ok(&["sync"]);
+    bed.omg_ok(&["install", "-y", "omgt-app"]);
+    // Mark the library manual, then drop the app: apt's autoremove has nothing.
+    // Then mark it auto again: it is an orphan.
+    bed.omg_ok(&["remove", "-y", "omgt-app"]);
+    assert_eq!(bed.auto_marked(), ["omgt-lib"]);
+
+    let pool = bed.repo.join("pool");
+    let offered = bed.archives.join("omgt-lib_1.0_all.deb");
+    std::fs::copy(pool.join("omgt-lib_1.0_all.deb"), &offered).unwrap();
+    let gone = bed.archives.join("omgt-lib_0.9_all.deb");
+    std::fs::copy(pool.join("omgt-lib_1.0_all.deb"), &gone).unwrap();
+    let epoch = bed.archives.join("omgt-old_1%3a2.0_all.deb");
+    std::fs::write(&epoch, "not offered").unwrap();
+    // A link named like a stale package, pointing at a file that must survive.
+    let victim = bed.repo.with_file_name("victim.deb");
+    std::fs::write(&victim, "keep me").unwrap();
+    let link = bed.archives.join("omgt-link_0.1_all.deb");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    let unrelated = bed.archives.join("lock");
+    std::fs::write(&unrelated, "").unwrap();
+
+    let check = bed.omg(&["clean", "--orphans"]);
+    let stdout = String::from_utf8_lossy(&check.stdout);
+    assert!(stdout.contains("omgt-lib_0.9_all.deb"), "{stdout}");
+    assert!(!stdout.contains("omgt-lib_1.0_all.deb"), "{stdout}");
+    assert!(
+        plan_line(&stdout, "omgt-lib").starts_with("remove omgt-lib"),
+        "{stdout}"
+    );
+    assert!(gone.exists(), "planning changes nothing");
+
+    bed.omg_ok(&["clean", "-y", "--orphans"]);
+    assert!(offered.exists(), "a version a source offers stays");
+    assert!(
+        !gone.exists() && !epoch.exists(),
+        "what no source offers goes"
+    );
+    assert!(
+        link.symlink_metadata().is_ok(),
+        "a link is not a package file"
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+    assert!(unrelated.exists());
+    assert!(installed().is_empty(), "the orphan went: {:?}", installed());
 }

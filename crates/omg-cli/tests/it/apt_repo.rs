@@ -120,10 +120,19 @@ pub(crate) fn repository_of(base: &Path, suite: &str, release: &str, debs: &[Deb
         .collect();
     let dir = base.join(format!("dists/{suite}/main/binary-{arch}"));
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("Packages"), index).unwrap();
+    std::fs::write(dir.join("Packages"), &index).unwrap();
+    // A Release with a date and the index's hash, as a mirror's: without them apt
+    // drops a `file:` index it already has on the next update.
+    let date = reference("date", &["-Ru"]);
+    let sha256 = reference("sha256sum", &[dir.join("Packages").to_str().unwrap()]);
     std::fs::write(
         base.join(format!("dists/{suite}/Release")),
-        format!("{release}Suite: {suite}\nCodename: {suite}\nComponents: main\nArchitectures: {arch} all\n"),
+        format!(
+            "{release}Suite: {suite}\nCodename: {suite}\nDate: {}\nComponents: main\nArchitectures: {arch} all\nSHA256:\n {} {} main/binary-{arch}/Packages\n",
+            date.trim(),
+            sha256.split_whitespace().next().unwrap(),
+            index.len()
+        ),
     )
     .unwrap();
 }

@@ -7,6 +7,8 @@ mod apt_policy;
 mod apt_repo;
 mod arch;
 mod arch_change;
+mod arch_clean;
+mod arch_history;
 mod common;
 mod daemon;
 mod debian;

@@ -8,6 +8,7 @@
 //! Sync databases are registered without signature checks because nothing here
 //! installs; signature policy belongs to transactions.
 
+mod clean;
 pub mod conf;
 mod events;
 pub mod transact;
@@ -296,20 +297,8 @@ impl PackageBackend for ArchBackend {
     }
 
     fn orphans(&self) -> Result<Vec<String>> {
-        // pacman -Qdt: installed as a dependency, and neither required nor optionally
-        // required by anything installed.
-        let session = self.open()?;
-        let mut orphans: Vec<String> = session
-            .alpm
-            .localdb()
-            .pkgs()
-            .iter()
-            .filter(|package| package.reason() == PackageReason::Depend)
-            .filter(|package| package.required_by().is_empty() && package.optional_for().is_empty())
-            .map(|package| package.name().to_owned())
-            .collect();
-        orphans.sort();
-        Ok(orphans)
+        // The same set `omg clean --orphans` removes.
+        Ok(clean::orphans(&self.open()?.alpm))
     }
 
     fn database_synced_at(&self) -> Result<Option<i64>> {

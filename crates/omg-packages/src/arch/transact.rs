@@ -180,7 +180,14 @@ impl ArchBackend {
                 recursive,
                 purge,
             } => {
-                transaction.plan_remove(names, *recursive, *purge)?;
+                let mut flags = TransFlag::NONE;
+                if *recursive {
+                    flags |= TransFlag::RECURSE;
+                }
+                if *purge {
+                    flags |= TransFlag::NO_SAVE;
+                }
+                transaction.plan_remove(names, flags)?;
             }
             ChangeRequest::Upgrade => {
                 self.refresh(&mut transaction.session, false)?;
@@ -190,6 +197,18 @@ impl ArchBackend {
                 return Err(Error::Alpm {
                     message: "a database refresh is not a transaction to plan".to_owned(),
                 })
+            }
+            // The orphans (pacman -Rns $(pacman -Qdtq)); the cache files are added
+            // by `clean.rs`.
+            ChangeRequest::Clean { orphans, .. } => {
+                let names = if *orphans {
+                    super::clean::orphans(&transaction.session.alpm)
+                } else {
+                    Vec::new()
+                };
+                if !names.is_empty() {
+                    transaction.plan_remove(&names, TransFlag::RECURSE | TransFlag::NO_SAVE)?;
+                }
             }
         }
         let notes = std::mem::take(&mut transaction.answers.borrow_mut().notes);
@@ -321,7 +340,7 @@ impl Transaction {
         self.prepare()
     }
 
-    fn plan_remove(&mut self, names: &[String], recursive: bool, purge: bool) -> Result<()> {
+    fn plan_remove(&mut self, names: &[String], flags: TransFlag) -> Result<()> {
         let alpm = &self.session.alpm;
         let missing: Vec<String> = names
             .iter()
@@ -330,13 +349,6 @@ impl Transaction {
             .collect();
         if !missing.is_empty() {
             return Err(Error::NotInstalled { names: missing });
-        }
-        let mut flags = TransFlag::NONE;
-        if recursive {
-            flags |= TransFlag::RECURSE;
-        }
-        if purge {
-            flags |= TransFlag::NO_SAVE;
         }
         self.begin(flags)?;
         let alpm = &self.session.alpm;
@@ -740,7 +752,15 @@ impl SystemChanger for ArchBackend {
     }
 
     fn plan(&self, request: &ChangeRequest) -> Result<Box<dyn PlannedChange>> {
-        Ok(Box::new(ArchBackend::plan(self, request)?))
+        let transaction = ArchBackend::plan(self, request)?;
+        if let ChangeRequest::Clean { keep, .. } = request {
+            return Ok(Box::new(super::clean::CleanChange::new(
+                self,
+                transaction,
+                *keep,
+            )?));
+        }
+        Ok(Box::new(transaction))
     }
 }
 

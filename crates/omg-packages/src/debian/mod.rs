@@ -10,6 +10,8 @@
 //! native architecture or `all`, installed-only packages, and the description of the
 //! candidate; the tests compare them with apt-cache on the same machine.
 
+#[cfg(feature = "apt")]
+mod clean;
 mod control;
 mod files;
 mod lists;

@@ -40,9 +40,16 @@ impl AptChanger {
         Self { paths }
     }
 
-    /// apt's configuration as apt-get builds it (apt.conf and apt.conf.d first),
-    /// then omg's paths on top, as `-o` options would be.
-    fn configure(&self) {
+    /// apt's configuration as apt-get builds it, read from omg's `etc_dir` (its
+    /// apt.conf.d and apt.conf, as the read path reads them), then omg's state
+    /// paths on top, as `-o` options would be.
+    fn configure(&self) -> Result<()> {
+        static INIT: std::sync::Once = std::sync::Once::new();
+        let mut failed = None;
+        INIT.call_once(|| failed = self.init_from_etc_dir().err());
+        if let Some(error) = failed {
+            return Err(error);
+        }
         let config = Config::new();
         let text = |path: &Path| path.to_string_lossy().into_owned();
         config.set("Dir::Etc", &text(&self.paths.etc_dir));
@@ -52,31 +59,71 @@ impl AptChanger {
             "Dir::State::extended_states",
             &text(&self.paths.extended_states),
         );
+        Ok(())
+    }
+
+    /// apt reads its configuration once, from `Dir::Etc`, which only `APT_CONFIG`
+    /// can move before that read: for an `etc_dir` of its own, a one-line file
+    /// naming it is passed that way, as a user would.
+    fn init_from_etc_dir(&self) -> Result<()> {
+        use std::io::Write;
+        let etc = &self.paths.etc_dir;
+        if etc == Path::new("/etc/apt") {
+            Config::new();
+            return Ok(());
+        }
+        let text = etc.to_string_lossy();
+        if text.contains(['"', '\n', '\r']) || text.contains(char::REPLACEMENT_CHARACTER) {
+            return Err(Error::Apt {
+                message: format!("[debian] etc_dir cannot be given to apt: {}", etc.display()),
+            });
+        }
+        let io = |error| Error::io(etc, error);
+        let mut file = tempfile::Builder::new()
+            .prefix("omg-apt-")
+            .suffix(".conf")
+            .tempfile()
+            .map_err(io)?;
+        writeln!(file, "Dir::Etc \"{}/\";", text.trim_end_matches('/')).map_err(io)?;
+        std::env::set_var("APT_CONFIG", file.path());
+        Config::new();
+        std::env::remove_var("APT_CONFIG");
+        Ok(())
     }
 
     fn open(&self) -> Result<Cache> {
-        self.configure();
+        self.configure()?;
         Cache::new::<&str>(&[])
             .map_err(|errors| apt_error("cannot open the package cache", &errors))
     }
 
-    fn lists_stamp(&self) -> Vec<(String, u64, i64)> {
+    /// Each list's name with the inode and time of the entry and of what it names:
+    /// apt stores lists as files, and lists of `file:` sources as links to the
+    /// repository's own index, whose content changes behind a link that stays.
+    fn lists_stamp(&self) -> Vec<(String, [i64; 4])> {
         use std::os::unix::fs::MetadataExt;
+        let stamp = |meta: &std::fs::Metadata| {
+            (i64::try_from(meta.ino()).unwrap_or(i64::MAX), meta.mtime())
+        };
         let mut stamps: Vec<_> = std::fs::read_dir(&self.paths.lists_dir)
             .into_iter()
             .flatten()
             .flatten()
             .filter_map(|entry| {
-                let meta = entry.metadata().ok()?;
-                meta.is_file().then(|| {
-                    (
-                        entry.file_name().to_string_lossy().into_owned(),
-                        meta.ino(),
-                        meta.mtime(),
-                    )
-                })
+                let own = entry.metadata().ok()?;
+                if own.is_dir() {
+                    return None;
+                }
+                let (own_ino, own_time) = stamp(&own);
+                let (ino, time) = std::fs::metadata(entry.path())
+                    .map(|target| stamp(&target))
+                    .unwrap_or_default();
+                Some((
+                    entry.file_name().to_string_lossy().into_owned(),
+                    [own_ino, own_time, ino, time],
+                ))
             })
-            .filter(|(name, _, _)| name != "lock")
+            .filter(|(name, _)| name != "lock")
             .collect();
         stamps.sort();
         stamps
@@ -93,7 +140,7 @@ impl AptChanger {
         let mut changed: Vec<String> = after
             .into_iter()
             .filter(|stamp| !before.contains(stamp))
-            .filter_map(|(name, _, _)| list_source(&name))
+            .filter_map(|(name, _)| list_source(&name))
             .collect();
         changed.sort();
         changed.dedup();
@@ -124,13 +171,13 @@ fn list_source(file_name: &str) -> Option<String> {
 
 impl SystemChanger for AptChanger {
     fn sync(&self) -> Result<Vec<String>> {
-        self.configure();
+        self.configure()?;
         let _lock = Lock::take()?;
         self.refresh()
     }
 
     fn plan(&self, request: &ChangeRequest) -> Result<Box<dyn PlannedChange>> {
-        self.configure();
+        self.configure()?;
         let lock = Lock::take()?;
         if *request == ChangeRequest::Upgrade {
             self.refresh()?;
@@ -182,6 +229,21 @@ impl SystemChanger for AptChanger {
                     ));
                 }
             }
+            ChangeRequest::Clean { orphans, .. } => {
+                if *orphans {
+                    // apt's autoremove: what nothing installed by hand needs.
+                    let garbage: Vec<String> = cache
+                        .packages(&rust_apt::PackageSort::default().installed())
+                        .filter(Package::is_auto_removable)
+                        .map(|pkg| pkg.name().to_owned())
+                        .collect();
+                    for name in &garbage {
+                        if let Some(pkg) = cache.get(name) {
+                            pkg.mark_delete(false);
+                        }
+                    }
+                }
+            }
             ChangeRequest::Sync => {
                 return Err(Error::Apt {
                     message: "a refresh is not a planned change".to_owned(),
@@ -191,7 +253,11 @@ impl SystemChanger for AptChanger {
         if let Err(errors) = cache.resolve(false) {
             return Err(unresolvable(&cache, &errors));
         }
-        let plan = plan_of(&cache, &requested, request, notes, already_installed)?;
+        let mut plan = plan_of(&cache, &requested, request, notes, already_installed)?;
+        if matches!(request, ChangeRequest::Clean { .. }) {
+            let archives = Config::new().dir("Dir::Cache::Archives", "/var/cache/apt/archives/");
+            plan.cache_files = super::clean::stale_debs(&cache, Path::new(&archives))?;
+        }
         Ok(Box::new(AptTransaction {
             cache,
             plan,
@@ -444,6 +510,7 @@ fn plan_of(
         packages: removals,
         already_installed,
         notes,
+        cache_files: Vec::new(),
     })
 }
 
@@ -529,8 +596,8 @@ impl PlannedChange for AptTransaction {
 
     fn commit(self: Box<Self>, sink: EventSink) -> Result<()> {
         let Self { cache, plan, _lock } = *self;
-        if plan.is_empty() {
-            return Ok(());
+        if plan.packages.is_empty() {
+            return crate::cache_dir::delete(&plan.cache_files);
         }
         let config = Config::new();
         config.set("Dpkg::Use-Pty", "false");
@@ -557,7 +624,8 @@ impl PlannedChange for AptTransaction {
         });
         cache
             .commit(&mut acquire, &mut install)
-            .map_err(|errors| apt_error("the transaction failed", &errors))
+            .map_err(|errors| apt_error("the transaction failed", &errors))?;
+        crate::cache_dir::delete(&plan.cache_files)
     }
 }
 
