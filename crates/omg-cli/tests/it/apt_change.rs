@@ -343,6 +343,25 @@ fn install_upgrade_remove_agree_with_dpkg_and_apt() {
         daemon.log_text()
     );
     drop(daemon);
+    // Recorded in the system's history (these tests run alone: the last entry is
+    // this one).
+    let history = bed.omg_ok(&["history", "--json", "-n", "1"]);
+    let history: serde_json::Value = serde_json::from_str(&history).unwrap();
+    let last = &history.as_array().expect("entries")[0];
+    assert_eq!(
+        last["command"],
+        serde_json::json!(["install", "omgt-app"]),
+        "{last}"
+    );
+    assert_eq!(last["result"], "done", "{last}");
+    assert_eq!(last["backend"], "debian", "{last}");
+    let changed: Vec<&str> = last["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|change| change["name"].as_str())
+        .collect();
+    assert_eq!(changed, ["omgt-app", "omgt-lib"], "{last}");
     assert_eq!(
         plan_line(&stdout, "omgt-lib"),
         "install omgt-lib 1.0 (dependency)"

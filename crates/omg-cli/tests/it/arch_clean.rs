@@ -161,17 +161,6 @@ fn clean_keeps_the_newest_version_of_each_package_and_follows_no_link() {
 }
 
 #[test]
-fn clean_on_debian_is_not_built_yet() {
-    let context = Context::new();
-    let output = context.omg(&["--backend", "debian", "clean", "-y"]);
-    assert_eq!(output.status.code(), Some(2), "{output:?}");
-    assert_eq!(
-        String::from_utf8_lossy(&output.stderr),
-        "error: changing debian systems is not built yet\n"
-    );
-}
-
-#[test]
 fn clean_orphans_removes_what_pacman_qdt_lists_like_pacman_rns() {
     let context = Context::new();
     let ours = ArchRoot::new();
