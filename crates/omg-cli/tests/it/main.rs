@@ -5,6 +5,8 @@
 mod apt_policy;
 mod arch;
 mod arch_change;
+mod arch_safety;
+mod arch_signed;
 mod common;
 mod daemon;
 mod debian;

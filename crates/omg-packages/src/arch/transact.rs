@@ -39,7 +39,41 @@ pub struct Transaction {
 struct Answers {
     notes: Vec<String>,
     /// Cached package files that failed verification (and were deleted).
-    corrupted: Vec<String>,
+    corrupted: Vec<Corrupted>,
+    /// Keys libalpm offered to import (refused: trusting a key is the user's call).
+    missing_keys: Vec<String>,
+}
+
+/// A cached package file libalpm found bad and deleted.
+#[derive(Debug)]
+struct Corrupted {
+    path: String,
+    reason: String,
+}
+
+impl Corrupted {
+    /// `path: reason`, with what libalpm logged about this package (a
+    /// signature's signer and status) when it logged anything.
+    fn describe(&self, logged: &[String]) -> String {
+        let file = self.path.rsplit('/').next().unwrap_or(&self.path);
+        let detail: Vec<&str> = logged
+            .iter()
+            .filter(|line| {
+                line.split_once(": ")
+                    .is_some_and(|(name, _)| file.starts_with(&format!("{name}-")))
+            })
+            .map(String::as_str)
+            .collect();
+        let detail = if detail.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", detail.join("; "))
+        };
+        format!(
+            "{}: {}{detail}; removed from the cache",
+            self.path, self.reason
+        )
+    }
 }
 
 impl std::fmt::Debug for Transaction {
@@ -512,19 +546,65 @@ impl Transaction {
                 CommitResult::PkgInvalid(files) => {
                     let mut bad: Vec<String> = files.iter().map(str::to_owned).collect();
                     if bad.is_empty() {
-                        bad = std::mem::take(&mut self.answers.borrow_mut().corrupted);
+                        let corrupted = std::mem::take(&mut self.answers.borrow_mut().corrupted);
+                        bad = corrupted
+                            .iter()
+                            .map(|file| file.describe(&logged.borrow()))
+                            .collect();
                     }
                     Error::Alpm {
                         message: bad.join(", "),
                     }
+                }
+                // The space check runs before anything is written; libalpm's log
+                // names the file system and the shortfall.
+                CommitResult::Ok if error == alpm::Error::DiskSpace => Error::DiskSpace {
+                    detail: logged
+                        .borrow()
+                        .iter()
+                        .find(|line| line.contains("too full"))
+                        .cloned()
+                        .unwrap_or_else(|| error.to_string()),
+                },
+                // Filled in below, once the commit's borrow of the handle is over.
+                CommitResult::Ok if !missing_keys(&self.answers, &logged).is_empty() => {
+                    Error::MissingKeys { keys: Vec::new() }
                 }
                 CommitResult::Ok => Error::Alpm {
                     message: with_logged(&format!("the transaction failed: {error}"), &logged),
                 },
             }),
         };
+        let failure = match failure {
+            Some(Error::MissingKeys { .. }) => Some(Error::MissingKeys {
+                keys: self.signers(&missing_keys(&self.answers, &logged)),
+            }),
+            other => other,
+        };
         // Releasing (in Drop) also frees the lock, whatever happened.
         failure.map_or(Ok(()), Err)
+    }
+
+    /// Each key with the packages of this transaction whose signature names it.
+    fn signers(&self, keys: &[String]) -> Vec<(String, Vec<String>)> {
+        let alpm = &self.session.alpm;
+        keys.iter()
+            .map(|key| {
+                let packages = alpm
+                    .trans_add()
+                    .iter()
+                    .filter(|package| {
+                        package
+                            .base64_sig()
+                            .and_then(|sig| alpm::decode_signature(sig).ok())
+                            .and_then(|sig| alpm.extract_keyid(package.name(), &sig).ok())
+                            .is_some_and(|ids| ids.iter().any(|id| same_key(key, id)))
+                    })
+                    .map(|package| package.name().to_owned())
+                    .collect();
+                (key.clone(), packages)
+            })
+            .collect()
     }
 
     fn install_callbacks(&self) {
@@ -638,18 +718,52 @@ fn answer_question(question: AnyQuestion, answers: &mut Rc<RefCell<Answers>>) {
         Question::Conflict(mut conflict) => conflict.set_remove(false),
         Question::Corrupted(mut corrupted) => {
             // pacman's default: delete the bad file so the next try downloads again.
-            answers.borrow_mut().corrupted.push(format!(
-                "{}: {}; removed from the cache",
-                corrupted.filepath(),
-                corrupted.reason()
-            ));
+            answers.borrow_mut().corrupted.push(Corrupted {
+                path: corrupted.filepath().to_owned(),
+                reason: corrupted.reason().to_string(),
+            });
             corrupted.set_remove(true);
         }
         Question::RemovePkgs(mut remove) => remove.set_skip(false),
         Question::InstallIgnorepkg(mut ignored) => ignored.set_install(false),
         Question::SelectProvider(mut select) => select.set_index(0),
-        Question::ImportKey(mut import) => import.set_import(false),
+        Question::ImportKey(mut import) => {
+            // Asked only when a key server knows the key.
+            answers
+                .borrow_mut()
+                .missing_keys
+                .push(import.key().fingerprint().to_owned());
+            import.set_import(false);
+        }
     }
+}
+
+/// The keys a failed commit lacked: those libalpm offered to import (when a key
+/// server knew them) and those it could not look up. Empty unless libalpm said
+/// keys were missing.
+fn missing_keys(answers: &RefCell<Answers>, logged: &RefCell<Vec<String>>) -> Vec<String> {
+    let logged = logged.borrow();
+    if !logged
+        .iter()
+        .any(|line| line.contains("required key missing from keyring"))
+    {
+        return Vec::new();
+    }
+    let mut keys = answers.borrow().missing_keys.clone();
+    keys.extend(logged.iter().filter_map(|line| {
+        line.strip_prefix("key \"")?
+            .split_once("\" could not be looked up remotely")
+            .map(|(key, _)| key.to_owned())
+    }));
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// A fingerprint and a key id (its tail) name the same key.
+fn same_key(one: &str, other: &str) -> bool {
+    let (one, other) = (one.to_ascii_uppercase(), other.to_ascii_uppercase());
+    one.ends_with(&other) || other.ends_with(&one)
 }
 
 fn default_sig_level() -> SigLevel {
