@@ -22,5 +22,6 @@ pub use package::{
 };
 pub use plan::{
     ChangeEvent, ChangeOutcome, ChangeRequest, InstallReason, PackageAction, Plan, PlannedPackage,
+    Question,
 };
 pub use selection::{BackendFlags, BackendSelection};

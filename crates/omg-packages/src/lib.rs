@@ -18,7 +18,7 @@ mod open;
 mod status;
 
 pub use catalog::Catalog;
-pub use change::{open_changer, EventSink, PlannedChange, SystemChanger};
+pub use change::{open_changer, Asker, EventSink, PlannedChange, SystemChanger};
 pub use error::{Error, Result};
 pub use open::{open, open_debian};
 pub use status::system_status;

@@ -7,13 +7,14 @@
 //! or drop the transaction, printing progress as it streams in. Runtime installs
 //! (`node@22`) stay in [`super::runtimes`].
 
-use crate::printer::{message, prompt, Printer};
+use crate::printer::{ask, message, prompt, Printer};
 use crate::settings::Settings;
 use crate::{render, source, ExitStatus};
 use anyhow::{anyhow, bail, Context, Result};
 use omg_core::config::Elevate;
 use omg_core::{
     BackendKind, ChangeEvent, ChangeOutcome, ChangeRequest, InstallReason, PackageAction, Plan,
+    Question,
 };
 use omg_ipc::{IpcError, Reply, ReplyEnvelope, Request, RequestEnvelope, PROTOCOL_VERSION};
 use std::io::{IsTerminal, Write};
@@ -171,6 +172,10 @@ impl Session<'_> {
                         send(stdin, Request::Proceed { proceed })?;
                     }
                 }
+                Ok(Reply::Question(question)) => {
+                    let yes = self.answer(&question)?;
+                    send(stdin, Request::Answer { yes })?;
+                }
                 Ok(Reply::ChangeEvent(event)) => self.progress(&event),
                 Ok(Reply::Changed(outcome)) => return Ok(outcome),
                 Ok(other) => bail!("omgd --transact gave an answer of the wrong kind: {other:?}"),
@@ -178,6 +183,20 @@ impl Session<'_> {
                 Err(error) => return Err(error.into()),
             }
         }
+    }
+
+    /// A planning question: asked on the terminal when the user is being asked at
+    /// all; with `-y`, `--check` or no terminal, its default, which never removes
+    /// a package the user did not name.
+    fn answer(&self, question: &Question) -> Result<bool> {
+        if self.confirm != Confirm::Ask || !std::io::stdin().is_terminal() {
+            return Ok(question.default);
+        }
+        let choices = if question.default { "[Y/n]" } else { "[y/N]" };
+        Ok(ask(
+            &format!(":: {} {choices} ", question.text),
+            question.default,
+        )?)
     }
 
     fn decide(&mut self) -> Result<bool> {

@@ -5,6 +5,7 @@
 mod apt_policy;
 mod arch;
 mod arch_change;
+mod arch_questions;
 mod arch_safety;
 mod arch_signed;
 mod common;

@@ -4,14 +4,15 @@
 //! it. Between the two the transaction holds pacman's `db.lck`, as pacman does
 //! while it asks "Proceed?": nothing can change the system under the plan.
 //!
-//! The questions libalpm asks while planning are answered the way pacman answers
-//! them under `--noconfirm` (replace: yes; remove a conflicting package: no; skip
-//! unresolvable packages: no), and each yes becomes a note in the plan, so nothing
-//! the user did not name is removed without the plan saying so. This module never
+//! The questions libalpm asks while planning go to the caller's asker (the user,
+//! through `omg`), or get their defaults: pacman's `--noconfirm` answers (replace:
+//! yes; remove a conflicting package: no; skip unresolvable packages: no). Each
+//! yes becomes a note in the plan, so nothing the user did not name is removed
+//! without the plan saying so. This module never
 //! writes the databases itself and never runs pacman.
 
 use super::{ArchBackend, Session};
-use crate::{Error, EventSink, PlannedChange, Result, SystemChanger};
+use crate::{Asker, Error, EventSink, PlannedChange, Result, SystemChanger};
 use alpm::{
     Alpm, AnyDownloadEvent, AnyQuestion, CommitResult, DownloadEvent, LogLevel, PackageReason,
     PrepareResult, Progress, Question, SigLevel, TransFlag,
@@ -35,13 +36,26 @@ pub struct Transaction {
 }
 
 /// The yeses [`answer_question`] gave: shown in the plan, or in a commit's error.
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Answers {
     notes: Vec<String>,
     /// Cached package files that failed verification (and were deleted).
     corrupted: Vec<Corrupted>,
     /// Keys libalpm offered to import (refused: trusting a key is the user's call).
     missing_keys: Vec<String>,
+    /// Who answers planning questions; `None`: their defaults.
+    ask: Option<Asker>,
+}
+
+impl std::fmt::Debug for Answers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Answers")
+            .field("notes", &self.notes)
+            .field("corrupted", &self.corrupted)
+            .field("missing_keys", &self.missing_keys)
+            .field("ask", &self.ask.is_some())
+            .finish()
+    }
 }
 
 /// A cached package file libalpm found bad and deleted.
@@ -182,7 +196,13 @@ impl ArchBackend {
 
     /// Plans `request`. Install and remove only read the databases; `Upgrade`
     /// refreshes them first (as `pacman -Syu`). `Sync` is [`Self::sync`].
+    /// libalpm's questions get their defaults (see [`answer_question`]).
     pub fn plan(&self, request: &ChangeRequest) -> Result<Transaction> {
+        self.plan_with(request, None)
+    }
+
+    /// [`Self::plan`], with libalpm's planning questions put to `ask` when given.
+    pub fn plan_with(&self, request: &ChangeRequest, ask: Option<Asker>) -> Result<Transaction> {
         let session = self.open_for_change()?;
         // Even a plan that turns out empty ("already installed") must not be
         // answered past a lock: it may belong to a transaction half done.
@@ -190,7 +210,10 @@ impl ArchBackend {
         if lockfile.exists() {
             return Err(Error::Locked { lockfile });
         }
-        let answers = Rc::new(RefCell::new(Answers::default()));
+        let answers = Rc::new(RefCell::new(Answers {
+            ask,
+            ..Answers::default()
+        }));
         session
             .alpm
             .set_question_cb(Rc::clone(&answers), answer_question);
@@ -222,7 +245,12 @@ impl ArchBackend {
                 })
             }
         }
-        let notes = std::mem::take(&mut transaction.answers.borrow_mut().notes);
+        let mut answers = transaction.answers.borrow_mut();
+        // Questions during the commit (a corrupted file) keep their fixed answers:
+        // the user has already agreed to the plan.
+        answers.ask = None;
+        let notes = std::mem::take(&mut answers.notes);
+        drop(answers);
         transaction.plan.notes.extend(notes);
         Ok(transaction)
     }
@@ -704,18 +732,46 @@ fn find_sync_package<'a>(alpm: &'a Alpm, word: &str) -> Option<alpm::Package<'a>
         .or_else(|| alpm.syncdbs().find_satisfier(word))
 }
 
-/// pacman's answers under `--noconfirm`, noting each yes for the plan.
+/// Planning questions go to the asker when there is one; their defaults are
+/// pacman's `--noconfirm` answers, except that a package in IgnorePkg is not
+/// installed (pacman's default is yes): no default removes or adds what the user
+/// did not name. Each yes is noted for the plan. Questions libalpm asks while
+/// committing keep fixed answers: a corrupted file is deleted, and a key is never
+/// imported (libalpm asks only after a key server found the key, and trusting a
+/// key is for `pacman-key`, not for a yes typed in a hurry).
 fn answer_question(question: AnyQuestion, answers: &mut Rc<RefCell<Answers>>) {
     match question.question() {
         Question::Replace(replace) => {
-            answers.borrow_mut().notes.push(format!(
-                "{} replaces {}",
-                replace.newpkg().name(),
-                replace.oldpkg().name()
-            ));
-            replace.set_replace(true);
+            let (new, old) = (replace.newpkg().name(), replace.oldpkg().name());
+            let yes = decide(
+                answers,
+                format!("Replace {old} with {}/{new}?", replace.newdb().name()),
+                true,
+            );
+            if yes {
+                answers
+                    .borrow_mut()
+                    .notes
+                    .push(format!("{new} replaces {old}"));
+            }
+            replace.set_replace(yes);
         }
-        Question::Conflict(mut conflict) => conflict.set_remove(false),
+        Question::Conflict(mut conflict) => {
+            let pair = conflict.conflict();
+            let (new, installed) = (pair.package1().to_owned(), pair.package2().to_owned());
+            let yes = decide(
+                answers,
+                format!("{new} and {installed} are in conflict. Remove {installed}?"),
+                false,
+            );
+            if yes {
+                answers
+                    .borrow_mut()
+                    .notes
+                    .push(format!("{installed} is removed: it conflicts with {new}"));
+            }
+            conflict.set_remove(yes);
+        }
         Question::Corrupted(mut corrupted) => {
             // pacman's default: delete the bad file so the next try downloads again.
             answers.borrow_mut().corrupted.push(Corrupted {
@@ -724,8 +780,42 @@ fn answer_question(question: AnyQuestion, answers: &mut Rc<RefCell<Answers>>) {
             });
             corrupted.set_remove(true);
         }
-        Question::RemovePkgs(mut remove) => remove.set_skip(false),
-        Question::InstallIgnorepkg(mut ignored) => ignored.set_install(false),
+        Question::RemovePkgs(mut remove) => {
+            let names: Vec<String> = remove
+                .packages()
+                .iter()
+                .map(|package| package.name().to_owned())
+                .collect();
+            let names = names.join(", ");
+            let yes = decide(
+                answers,
+                format!(
+                    "{names} cannot be upgraded: their dependencies cannot be met. Skip \
+                     them for this upgrade?"
+                ),
+                false,
+            );
+            if yes {
+                answers.borrow_mut().notes.push(format!(
+                    "not upgraded: {names} (dependencies cannot be met)"
+                ));
+            }
+            remove.set_skip(yes);
+        }
+        Question::InstallIgnorepkg(mut ignored) => {
+            let name = ignored.pkg().name().to_owned();
+            let yes = decide(
+                answers,
+                format!("{name} is in IgnorePkg/IgnoreGroup. Install it anyway?"),
+                false,
+            );
+            if yes {
+                answers.borrow_mut().notes.push(format!(
+                    "{name} is installed although it is in IgnorePkg/IgnoreGroup"
+                ));
+            }
+            ignored.set_install(yes);
+        }
         Question::SelectProvider(mut select) => select.set_index(0),
         Question::ImportKey(mut import) => {
             // Asked only when a key server knows the key.
@@ -736,6 +826,18 @@ fn answer_question(question: AnyQuestion, answers: &mut Rc<RefCell<Answers>>) {
             import.set_import(false);
         }
     }
+}
+
+/// The asker's answer to `text`, or `default` when there is no asker.
+fn decide(answers: &Rc<RefCell<Answers>>, text: String, default: bool) -> bool {
+    // Taken out for the call, so the asker never runs with `answers` borrowed.
+    let ask = answers.borrow_mut().ask.take();
+    let Some(mut ask) = ask else {
+        return default;
+    };
+    let yes = ask(&omg_core::Question { text, default });
+    answers.borrow_mut().ask = Some(ask);
+    yes
 }
 
 /// The keys a failed commit lacked: those libalpm offered to import (when a key
@@ -848,6 +950,10 @@ impl SystemChanger for ArchBackend {
 
     fn plan(&self, request: &ChangeRequest) -> Result<Box<dyn PlannedChange>> {
         Ok(Box::new(ArchBackend::plan(self, request)?))
+    }
+
+    fn plan_asking(&self, request: &ChangeRequest, ask: Asker) -> Result<Box<dyn PlannedChange>> {
+        Ok(Box::new(ArchBackend::plan_with(self, request, Some(ask))?))
     }
 }
 
