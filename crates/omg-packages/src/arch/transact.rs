@@ -8,8 +8,8 @@
 //! through `omg`), or get their defaults: pacman's `--noconfirm` answers (replace:
 //! yes; remove a conflicting package: no; skip unresolvable packages: no). Each
 //! yes becomes a note in the plan, so nothing the user did not name is removed
-//! without the plan saying so. This module never
-//! writes the databases itself and never runs pacman.
+//! without the plan saying so. This module never writes the databases itself and
+//! never runs pacman.
 
 use super::{ArchBackend, Session};
 use crate::{Asker, Error, EventSink, PlannedChange, Result, SystemChanger};
@@ -70,12 +70,16 @@ impl Corrupted {
     /// signature's signer and status) when it logged anything.
     fn describe(&self, logged: &[String]) -> String {
         let file = self.path.rsplit('/').next().unwrap_or(&self.path);
+        // `name-version-release-arch.pkg.tar.*`, where only the name may hold a
+        // dash: omg-lib's line is not about omg-lib-extra's file.
+        let about = |name: &str| {
+            file.strip_prefix(name)
+                .and_then(|rest| rest.strip_prefix('-'))
+                .is_some_and(|rest| rest.matches('-').count() == 2)
+        };
         let detail: Vec<&str> = logged
             .iter()
-            .filter(|line| {
-                line.split_once(": ")
-                    .is_some_and(|(name, _)| file.starts_with(&format!("{name}-")))
-            })
+            .filter(|line| line.split_once(": ").is_some_and(|(name, _)| about(name)))
             .map(String::as_str)
             .collect();
         let detail = if detail.is_empty() {
@@ -973,6 +977,52 @@ mod tests {
 
     fn words(text: &str) -> Vec<String> {
         text.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn a_corrupted_file_gets_only_its_own_packages_log_lines() {
+        let corrupted = Corrupted {
+            path: "/c/omg-lib-2.3-1-any.pkg.tar.zst".to_owned(),
+            reason: "invalid or corrupted package (PGP signature)".to_owned(),
+        };
+        let logged = [
+            "omg-lib: signature from \"a\" is invalid".to_owned(),
+            "omg: signature from \"b\" is invalid".to_owned(),
+            "omg-lib-extra: signature from \"c\" is invalid".to_owned(),
+        ];
+        assert_eq!(
+            corrupted.describe(&logged),
+            "/c/omg-lib-2.3-1-any.pkg.tar.zst: invalid or corrupted package (PGP signature) \
+             (omg-lib: signature from \"a\" is invalid); removed from the cache"
+        );
+    }
+
+    #[test]
+    fn missing_keys_come_from_the_log_and_the_questions() {
+        let answers = RefCell::new(Answers {
+            missing_keys: vec!["AAAA".to_owned()],
+            ..Answers::default()
+        });
+        let logged = RefCell::new(vec![
+            "key \"748AAAF82DA35E2D\" could not be looked up remotely".to_owned(),
+        ]);
+        // Without libalpm's verdict, nothing is missing.
+        assert!(missing_keys(&answers, &logged).is_empty());
+        logged
+            .borrow_mut()
+            .push("required key missing from keyring".to_owned());
+        assert_eq!(
+            missing_keys(&answers, &logged),
+            ["748AAAF82DA35E2D", "AAAA"]
+        );
+        assert!(same_key(
+            "CBFF38A0B02545838263EFD5748AAAF82DA35E2D",
+            "748aaaf82da35e2d"
+        ));
+        assert!(!same_key(
+            "CBFF38A0B02545838263EFD5748AAAF82DA35E2D",
+            "AAAA"
+        ));
     }
 
     #[test]
