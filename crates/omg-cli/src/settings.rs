@@ -56,7 +56,7 @@ struct MirrorSetting {
     apply: fn(&mut Mirrors, String),
 }
 
-const MIRRORS: [MirrorSetting; 10] = [
+const MIRRORS: &[MirrorSetting] = &[
     MirrorSetting {
         variable: env::OMG_NODE_MIRROR,
         key: "node",
@@ -148,7 +148,7 @@ impl RuntimeSettings {
             ..Mirrors::default()
         };
         let mut plain_http = Vec::new();
-        for setting in &MIRRORS {
+        for setting in MIRRORS {
             let (value, source) = match (
                 variable(setting.variable).filter(|value| !value.is_empty()),
                 (setting.configured)(&config.mirrors),

@@ -418,6 +418,16 @@ impl ArchRoot {
         stop_agent(&gnupg);
     }
 
+    /// Signed roots: `package` is re-added without `--sign`, so the db changes and
+    /// its signature no longer matches (a stale `.sig`). Not synced.
+    pub fn republish_unsigned(&self, package: &str) {
+        run(Command::new("repo-add")
+            .arg("-q")
+            .arg(format!("{REPO_NAME}.db.tar.gz"))
+            .arg(package)
+            .current_dir(self.repo_dir()));
+    }
+
     fn republish(&self, package: &str) {
         signed_repo().republish(&self.repo_dir(), package);
         self.pacman_ok(&["-Syy"]);

@@ -146,3 +146,33 @@ fn a_package_signed_by_an_unknown_key_is_refused_naming_the_key() {
     assert_eq!(installed(&ours), installed(&theirs));
     assert_eq!(cached(&ours, LIB), cached(&theirs, LIB));
 }
+
+/// The database's signature no longer matches (re-added without `--sign`): the
+/// refresh fails naming the repository and the signature, as pacman's does, and
+/// leaves the database in the state pacman leaves it.
+#[test]
+fn a_database_whose_signature_does_not_match_is_refused() {
+    let context = Context::new();
+    let ours = ArchRoot::signed();
+    let theirs = ArchRoot::signed();
+    for root in [&ours, &theirs] {
+        root.republish_unsigned("omg-zebra-1.0-1-any.pkg.tar.zst");
+    }
+    let pacman_args = ours.pacman_args();
+    let output = context.omg(&args(&pacman_args, &["sync"]));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(errors[0].contains("omgtest"), "{stderr}");
+    assert!(
+        errors[0].contains("invalid or corrupted database (PGP signature)"),
+        "{stderr}"
+    );
+    let pacman = theirs.pacman(&["-Sy"]);
+    assert!(!pacman.status.success());
+    let pacman_stderr = String::from_utf8_lossy(&pacman.stderr);
+    assert!(pacman_stderr.contains("is invalid"), "{pacman_stderr}");
+    let synced = |root: &ArchRoot| root.dbpath().join("sync/omgtest.db").exists();
+    assert_eq!(synced(&ours), synced(&theirs));
+}
