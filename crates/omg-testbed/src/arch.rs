@@ -450,7 +450,8 @@ impl ArchRoot {
     }
 
     /// Keeps the root on disk after this value is dropped (for benchmarks and
-    /// debugging); returns its directory.
+    /// debugging); returns its directory. What [`RootOptions`] added is undone
+    /// all the same: the HTTP server stops and a tmpfs is unmounted.
     #[must_use]
     pub fn keep(self) -> PathBuf {
         self.dir.keep()
