@@ -209,12 +209,19 @@ pub(crate) fn message(text: &str) {
 /// Asks a yes/no question on stderr and reads the answer from stdin; an empty
 /// answer is yes, as in pacman's `[Y/n]`.
 pub(crate) fn prompt(question: &str) -> io::Result<bool> {
+    ask(question, true)
+}
+
+/// Like [`prompt`], with Enter (an empty answer) meaning `default`.
+pub(crate) fn ask(question: &str, default: bool) -> io::Result<bool> {
     eprint!("{}", escape(question));
     io::stderr().flush()?;
     let mut answer = String::new();
     io::stdin().read_line(&mut answer)?;
-    let answer = answer.trim().to_ascii_lowercase();
-    Ok(answer.is_empty() || answer == "y" || answer == "yes")
+    Ok(match answer.trim().to_ascii_lowercase().as_str() {
+        "" => default,
+        answer => answer == "y" || answer == "yes",
+    })
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use crate::cli::{ColorChoice, GlobalArgs};
 use crate::printer::message;
 use anyhow::{bail, Result};
-use omg_core::config::{Config, MirrorsConfig};
+use omg_core::config::{Config, Elevate, MirrorsConfig};
 use omg_core::paths::{Environment, Paths};
 use omg_core::{env, BackendFlags, BackendSelection};
 use omg_runtimes::download::{Downloader, Origin};
@@ -56,7 +56,7 @@ struct MirrorSetting {
     apply: fn(&mut Mirrors, String),
 }
 
-const MIRRORS: [MirrorSetting; 10] = [
+const MIRRORS: &[MirrorSetting] = &[
     MirrorSetting {
         variable: env::OMG_NODE_MIRROR,
         key: "node",
@@ -148,7 +148,7 @@ impl RuntimeSettings {
             ..Mirrors::default()
         };
         let mut plain_http = Vec::new();
-        for setting in &MIRRORS {
+        for setting in MIRRORS {
             let (value, source) = match (
                 variable(setting.variable).filter(|value| !value.is_empty()),
                 (setting.configured)(&config.mirrors),
@@ -231,6 +231,27 @@ pub(crate) struct Settings {
     pub(crate) fuzzy_below: usize,
     pub(crate) daemon: DaemonSettings,
     pub(crate) runtimes: RuntimeSettings,
+    /// The program system changes run under when they need root, or why the
+    /// setting is unusable (only system changes need it).
+    elevate: Result<Elevate, String>,
+}
+
+/// `OMG_ELEVATE`, else `[system] elevate`, else sudo.
+fn resolve_elevate(
+    config: &Config,
+    variable: &dyn Fn(&str) -> Option<String>,
+) -> Result<Elevate, String> {
+    match variable(env::OMG_ELEVATE).filter(|value| !value.is_empty()) {
+        Some(value) => Elevate::parse(value.trim()).ok_or_else(|| {
+            let choices: Vec<&str> = Elevate::ALL.iter().map(|e| e.program()).collect();
+            format!(
+                "{}={value}: expected one of {}",
+                env::OMG_ELEVATE,
+                choices.join(", ")
+            )
+        }),
+        None => Ok(config.system.elevate.unwrap_or_default()),
+    }
 }
 
 impl Settings {
@@ -238,6 +259,14 @@ impl Settings {
     pub(crate) fn backend(&self) -> Result<&BackendSelection> {
         self.backend
             .as_ref()
+            .map_err(|error| anyhow::anyhow!("{error}"))
+    }
+
+    /// The program that elevates system changes.
+    pub(crate) fn elevate(&self) -> Result<Elevate> {
+        self.elevate
+            .as_ref()
+            .copied()
             .map_err(|error| anyhow::anyhow!("{error}"))
     }
 
@@ -277,6 +306,7 @@ impl Settings {
                 log: omg_daemon::log_path(&paths),
             },
             runtimes: RuntimeSettings::resolve(&config, &paths, &process_env)?,
+            elevate: resolve_elevate(&config, &process_env),
         })
     }
 }
@@ -325,6 +355,27 @@ mod tests {
         );
         assert!(settings.plain_http.is_empty());
         assert_eq!(settings.stall_timeout, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn elevation_comes_from_the_variable_then_the_config_then_sudo() {
+        let elevate = |config: &str, value: Option<&str>| {
+            let config = Config::parse(config, std::path::Path::new("config.toml")).unwrap();
+            resolve_elevate(&config, &|name: &str| {
+                (name == env::OMG_ELEVATE)
+                    .then(|| value.map(str::to_owned))
+                    .flatten()
+            })
+        };
+        let doas = "[system]\nelevate = \"doas\"\n";
+        assert_eq!(elevate("", None), Ok(Elevate::Sudo));
+        assert_eq!(elevate(doas, None), Ok(Elevate::Doas));
+        assert_eq!(elevate(doas, Some("")), Ok(Elevate::Doas));
+        assert_eq!(elevate(doas, Some("run0")), Ok(Elevate::Run0));
+        assert_eq!(
+            elevate(doas, Some("su")),
+            Err("OMG_ELEVATE=su: expected one of sudo, doas, run0".to_owned())
+        );
     }
 
     #[test]

@@ -29,6 +29,55 @@ pub struct Config {
     /// How runtimes are downloaded.
     #[serde(default)]
     pub downloads: DownloadsConfig,
+    /// How system changes are made.
+    #[serde(default)]
+    pub system: SystemConfig,
+}
+
+/// `[system]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SystemConfig {
+    /// The program that runs `omgd --transact` as root when omg is not root and
+    /// the package database is not the user's own (default sudo). `OMG_ELEVATE`
+    /// overrides it.
+    pub elevate: Option<Elevate>,
+}
+
+/// A program that runs a command as root after asking the user.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Elevate {
+    /// sudo(8).
+    #[default]
+    Sudo,
+    /// OpenBSD's doas, as packaged by Arch (opendoas).
+    Doas,
+    /// systemd's run0 (systemd 256 and later).
+    Run0,
+}
+
+impl Elevate {
+    /// Every choice, in the order errors list them.
+    pub const ALL: [Self; 3] = [Self::Sudo, Self::Doas, Self::Run0];
+
+    /// The program's name, looked up on PATH.
+    #[must_use]
+    pub fn program(self) -> &'static str {
+        match self {
+            Self::Sudo => "sudo",
+            Self::Doas => "doas",
+            Self::Run0 => "run0",
+        }
+    }
+
+    /// The choice named `name`, spelled as in the config file.
+    #[must_use]
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|choice| choice.program() == name)
+    }
 }
 
 /// `[downloads]`.
@@ -198,6 +247,20 @@ mod tests {
         let config =
             Config::parse("[downloads]\nstall_timeout_secs = 5\n", Path::new("c")).unwrap();
         assert_eq!(config.downloads.stall_timeout_secs, 5);
+    }
+
+    #[test]
+    fn elevate_is_one_of_three_programs() {
+        assert_eq!(Config::default().system.elevate, None);
+        let config = Config::parse("[system]\nelevate = \"doas\"\n", Path::new("c")).unwrap();
+        assert_eq!(config.system.elevate, Some(Elevate::Doas));
+        let error = Config::parse("[system]\nelevate = \"su\"\n", Path::new("/x/config.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("/x/config.toml"), "{error}");
+        assert!(error.contains("`sudo`, `doas`, `run0`"), "{error}");
+        assert_eq!(Elevate::parse("run0"), Some(Elevate::Run0));
+        assert_eq!(Elevate::parse("su"), None);
     }
 
     #[test]

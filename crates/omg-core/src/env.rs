@@ -31,6 +31,9 @@ pub const OMG_RUBY_MIRROR: &str = "OMG_RUBY_MIRROR";
 /// Seconds a download may receive nothing before it fails, instead of
 /// `[downloads] stall_timeout_secs` (default 60).
 pub const OMG_DOWNLOAD_STALL_TIMEOUT: &str = "OMG_DOWNLOAD_STALL_TIMEOUT";
+/// The program that runs system changes as root (`sudo`, `doas` or `run0`),
+/// instead of `[system] elevate` (default sudo).
+pub const OMG_ELEVATE: &str = "OMG_ELEVATE";
 /// Turns coloured output off when set to anything (the <https://no-color.org> convention).
 pub const NO_COLOR: &str = "NO_COLOR";
 /// The XDG base directories.

@@ -23,6 +23,6 @@ pub use package::{
 };
 pub use plan::{
     CacheFile, ChangeEvent, ChangeOutcome, ChangeRequest, InstallReason, PackageAction, Plan,
-    PlannedPackage,
+    PlannedPackage, Question,
 };
 pub use selection::{BackendFlags, BackendSelection};

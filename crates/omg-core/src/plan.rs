@@ -139,6 +139,18 @@ impl Plan {
     }
 }
 
+/// A question the package library asks while it plans (replace a package,
+/// remove a conflicting one, skip what cannot be upgraded), put to the user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Question {
+    /// One line, ending in `?`.
+    pub text: String,
+    /// The answer when nobody is asked (`-y`, `--check`, no terminal) or the user
+    /// just presses Enter. Never a yes that removes a package the user did not
+    /// name: such a yes must come from the user, and it becomes a plan note.
+    pub default: bool,
+}
+
 /// Something that happened while a transaction ran.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ChangeEvent {

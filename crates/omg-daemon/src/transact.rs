@@ -2,7 +2,9 @@
 //!
 //! `omg` never links libalpm (see [`crate::once`]), so it runs this process (under
 //! sudo when the system needs root and omg is not) and talks to it in omg-ipc
-//! frames: a [`Request::Change`] on stdin; a [`Reply::Plan`] on stdout; a
+//! frames: a [`Request::Change`] on stdin; for each question libalpm asks while
+//! planning, a [`Reply::Question`] answered by a [`Request::Answer`]; a
+//! [`Reply::Plan`] on stdout; a
 //! [`Request::Proceed`] on stdin; then [`Reply::ChangeEvent`]s while libalpm
 //! commits, and a last [`Reply::Changed`] (or an error). Between plan and answer
 //! the transaction holds the database lock, so what the user agreed to is what
@@ -96,7 +98,7 @@ fn drive(
             .map_err(crate::state::failed);
         return replies.send(body);
     }
-    let transaction = match backend.plan(change) {
+    let transaction = match backend.plan_asking(change, asker(replies)) {
         Ok(transaction) => transaction,
         Err(error) => return replies.send(Err(explain(setup, error))),
     };
@@ -191,6 +193,40 @@ impl FrameChannel {
             }
         }
     }
+}
+
+/// Puts each planning question to omg as a [`Reply::Question`] and waits for its
+/// [`Request::Answer`]. Frames go through a handle of the asker's own, like the
+/// commit's sink; a hang-up or any other frame means the question's default.
+fn asker(replies: &Replies<std::fs::File>) -> omg_packages::Asker {
+    let id = replies.id;
+    let served = replies.served.clone();
+    let mut out = replies.out.try_clone().ok();
+    let mut buffer = Vec::new();
+    Box::new(move |question: &omg_core::Question| {
+        let frame = omg_ipc::encode(&ReplyEnvelope {
+            protocol: PROTOCOL_VERSION,
+            id,
+            served: served.clone(),
+            body: Ok(Reply::Question(question.clone())),
+        });
+        let Ok(frame) = frame else {
+            return question.default;
+        };
+        let Some(out) = out.as_mut() else {
+            return question.default;
+        };
+        if out.write_all(&frame).and_then(|()| out.flush()).is_err() {
+            return question.default;
+        }
+        match read_request(&mut buffer) {
+            Ok(Incoming::Request(omg_ipc::RequestEnvelope {
+                body: Request::Answer { yes },
+                ..
+            })) => yes,
+            _ => question.default,
+        }
+    })
 }
 
 /// SIGINT and SIGHUP ignored while it lives, restored when dropped.

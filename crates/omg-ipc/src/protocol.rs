@@ -4,7 +4,7 @@
 
 use omg_core::{
     BackendSelection, ChangeEvent, ChangeOutcome, ChangeRequest, InfoAnswer, InstalledPackage,
-    Plan, RuntimeProbe, SearchRequest, SearchResults, SystemStatus,
+    Plan, Question, RuntimeProbe, SearchRequest, SearchResults, SystemStatus,
 };
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -87,6 +87,11 @@ pub enum Request {
         /// Commit.
         proceed: bool,
     },
+    /// The user's answer to a [`Reply::Question`].
+    Answer {
+        /// Yes.
+        yes: bool,
+    },
 }
 
 /// Replies, one per request kind. Append only.
@@ -122,6 +127,10 @@ pub enum Reply {
     ChangeEvent(ChangeEvent),
     /// The last answer to [`Request::Change`].
     Changed(ChangeOutcome),
+    /// Sent while a change is planned, before [`Reply::Plan`]: a question for the
+    /// user; the process waits for [`Request::Answer`] (a hang-up means the
+    /// question's default).
+    Question(Question),
 }
 
 /// Typed failures. Variant 0 must stay `ProtocolMismatch` with this shape forever.

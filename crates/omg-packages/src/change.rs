@@ -4,10 +4,13 @@
 //! happens. Only the one-shot `omgd --transact` process uses these.
 
 use crate::Result;
-use omg_core::{BackendKind, BackendSelection, ChangeEvent, ChangeRequest, Plan};
+use omg_core::{BackendKind, BackendSelection, ChangeEvent, ChangeRequest, Plan, Question};
 
 /// Receives what happens during a commit.
 pub type EventSink = Box<dyn FnMut(ChangeEvent)>;
+
+/// Puts a planning question to the user and returns the answer.
+pub type Asker = Box<dyn FnMut(&Question) -> bool>;
 
 /// The write side of a package backend.
 pub trait SystemChanger {
@@ -17,6 +20,14 @@ pub trait SystemChanger {
     /// Plans `request` (an `Upgrade` refreshes the databases first). `Sync` is
     /// [`Self::sync`].
     fn plan(&self, request: &ChangeRequest) -> Result<Box<dyn PlannedChange>>;
+
+    /// [`Self::plan`], putting the questions the library asks while planning to
+    /// `ask` instead of answering them with their defaults. A backend whose
+    /// library asks nothing plans as [`Self::plan`] does.
+    fn plan_asking(&self, request: &ChangeRequest, ask: Asker) -> Result<Box<dyn PlannedChange>> {
+        drop(ask);
+        self.plan(request)
+    }
 }
 
 /// A computed change, holding the database lock.

@@ -53,6 +53,26 @@ pub enum Error {
     Unsatisfied { missing: Vec<String> },
     #[error("conflicting packages: {}", conflict_pairs(pairs))]
     Conflict { pairs: Vec<(String, String)> },
+    /// libalpm's space check (`CheckSpace`) failed before anything was written.
+    #[error("not enough free disk space: {detail}; nothing was changed")]
+    DiskSpace { detail: String },
+    /// Packages signed by keys the keyring lacks; libalpm stops before verifying.
+    #[error(
+        "signed by a key missing from the keyring: {}; nothing was changed (add the key \
+         with pacman-key --recv-keys and --lsign-key once you trust it)",
+        missing_keys(keys)
+    )]
+    MissingKeys {
+        /// Each key with the packages it signed.
+        keys: Vec<(String, Vec<String>)>,
+    },
+}
+
+fn missing_keys(keys: &[(String, Vec<String>)]) -> String {
+    keys.iter()
+        .map(|(key, packages)| format!("{} (key {key})", packages.join(", ")))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn required_by(packages: &[(String, Vec<String>)]) -> String {

@@ -6,6 +6,8 @@
 //! reader sees a complete repository or none.
 
 use crate::exec::{is_root, run};
+use crate::signed::{signed_repo, stop_agent};
+use crate::HttpServer;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -18,7 +20,7 @@ pub const UPGRADE_RECIPES: &[&str] = &["omg-hello-1.1"];
 /// Recipes built but never published: installed from the file, as a package that
 /// left the repositories (`omg-renamed` replaces it).
 pub const LOCAL_RECIPES: &[&str] = &["omg-oldname"];
-const REPO_NAME: &str = "omgtest";
+pub(crate) const REPO_NAME: &str = "omgtest";
 
 /// The cached, built repository.
 #[derive(Debug)]
@@ -40,7 +42,7 @@ pub(crate) fn cache_root() -> PathBuf {
 }
 
 /// FNV-1a over every recipe's path and contents: stable across toolchains.
-fn recipes_hash() -> String {
+pub(crate) fn recipes_hash() -> String {
     let mut files: Vec<PathBuf> = Vec::new();
     for entry in fs::read_dir(recipes_dir()).expect("read recipes") {
         let dir = entry.expect("recipe entry").path();
@@ -216,23 +218,108 @@ fn ensure_build_user() {
     }
 }
 
+/// How [`ArchRoot::with`] sets a root up; the default is [`ArchRoot::new`]'s.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RootOptions {
+    /// Use the signed repository, served over local HTTP, with `SigLevel = Required
+    /// DatabaseRequired` and a pacman keyring that trusts (locally signs) the
+    /// packager's key.
+    pub signed: bool,
+    /// Put the root on a tmpfs of this many KiB (mounting needs root: `None` from
+    /// [`ArchRoot::with`] otherwise) and turn `CheckSpace` on.
+    pub tmpfs_kib: Option<u64>,
+}
+
 /// A throwaway pacman root using its own copy of the repository.
 #[derive(Debug)]
 pub struct ArchRoot {
+    // Declared first so it is dropped first: the mount goes before the directory.
+    extras: Extras,
     dir: tempfile::TempDir,
+}
+
+/// What a root holds besides its directory, undone when it is dropped.
+#[derive(Default)]
+struct Extras {
+    server: Option<HttpServer>,
+    /// The pacman keyring, whose gpg-agent is stopped.
+    keyring: Option<PathBuf>,
+    /// A tmpfs mounted here.
+    mount: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Extras {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Extras")
+            .field("server", &self.server.as_ref().map(HttpServer::url))
+            .field("keyring", &self.keyring)
+            .field("mount", &self.mount)
+            .finish()
+    }
+}
+
+impl Drop for Extras {
+    fn drop(&mut self) {
+        if let Some(keyring) = &self.keyring {
+            stop_agent(keyring);
+        }
+        if let Some(mount) = &self.mount {
+            let _ = Command::new("umount").arg(mount).output();
+        }
+    }
 }
 
 impl ArchRoot {
     /// Creates the root, writes its pacman.conf and syncs the database.
     #[must_use]
     pub fn new() -> Self {
-        let repo = arch_repo();
+        Self::with(RootOptions::default()).expect("a plain root needs no privileges")
+    }
+
+    /// A root with a signed repository (see [`RootOptions::signed`]).
+    #[must_use]
+    pub fn signed() -> Self {
+        Self::with(RootOptions {
+            signed: true,
+            ..RootOptions::default()
+        })
+        .expect("a signed root needs no privileges")
+    }
+
+    /// Creates a root as `options` say; `None` when that needs root and this
+    /// process is not.
+    #[must_use]
+    pub fn with(options: RootOptions) -> Option<Self> {
+        if options.tmpfs_kib.is_some() && !is_root() {
+            return None;
+        }
         let dir = tempfile::Builder::new()
             .prefix("omg-arch-")
             .tempdir()
             .expect("temp root");
-        let root = Self { dir };
-        copy_dir(&repo.repo_dir, &root.repo_dir());
+        let mut root = Self {
+            extras: Extras::default(),
+            dir,
+        };
+        fs::create_dir_all(root.root()).expect("mkdir root");
+        if let Some(kib) = options.tmpfs_kib {
+            run(Command::new("mount")
+                .args([
+                    "-t",
+                    "tmpfs",
+                    "-o",
+                    &format!("size={kib}k,mode=755"),
+                    "tmpfs",
+                ])
+                .arg(root.root()));
+            root.extras.mount = Some(root.root());
+        }
+        let source = if options.signed {
+            &signed_repo().repo_dir
+        } else {
+            &arch_repo().repo_dir
+        };
+        copy_dir(source, &root.repo_dir());
         for sub in [
             "var/lib/pacman",
             "var/cache/pacman/pkg",
@@ -244,19 +331,127 @@ impl ArchRoot {
             fs::create_dir_all(root.root().join(sub)).expect("mkdir root");
         }
         install_shell(&root.root());
+        let (server, signatures) = if options.signed {
+            root.init_keyring();
+            let server = HttpServer::serve(&root.repo_dir());
+            let url = server.url();
+            root.extras.server = Some(server);
+            (
+                url,
+                "SigLevel = Required DatabaseRequired\nLocalFileSigLevel = Optional",
+            )
+        } else {
+            (
+                format!("file://{}", root.repo_dir().display()),
+                "SigLevel = Never\nLocalFileSigLevel = Never",
+            )
+        };
+        let check_space = if options.tmpfs_kib.is_some() {
+            "CheckSpace\n"
+        } else {
+            ""
+        };
         let conf = format!(
-            "[options]\nRootDir = {root}\nDBPath = {db}\nCacheDir = {root}/var/cache/pacman/pkg/\nLogFile = {root}/var/log/pacman.log\nGPGDir = {root}/etc/pacman.d/gnupg/\nHookDir = {root}/etc/pacman.d/hooks/\nArchitecture = x86_64\nSigLevel = Never\nLocalFileSigLevel = Never\n\n[{REPO_NAME}]\nServer = file://{repo}\n",
+            "[options]\nRootDir = {root}\nDBPath = {db}\nCacheDir = {root}/var/cache/pacman/pkg/\nLogFile = {root}/var/log/pacman.log\nGPGDir = {root}/etc/pacman.d/gnupg/\nHookDir = {root}/etc/pacman.d/hooks/\nArchitecture = x86_64\n{signatures}\n{check_space}\n[{REPO_NAME}]\nServer = {server}\n",
             root = root.root().display(),
             db = root.dbpath().display(),
-            repo = root.repo_dir().display(),
         );
         fs::write(root.config(), conf).expect("write pacman.conf");
         root.pacman_ok(&["-Sy"]);
-        root
+        Some(root)
+    }
+
+    /// pacman-key's own set-up of the root's keyring, trusting the packager's key
+    /// only; lookups (which pacman makes for a missing key) stay on this machine.
+    fn init_keyring(&mut self) {
+        let keys = signed_repo();
+        let gnupg = self.root().join("etc/pacman.d/gnupg");
+        self.extras.keyring = Some(gnupg.clone());
+        let pacman_key = || {
+            let mut command = Command::new("pacman-key");
+            command.arg("--gpgdir").arg(&gnupg);
+            command
+        };
+        run(pacman_key().arg("--init"));
+        run(pacman_key().arg("--add").arg(&keys.packager_key));
+        run(pacman_key().args(["--lsign-key", &keys.packager]));
+        // No web key directory, and a key server that refuses at once.
+        let mut conf = fs::read_to_string(gnupg.join("gpg.conf")).unwrap_or_default();
+        conf.push_str("auto-key-locate local\nkeyserver hkp://127.0.0.1:1\n");
+        fs::write(gnupg.join("gpg.conf"), conf).expect("write gpg.conf");
+        fs::write(gnupg.join("dirmngr.conf"), "keyserver hkp://127.0.0.1:1\n")
+            .expect("write dirmngr.conf");
+        stop_agent(&gnupg);
+    }
+
+    /// Signed roots: the stranger's signature replaces the packager's on
+    /// `package` (a file name) and the repository is republished and synced.
+    pub fn sign_as_stranger(&self, package: &str) {
+        let keys = signed_repo();
+        fs::copy(
+            keys.stranger_sigs.join(format!("{package}.sig")),
+            self.repo_dir().join(format!("{package}.sig")),
+        )
+        .expect("copy the stranger's signature");
+        self.republish(package);
+    }
+
+    /// Signed roots: `package` gains bytes after it was signed (a zstd skippable
+    /// frame, so it still unpacks and repo-add still reads it); the republished
+    /// db carries the new size and checksum, so only the signature is wrong.
+    pub fn tamper_after_signing(&self, package: &str) {
+        let path = self.repo_dir().join(package);
+        let mut bytes = fs::read(&path).expect("read package");
+        bytes.extend_from_slice(&[0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0, b'o', b'm', b'g', b'!']);
+        fs::write(&path, bytes).expect("write package");
+        self.republish(package);
+    }
+
+    /// Signed roots: the stranger's key joins the keyring, known but not trusted.
+    pub fn add_stranger_key(&self) {
+        let gnupg = self.root().join("etc/pacman.d/gnupg");
+        run(Command::new("pacman-key")
+            .arg("--gpgdir")
+            .arg(&gnupg)
+            .arg("--add")
+            .arg(&signed_repo().stranger_key));
+        stop_agent(&gnupg);
+    }
+
+    /// Signed roots: `package` is re-added without `--sign`, so the db changes and
+    /// its signature no longer matches (a stale `.sig`). Not synced.
+    pub fn republish_unsigned(&self, package: &str) {
+        run(Command::new("repo-add")
+            .arg("-q")
+            .arg(format!("{REPO_NAME}.db.tar.gz"))
+            .arg(package)
+            .current_dir(self.repo_dir()));
+    }
+
+    fn republish(&self, package: &str) {
+        signed_repo().republish(&self.repo_dir(), package);
+        self.pacman_ok(&["-Syy"]);
+    }
+
+    /// Tmpfs roots: fills the file system so that only about `kib` KiB stay free.
+    pub fn fill_leaving(&self, kib: u64) {
+        let output = run(Command::new("df")
+            .args(["-B1", "--output=avail"])
+            .arg(self.root()));
+        let available: u64 = String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .nth(1)
+            .and_then(|line| line.trim().parse().ok())
+            .expect("df's available bytes");
+        let fill = available.saturating_sub(kib * 1024);
+        run(Command::new("fallocate")
+            .args(["-l", &fill.to_string()])
+            .arg(self.root().join("filler")));
     }
 
     /// Keeps the root on disk after this value is dropped (for benchmarks and
-    /// debugging); returns its directory.
+    /// debugging); returns its directory. What [`RootOptions`] added is undone
+    /// all the same: the HTTP server stops and a tmpfs is unmounted.
     #[must_use]
     pub fn keep(self) -> PathBuf {
         self.dir.keep()

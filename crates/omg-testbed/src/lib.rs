@@ -1,16 +1,18 @@
 //! Test support, never shipped: hermetic Arch package repositories made of real
 //! packages built by makepkg from the recipes in `recipes/`, throwaway pacman
-//! roots that use them, and a local HTTP server for runtime-mirror tests. Failures panic with the failing command and its stderr.
+//! roots that use them (signed and served over HTTP, or on a small tmpfs, when asked), and a local HTTP server for runtime-mirror tests. Failures panic with the failing command and its stderr.
 
 mod arch;
 mod exec;
 mod http;
 mod runtimes;
+mod signed;
 
-pub use arch::{arch_repo, ArchRepo, ArchRoot, LOCAL_RECIPES, UPGRADE_RECIPES};
+pub use arch::{arch_repo, ArchRepo, ArchRoot, RootOptions, LOCAL_RECIPES, UPGRADE_RECIPES};
 pub use http::{Fault, HttpServer};
 pub use runtimes::{
     bun_dist, go_dist, java_api, mise_dist, node_dist, BunDist, GoDist, MiseDist, NodeDist,
     BUN_MISSING_VERSION, BUN_VERSION, GO_MISSING_VERSION, GO_VERSION, JAVA_MISSING_FEATURE,
     JAVA_RELEASE, MISE_VERSION, NODE_LYING_VERSION, NODE_MISSING_VERSIONS, NODE_VERSION,
 };
+pub use signed::{signed_repo, SignedRepo};

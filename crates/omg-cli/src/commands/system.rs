@@ -7,13 +7,15 @@
 //! or drop the transaction, printing progress as it streams in. Runtime installs
 //! (`node@22`) stay in [`super::runtimes`].
 
-use crate::printer::{message, prompt, Printer};
+use crate::printer::{ask, message, prompt, Printer};
 use crate::progress::ChangeProgress;
 use crate::settings::Settings;
 use crate::{render, source, ExitStatus};
 use anyhow::{anyhow, bail, Context, Result};
+use omg_core::config::Elevate;
 use omg_core::{
     BackendKind, ChangeEvent, ChangeOutcome, ChangeRequest, InstallReason, PackageAction, Plan,
+    Question,
 };
 use omg_ipc::{IpcError, Reply, ReplyEnvelope, Request, RequestEnvelope, PROTOCOL_VERSION};
 use std::io::{IsTerminal, Write};
@@ -181,6 +183,10 @@ impl Session<'_> {
                         send(stdin, Request::Proceed { proceed })?;
                     }
                 }
+                Ok(Reply::Question(question)) => {
+                    let yes = self.answer(&question)?;
+                    send(stdin, Request::Answer { yes })?;
+                }
                 Ok(Reply::ChangeEvent(event)) => self.progress(&event),
                 Ok(Reply::Changed(outcome)) => return Ok(outcome),
                 Ok(other) => bail!("omgd --transact gave an answer of the wrong kind: {other:?}"),
@@ -188,6 +194,20 @@ impl Session<'_> {
                 Err(error) => return Err(error.into()),
             }
         }
+    }
+
+    /// A planning question: asked on the terminal when the user is being asked at
+    /// all; with `-y`, `--check` or no terminal, its default, which never removes
+    /// a package the user did not name.
+    fn answer(&self, question: &Question) -> Result<bool> {
+        if self.confirm != Confirm::Ask || !std::io::stdin().is_terminal() {
+            return Ok(question.default);
+        }
+        let choices = if question.default { "[Y/n]" } else { "[y/N]" };
+        Ok(ask(
+            &format!(":: {} {choices} ", question.text),
+            question.default,
+        )?)
     }
 
     fn decide(&mut self) -> Result<bool> {
@@ -335,19 +355,23 @@ fn render_plan(printer: &mut Printer, plan: &Plan) -> std::io::Result<()> {
 }
 
 /// `omgd --transact` for the selected system: directly when this user may write
-/// its database (root, or a root of the user's own), else through sudo.
+/// its database (root, or a root of the user's own), else through the configured
+/// elevation program (`[system] elevate`, `OMG_ELEVATE`; sudo by default).
+///
+/// The elevated process plans as well as commits (the plan holds libalpm's lock
+/// until it is answered), so the password is asked for before the plan is shown.
 fn transact_command(settings: &Settings) -> Result<Command> {
     let backend = settings.backend()?;
     let omgd = source::omgd_binary();
     let uid = omg_ipc::current_uid();
     if backend.kind == BackendKind::Debian {
-        let mut command = if uid == 0 {
-            Command::new(&omgd)
+        // dpkg's database is root's alone.
+        let elevate = if uid == 0 {
+            None
         } else {
-            let mut sudo = Command::new("sudo");
-            sudo.arg("--").arg(&omgd);
-            sudo
+            Some(settings.elevate()?)
         };
+        let mut command = elevated(elevate, &omgd);
         command.arg("--transact").args(backend.to_args());
         return Ok(command);
     }
@@ -365,20 +389,48 @@ fn transact_command(settings: &Settings) -> Result<Command> {
         use std::os::unix::fs::MetadataExt;
         std::fs::metadata(&dbpath).is_ok_and(|meta| meta.uid() == uid)
     };
-    let mut command = if uid == 0 || ours {
-        Command::new(&omgd)
+    let elevate = if uid == 0 || ours {
+        None
     } else {
-        let mut sudo = Command::new("sudo");
-        sudo.arg("--").arg(&omgd);
-        sudo
+        Some(settings.elevate()?)
     };
+    let mut command = elevated(elevate, &omgd);
     command.arg("--transact").args(backend.to_args());
     Ok(command)
+}
+
+/// `program`, or `<elevate> -- program` (sudo, doas and run0 all end their own
+/// options at `--`, so nothing after it is taken for theirs).
+fn elevated(elevate: Option<Elevate>, program: &std::path::Path) -> Command {
+    match elevate {
+        None => Command::new(program),
+        Some(elevate) => {
+            let mut command = Command::new(elevate.program());
+            command.arg("--").arg(program);
+            command
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn elevation_prefixes_the_chosen_program() {
+        let line = |elevate| {
+            let command = elevated(elevate, std::path::Path::new("/usr/bin/omgd"));
+            std::iter::once(command.get_program())
+                .chain(command.get_args())
+                .map(|word| word.to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert_eq!(line(None), "/usr/bin/omgd");
+        assert_eq!(line(Some(Elevate::Sudo)), "sudo -- /usr/bin/omgd");
+        assert_eq!(line(Some(Elevate::Doas)), "doas -- /usr/bin/omgd");
+        assert_eq!(line(Some(Elevate::Run0)), "run0 -- /usr/bin/omgd");
+    }
 
     #[test]
     fn runtime_specs_are_runtime_at_version_only() {

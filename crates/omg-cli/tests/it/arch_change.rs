@@ -289,7 +289,11 @@ fn update_shows_a_replacement_in_the_plan_then_makes_it() {
 }
 
 /// `omg ARGS` on a pseudo-terminal (util-linux `script`), typing `answer`.
-fn omg_on_terminal(context: &Context, args: &[&str], answer: &str) -> std::process::Output {
+pub(crate) fn omg_on_terminal(
+    context: &Context,
+    args: &[&str],
+    answer: &str,
+) -> std::process::Output {
     use std::io::Write;
     let line = std::iter::once(env!("CARGO_BIN_EXE_omg"))
         .chain(args.iter().copied())

@@ -4,14 +4,15 @@
 //! it. Between the two the transaction holds pacman's `db.lck`, as pacman does
 //! while it asks "Proceed?": nothing can change the system under the plan.
 //!
-//! The questions libalpm asks while planning are answered the way pacman answers
-//! them under `--noconfirm` (replace: yes; remove a conflicting package: no; skip
-//! unresolvable packages: no), and each yes becomes a note in the plan, so nothing
-//! the user did not name is removed without the plan saying so. This module never
-//! writes the databases itself and never runs pacman.
+//! The questions libalpm asks while planning go to the caller's asker (the user,
+//! through `omg`), or get their defaults: pacman's `--noconfirm` answers (replace:
+//! yes; remove a conflicting package: no; skip unresolvable packages: no). Each
+//! yes becomes a note in the plan, so nothing the user did not name is removed
+//! without the plan saying so. This module never writes the databases itself and
+//! never runs pacman.
 
 use super::{ArchBackend, Session};
-use crate::{Error, EventSink, PlannedChange, Result, SystemChanger};
+use crate::{Asker, Error, EventSink, PlannedChange, Result, SystemChanger};
 use alpm::{
     Alpm, AnyDownloadEvent, AnyQuestion, CommitResult, DownloadEvent, LogLevel, PackageReason,
     PrepareResult, Progress, Question, SigLevel, TransFlag,
@@ -35,11 +36,62 @@ pub struct Transaction {
 }
 
 /// The yeses [`answer_question`] gave: shown in the plan, or in a commit's error.
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Answers {
     notes: Vec<String>,
     /// Cached package files that failed verification (and were deleted).
-    corrupted: Vec<String>,
+    corrupted: Vec<Corrupted>,
+    /// Keys libalpm offered to import (refused: trusting a key is the user's call).
+    missing_keys: Vec<String>,
+    /// Who answers planning questions; `None`: their defaults.
+    ask: Option<Asker>,
+}
+
+impl std::fmt::Debug for Answers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Answers")
+            .field("notes", &self.notes)
+            .field("corrupted", &self.corrupted)
+            .field("missing_keys", &self.missing_keys)
+            .field("ask", &self.ask.is_some())
+            .finish()
+    }
+}
+
+/// A cached package file libalpm found bad and deleted.
+#[derive(Debug)]
+struct Corrupted {
+    path: String,
+    reason: String,
+}
+
+impl Corrupted {
+    /// `path: reason`, with what libalpm logged about this package (a
+    /// signature's signer and status) when it logged anything.
+    fn describe(&self, logged: &[String]) -> String {
+        let file = self.path.rsplit('/').next().unwrap_or(&self.path);
+        // `name-version-release-arch.pkg.tar.*`, where only the name may hold a
+        // dash: omg-lib's line is not about omg-lib-extra's file.
+        let about = |name: &str| {
+            file.strip_prefix(name)
+                .and_then(|rest| rest.strip_prefix('-'))
+                .is_some_and(|rest| rest.matches('-').count() == 2)
+        };
+        let detail: Vec<&str> = logged
+            .iter()
+            .filter(|line| line.split_once(": ").is_some_and(|(name, _)| about(name)))
+            .map(String::as_str)
+            .collect();
+        let detail = if detail.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", detail.join("; "))
+        };
+        format!(
+            "{}: {}{detail}; removed from the cache",
+            self.path, self.reason
+        )
+    }
 }
 
 impl std::fmt::Debug for Transaction {
@@ -148,7 +200,13 @@ impl ArchBackend {
 
     /// Plans `request`. Install and remove only read the databases; `Upgrade`
     /// refreshes them first (as `pacman -Syu`). `Sync` is [`Self::sync`].
+    /// libalpm's questions get their defaults (see [`answer_question`]).
     pub fn plan(&self, request: &ChangeRequest) -> Result<Transaction> {
+        self.plan_with(request, None)
+    }
+
+    /// [`Self::plan`], with libalpm's planning questions put to `ask` when given.
+    pub fn plan_with(&self, request: &ChangeRequest, ask: Option<Asker>) -> Result<Transaction> {
         let session = self.open_for_change()?;
         // Even a plan that turns out empty ("already installed") must not be
         // answered past a lock: it may belong to a transaction half done.
@@ -156,7 +214,10 @@ impl ArchBackend {
         if lockfile.exists() {
             return Err(Error::Locked { lockfile });
         }
-        let answers = Rc::new(RefCell::new(Answers::default()));
+        let answers = Rc::new(RefCell::new(Answers {
+            ask,
+            ..Answers::default()
+        }));
         session
             .alpm
             .set_question_cb(Rc::clone(&answers), answer_question);
@@ -211,7 +272,12 @@ impl ArchBackend {
                 }
             }
         }
-        let notes = std::mem::take(&mut transaction.answers.borrow_mut().notes);
+        let mut answers = transaction.answers.borrow_mut();
+        // Questions during the commit (a corrupted file) keep their fixed answers:
+        // the user has already agreed to the plan.
+        answers.ask = None;
+        let notes = std::mem::take(&mut answers.notes);
+        drop(answers);
         transaction.plan.notes.extend(notes);
         Ok(transaction)
     }
@@ -531,19 +597,65 @@ impl Transaction {
                 CommitResult::PkgInvalid(files) => {
                     let mut bad: Vec<String> = files.iter().map(str::to_owned).collect();
                     if bad.is_empty() {
-                        bad = std::mem::take(&mut self.answers.borrow_mut().corrupted);
+                        let corrupted = std::mem::take(&mut self.answers.borrow_mut().corrupted);
+                        bad = corrupted
+                            .iter()
+                            .map(|file| file.describe(&logged.borrow()))
+                            .collect();
                     }
                     Error::Alpm {
                         message: bad.join(", "),
                     }
+                }
+                // The space check runs before anything is written; libalpm's log
+                // names the file system and the shortfall.
+                CommitResult::Ok if error == alpm::Error::DiskSpace => Error::DiskSpace {
+                    detail: logged
+                        .borrow()
+                        .iter()
+                        .find(|line| line.contains("too full"))
+                        .cloned()
+                        .unwrap_or_else(|| error.to_string()),
+                },
+                // Filled in below, once the commit's borrow of the handle is over.
+                CommitResult::Ok if !missing_keys(&self.answers, &logged).is_empty() => {
+                    Error::MissingKeys { keys: Vec::new() }
                 }
                 CommitResult::Ok => Error::Alpm {
                     message: with_logged(&format!("the transaction failed: {error}"), &logged),
                 },
             }),
         };
+        let failure = match failure {
+            Some(Error::MissingKeys { .. }) => Some(Error::MissingKeys {
+                keys: self.signers(&missing_keys(&self.answers, &logged)),
+            }),
+            other => other,
+        };
         // Releasing (in Drop) also frees the lock, whatever happened.
         failure.map_or(Ok(()), Err)
+    }
+
+    /// Each key with the packages of this transaction whose signature names it.
+    fn signers(&self, keys: &[String]) -> Vec<(String, Vec<String>)> {
+        let alpm = &self.session.alpm;
+        keys.iter()
+            .map(|key| {
+                let packages = alpm
+                    .trans_add()
+                    .iter()
+                    .filter(|package| {
+                        package
+                            .base64_sig()
+                            .and_then(|sig| alpm::decode_signature(sig).ok())
+                            .and_then(|sig| alpm.extract_keyid(package.name(), &sig).ok())
+                            .is_some_and(|ids| ids.iter().any(|id| same_key(key, id)))
+                    })
+                    .map(|package| package.name().to_owned())
+                    .collect();
+                (key.clone(), packages)
+            })
+            .collect()
     }
 
     fn install_callbacks(&self) {
@@ -643,32 +755,140 @@ fn find_sync_package<'a>(alpm: &'a Alpm, word: &str) -> Option<alpm::Package<'a>
         .or_else(|| alpm.syncdbs().find_satisfier(word))
 }
 
-/// pacman's answers under `--noconfirm`, noting each yes for the plan.
+/// Planning questions go to the asker when there is one; their defaults are
+/// pacman's `--noconfirm` answers, except that a package in IgnorePkg is not
+/// installed (pacman's default is yes): no default removes or adds what the user
+/// did not name. Each yes is noted for the plan. Questions libalpm asks while
+/// committing keep fixed answers: a corrupted file is deleted, and a key is never
+/// imported (libalpm asks only after a key server found the key, and trusting a
+/// key is for `pacman-key`, not for a yes typed in a hurry).
 fn answer_question(question: AnyQuestion, answers: &mut Rc<RefCell<Answers>>) {
     match question.question() {
         Question::Replace(replace) => {
-            answers.borrow_mut().notes.push(format!(
-                "{} replaces {}",
-                replace.newpkg().name(),
-                replace.oldpkg().name()
-            ));
-            replace.set_replace(true);
+            let (new, old) = (replace.newpkg().name(), replace.oldpkg().name());
+            let yes = decide(
+                answers,
+                format!("Replace {old} with {}/{new}?", replace.newdb().name()),
+                true,
+            );
+            if yes {
+                answers
+                    .borrow_mut()
+                    .notes
+                    .push(format!("{new} replaces {old}"));
+            }
+            replace.set_replace(yes);
         }
-        Question::Conflict(mut conflict) => conflict.set_remove(false),
+        Question::Conflict(mut conflict) => {
+            let pair = conflict.conflict();
+            let (new, installed) = (pair.package1().to_owned(), pair.package2().to_owned());
+            let yes = decide(
+                answers,
+                format!("{new} and {installed} are in conflict. Remove {installed}?"),
+                false,
+            );
+            if yes {
+                answers
+                    .borrow_mut()
+                    .notes
+                    .push(format!("{installed} is removed: it conflicts with {new}"));
+            }
+            conflict.set_remove(yes);
+        }
         Question::Corrupted(mut corrupted) => {
             // pacman's default: delete the bad file so the next try downloads again.
-            answers.borrow_mut().corrupted.push(format!(
-                "{}: {}; removed from the cache",
-                corrupted.filepath(),
-                corrupted.reason()
-            ));
+            answers.borrow_mut().corrupted.push(Corrupted {
+                path: corrupted.filepath().to_owned(),
+                reason: corrupted.reason().to_string(),
+            });
             corrupted.set_remove(true);
         }
-        Question::RemovePkgs(mut remove) => remove.set_skip(false),
-        Question::InstallIgnorepkg(mut ignored) => ignored.set_install(false),
+        Question::RemovePkgs(mut remove) => {
+            let names: Vec<String> = remove
+                .packages()
+                .iter()
+                .map(|package| package.name().to_owned())
+                .collect();
+            let names = names.join(", ");
+            let yes = decide(
+                answers,
+                format!(
+                    "{names} cannot be upgraded: their dependencies cannot be met. Skip \
+                     them for this upgrade?"
+                ),
+                false,
+            );
+            if yes {
+                answers.borrow_mut().notes.push(format!(
+                    "not upgraded: {names} (dependencies cannot be met)"
+                ));
+            }
+            remove.set_skip(yes);
+        }
+        Question::InstallIgnorepkg(mut ignored) => {
+            let name = ignored.pkg().name().to_owned();
+            let yes = decide(
+                answers,
+                format!("{name} is in IgnorePkg/IgnoreGroup. Install it anyway?"),
+                false,
+            );
+            if yes {
+                answers.borrow_mut().notes.push(format!(
+                    "{name} is installed although it is in IgnorePkg/IgnoreGroup"
+                ));
+            }
+            ignored.set_install(yes);
+        }
         Question::SelectProvider(mut select) => select.set_index(0),
-        Question::ImportKey(mut import) => import.set_import(false),
+        Question::ImportKey(mut import) => {
+            // Asked only when a key server knows the key.
+            answers
+                .borrow_mut()
+                .missing_keys
+                .push(import.key().fingerprint().to_owned());
+            import.set_import(false);
+        }
     }
+}
+
+/// The asker's answer to `text`, or `default` when there is no asker.
+fn decide(answers: &Rc<RefCell<Answers>>, text: String, default: bool) -> bool {
+    // Taken out for the call, so the asker never runs with `answers` borrowed.
+    let ask = answers.borrow_mut().ask.take();
+    let Some(mut ask) = ask else {
+        return default;
+    };
+    let yes = ask(&omg_core::Question { text, default });
+    answers.borrow_mut().ask = Some(ask);
+    yes
+}
+
+/// The keys a failed commit lacked: those libalpm offered to import (when a key
+/// server knew them) and those it could not look up. Empty unless libalpm said
+/// keys were missing.
+fn missing_keys(answers: &RefCell<Answers>, logged: &RefCell<Vec<String>>) -> Vec<String> {
+    let logged = logged.borrow();
+    if !logged
+        .iter()
+        .any(|line| line.contains("required key missing from keyring"))
+    {
+        return Vec::new();
+    }
+    let mut keys = answers.borrow().missing_keys.clone();
+    keys.extend(logged.iter().filter_map(|line| {
+        line.strip_prefix("key \"")?
+            .split_once("\" could not be looked up remotely")
+            .map(|(key, _)| key.to_owned())
+    }));
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// A fingerprint and a key id (its tail) name the same key.
+fn same_key(one: &str, other: &str) -> bool {
+    let (one, other) = (one.to_ascii_uppercase(), other.to_ascii_uppercase());
+    one.ends_with(&other) || other.ends_with(&one)
 }
 
 fn default_sig_level() -> SigLevel {
@@ -762,6 +982,10 @@ impl SystemChanger for ArchBackend {
         }
         Ok(Box::new(transaction))
     }
+
+    fn plan_asking(&self, request: &ChangeRequest, ask: Asker) -> Result<Box<dyn PlannedChange>> {
+        Ok(Box::new(ArchBackend::plan_with(self, request, Some(ask))?))
+    }
 }
 
 impl PlannedChange for Transaction {
@@ -780,6 +1004,52 @@ mod tests {
 
     fn words(text: &str) -> Vec<String> {
         text.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn a_corrupted_file_gets_only_its_own_packages_log_lines() {
+        let corrupted = Corrupted {
+            path: "/c/omg-lib-2.3-1-any.pkg.tar.zst".to_owned(),
+            reason: "invalid or corrupted package (PGP signature)".to_owned(),
+        };
+        let logged = [
+            "omg-lib: signature from \"a\" is invalid".to_owned(),
+            "omg: signature from \"b\" is invalid".to_owned(),
+            "omg-lib-extra: signature from \"c\" is invalid".to_owned(),
+        ];
+        assert_eq!(
+            corrupted.describe(&logged),
+            "/c/omg-lib-2.3-1-any.pkg.tar.zst: invalid or corrupted package (PGP signature) \
+             (omg-lib: signature from \"a\" is invalid); removed from the cache"
+        );
+    }
+
+    #[test]
+    fn missing_keys_come_from_the_log_and_the_questions() {
+        let answers = RefCell::new(Answers {
+            missing_keys: vec!["AAAA".to_owned()],
+            ..Answers::default()
+        });
+        let logged = RefCell::new(vec![
+            "key \"748AAAF82DA35E2D\" could not be looked up remotely".to_owned(),
+        ]);
+        // Without libalpm's verdict, nothing is missing.
+        assert!(missing_keys(&answers, &logged).is_empty());
+        logged
+            .borrow_mut()
+            .push("required key missing from keyring".to_owned());
+        assert_eq!(
+            missing_keys(&answers, &logged),
+            ["748AAAF82DA35E2D", "AAAA"]
+        );
+        assert!(same_key(
+            "CBFF38A0B02545838263EFD5748AAAF82DA35E2D",
+            "748aaaf82da35e2d"
+        ));
+        assert!(!same_key(
+            "CBFF38A0B02545838263EFD5748AAAF82DA35E2D",
+            "AAAA"
+        ));
     }
 
     #[test]
