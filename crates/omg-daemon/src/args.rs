@@ -25,6 +25,11 @@ pub(crate) struct Args {
     #[arg(long, hide = true, conflicts_with_all = ["foreground", "answer"])]
     pub(crate) transact: bool,
 
+    /// With --transact: only plan, without the database lock, and commit nothing
+    /// (what omg shows before asking for elevation).
+    #[arg(long, hide = true, requires = "transact")]
+    pub(crate) preview: bool,
+
     /// Package backend to serve instead of detecting it from /etc/os-release.
     #[arg(long, value_parser = parse_backend)]
     pub(crate) backend: Option<BackendKind>,

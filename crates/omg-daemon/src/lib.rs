@@ -35,7 +35,8 @@ pub fn main() -> ExitCode {
     let result = if args.answer {
         args.resolve().and_then(|setup| once::answer(&setup))
     } else if args.transact {
-        args.resolve().and_then(|setup| transact::run(&setup))
+        args.resolve()
+            .and_then(|setup| transact::run(&setup, args.preview))
     } else if args.foreground {
         run_foreground(&args)
     } else {

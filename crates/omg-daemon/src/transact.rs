@@ -42,7 +42,7 @@ fn read_request(buffer: &mut Vec<u8>) -> Result<Incoming> {
     Ok(Incoming::parse(buffer))
 }
 
-pub(crate) fn run(setup: &Setup) -> Result<()> {
+pub(crate) fn run(setup: &Setup, preview: bool) -> Result<()> {
     let frames = FrameChannel::claim()?;
     let mut buffer = Vec::new();
     let (id, request) = match read_request(&mut buffer)? {
@@ -62,7 +62,30 @@ pub(crate) fn run(setup: &Setup) -> Result<()> {
             "omgd --transact takes a change, not {request:?}"
         ))));
     };
+    if preview {
+        return show(setup, &change, &mut replies);
+    }
     drive(setup, &change, &mut replies, &mut buffer)
+}
+
+/// `--preview`: the plan, computed without the lock, then `Checked`; nothing is
+/// read after the questions and nothing is committed.
+fn show(
+    setup: &Setup,
+    change: &omg_core::ChangeRequest,
+    replies: &mut Replies<std::fs::File>,
+) -> Result<()> {
+    let backend = match omg_packages::open_changer(&setup.selection) {
+        Ok(backend) => backend,
+        Err(error) => return replies.send(Err(crate::state::failed(error))),
+    };
+    match backend.preview(change, asker(replies)) {
+        Ok(plan) => {
+            replies.send(Ok(Reply::Plan(plan)))?;
+            replies.send(Ok(Reply::Changed(omg_core::ChangeOutcome::Checked)))
+        }
+        Err(error) => replies.send(Err(explain(setup, error))),
+    }
 }
 
 fn reply_once(

@@ -28,6 +28,12 @@ pub trait SystemChanger {
         drop(ask);
         self.plan(request)
     }
+
+    /// What [`Self::plan_asking`] would plan, computed without the database lock or
+    /// a refresh, so that a user who may not change the system can see it before
+    /// being asked for a password. The plan that is committed is computed again,
+    /// locked, and compared with this one.
+    fn preview(&self, request: &ChangeRequest, ask: Asker) -> Result<Plan>;
 }
 
 /// A computed change, holding the database lock.

@@ -106,36 +106,70 @@ pub(crate) fn change(
     settings: &Settings,
     printer: &mut Printer,
 ) -> Result<ExitStatus> {
-    let mut child = transact_command(settings)?
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .context("cannot run omgd --transact")?;
-    let (Some(mut stdin), Some(mut stdout)) = (child.stdin.take(), child.stdout.take()) else {
-        bail!("cannot talk to omgd --transact");
-    };
-    let sent = send(&mut stdin, Request::Change(request.clone()));
+    let elevate = elevation(settings)?;
     let mut session = Session {
         confirm,
         settings,
         plan: None,
         refused: false,
         progress: ChangeProgress::new(),
+        agreed: None,
+        answers: Vec::new(),
+        previewing: false,
     };
-    let outcome = sent.and_then(|()| session.follow(&mut stdin, &mut stdout, printer));
-    drop(stdin);
-    session.progress.finish();
-    let status = child.wait()?;
-    let outcome = match outcome {
-        Ok(outcome) => outcome,
-        // omgd --transact already said why on stderr (a bad config, say).
-        Err(_) if !status.success() => bail!("omgd --transact failed ({status})"),
-        Err(error) => return Err(error),
-    };
+    // A user who must be elevated sees the plan (and answers its questions) before
+    // the password prompt: an unprivileged preview first, then the elevated run,
+    // which plans again under the lock and goes ahead unasked only if that plan is
+    // the one the user agreed to. `--check` commits nothing and keeps one run.
+    if elevate.is_some() && confirm != Confirm::Never && *request != ChangeRequest::Sync {
+        let mut preview = transact_command(settings, None)?;
+        preview.arg("--preview");
+        session.previewing = true;
+        session.run(preview, request, printer)?;
+        session.previewing = false;
+        let Some(plan) = session.plan.clone() else {
+            bail!("omgd --transact --preview ended without a plan");
+        };
+        if plan.is_empty() {
+            return session.finish(&ChangeOutcome::NothingToDo, printer);
+        }
+        if !session.decide()? {
+            return session.finish(&ChangeOutcome::Declined, printer);
+        }
+        session.agreed = Some(plan);
+    }
+    let outcome = session.run(transact_command(settings, elevate)?, request, printer)?;
     if matches!(outcome, ChangeOutcome::Done | ChangeOutcome::Synced { .. }) {
         source::refresh_daemon(settings);
     }
     session.finish(&outcome, printer)
+}
+
+/// The program that elevates `omgd --transact` for this system, or `None` when
+/// this user may change it: root, or (Arch) the owner of the database directory.
+fn elevation(settings: &Settings) -> Result<Option<Elevate>> {
+    let backend = settings.backend()?;
+    let uid = omg_ipc::current_uid();
+    if uid == 0 {
+        return Ok(None);
+    }
+    if backend.kind == BackendKind::Arch {
+        let dbpath = backend
+            .arch_dbpath
+            .clone()
+            .or_else(|| {
+                backend
+                    .arch_root
+                    .as_ref()
+                    .map(|root| root.join("var/lib/pacman"))
+            })
+            .unwrap_or_else(|| "/var/lib/pacman".into());
+        use std::os::unix::fs::MetadataExt;
+        if std::fs::metadata(&dbpath).is_ok_and(|meta| meta.uid() == uid) {
+            return Ok(None);
+        }
+    }
+    Ok(Some(settings.elevate()?))
 }
 
 fn send(stdin: &mut impl Write, body: Request) -> Result<()> {
@@ -156,9 +190,44 @@ struct Session<'a> {
     /// No terminal to ask on and no `-y`.
     refused: bool,
     progress: ChangeProgress,
+    /// The plan the user agreed to in a preview: the elevated run proceeds
+    /// without asking again when it plans the same.
+    agreed: Option<Plan>,
+    /// The preview's questions and their answers, given again to the elevated run.
+    answers: Vec<(String, bool)>,
+    /// Running the unprivileged preview, which shows a plan and takes no answer.
+    previewing: bool,
 }
 
 impl Session<'_> {
+    /// Runs one `omgd --transact` through to its last reply.
+    fn run(
+        &mut self,
+        mut command: Command,
+        request: &ChangeRequest,
+        printer: &mut Printer,
+    ) -> Result<ChangeOutcome> {
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .context("cannot run omgd --transact")?;
+        let (Some(mut stdin), Some(mut stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            bail!("cannot talk to omgd --transact");
+        };
+        let sent = send(&mut stdin, Request::Change(request.clone()));
+        let outcome = sent.and_then(|()| self.follow(&mut stdin, &mut stdout, printer));
+        drop(stdin);
+        self.progress.finish();
+        let status = child.wait()?;
+        match outcome {
+            Ok(outcome) => Ok(outcome),
+            // omgd --transact already said why on stderr (a bad config, say).
+            Err(_) if !status.success() => bail!("omgd --transact failed ({status})"),
+            Err(error) => Err(error),
+        }
+    }
+
     /// Reads replies until the last one, answering the plan on the way.
     fn follow(
         &mut self,
@@ -172,19 +241,32 @@ impl Session<'_> {
             let envelope: ReplyEnvelope = omg_ipc::decode(&buffer)?;
             match envelope.body {
                 Ok(Reply::Plan(plan)) => {
-                    if !self.settings.json {
+                    let agreed = self.agreed.as_ref() == Some(&plan);
+                    if !agreed && !self.settings.json {
+                        if self.agreed.is_some() {
+                            message("the plan changed since it was shown:");
+                        }
                         render_plan(printer, &plan)?;
                         printer.flush()?;
                     }
                     let empty = plan.is_empty();
                     self.plan = Some(plan);
-                    if !empty {
-                        let proceed = self.decide()?;
+                    if !empty && !self.previewing {
+                        let proceed = agreed || self.decide()?;
                         send(stdin, Request::Proceed { proceed })?;
                     }
                 }
                 Ok(Reply::Question(question)) => {
-                    let yes = self.answer(&question)?;
+                    let recorded = self
+                        .answers
+                        .iter()
+                        .find(|(text, _)| *text == question.text)
+                        .map(|(_, yes)| *yes);
+                    let yes = match recorded {
+                        Some(yes) => yes,
+                        None => self.answer(&question)?,
+                    };
+                    self.answers.push((question.text.clone(), yes));
                     send(stdin, Request::Answer { yes })?;
                 }
                 Ok(Reply::ChangeEvent(event)) => self.progress(&event),
@@ -354,47 +436,10 @@ fn render_plan(printer: &mut Printer, plan: &Plan) -> std::io::Result<()> {
     )
 }
 
-/// `omgd --transact` for the selected system: directly when this user may write
-/// its database (root, or a root of the user's own), else through the configured
-/// elevation program (`[system] elevate`, `OMG_ELEVATE`; sudo by default).
-///
-/// The elevated process plans as well as commits (the plan holds libalpm's lock
-/// until it is answered), so the password is asked for before the plan is shown.
-fn transact_command(settings: &Settings) -> Result<Command> {
+/// `omgd --transact` for the selected system, through `elevate` when given.
+fn transact_command(settings: &Settings, elevate: Option<Elevate>) -> Result<Command> {
     let backend = settings.backend()?;
-    let omgd = source::omgd_binary();
-    let uid = omg_ipc::current_uid();
-    if backend.kind == BackendKind::Debian {
-        // dpkg's database is root's alone.
-        let elevate = if uid == 0 {
-            None
-        } else {
-            Some(settings.elevate()?)
-        };
-        let mut command = elevated(elevate, &omgd);
-        command.arg("--transact").args(backend.to_args());
-        return Ok(command);
-    }
-    let dbpath = backend
-        .arch_dbpath
-        .clone()
-        .or_else(|| {
-            backend
-                .arch_root
-                .as_ref()
-                .map(|root| root.join("var/lib/pacman"))
-        })
-        .unwrap_or_else(|| "/var/lib/pacman".into());
-    let ours = {
-        use std::os::unix::fs::MetadataExt;
-        std::fs::metadata(&dbpath).is_ok_and(|meta| meta.uid() == uid)
-    };
-    let elevate = if uid == 0 || ours {
-        None
-    } else {
-        Some(settings.elevate()?)
-    };
-    let mut command = elevated(elevate, &omgd);
+    let mut command = elevated(elevate, &source::omgd_binary());
     command.arg("--transact").args(backend.to_args());
     Ok(command)
 }

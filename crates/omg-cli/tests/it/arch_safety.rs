@@ -152,12 +152,32 @@ fn a_user_changing_roots_system_is_elevated_with_the_configured_program() {
     ];
     expected.extend(root.pacman_args());
     assert_eq!(recorded.lines().collect::<Vec<_>>(), expected, "{output:?}");
+    // The plan came from an unprivileged preview, before doas ran.
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("omg-zebra"), "{output:?}");
     // Run as the user, omgd cannot use root's files: one error, nothing installed.
     assert_eq!(output.status.code(), Some(2), "{output:?}");
     assert_eq!(installed(&root), "");
+    // Without a terminal and without -y: the plan is shown, omg refuses, and
+    // nothing is ever elevated.
+    std::fs::remove_file(context.home().join("doas-argv")).unwrap();
+    let output = omg_as_a_user(&context, &root, &["install", "omg-zebra"], None).unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("install") && stdout.contains("omg-zebra"),
+        "{output:?}"
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("no terminal"),
+        "{output:?}"
+    );
+    assert!(
+        !context.home().join("doas-argv").exists(),
+        "elevated before the user agreed: {output:?}"
+    );
     // The variable wins over the config file; a value omg does not know is one
     // line, and nothing runs.
-    std::fs::remove_file(context.home().join("doas-argv")).unwrap();
     let output =
         omg_as_a_user(&context, &root, &["install", "-y", "omg-zebra"], Some("su")).unwrap();
     assert_eq!(output.status.code(), Some(2), "{output:?}");

@@ -29,6 +29,8 @@ pub struct Transaction {
     plan: Plan,
     /// libalpm has a transaction open (an empty plan opens none).
     open: bool,
+    /// Planned without the lock, never to be committed.
+    preview: bool,
     /// Shared with the callbacks set before the commit.
     sink: Rc<RefCell<Option<EventSink>>>,
     /// What the question callback said yes to.
@@ -202,11 +204,17 @@ impl ArchBackend {
     /// refreshes them first (as `pacman -Syu`). `Sync` is [`Self::sync`].
     /// libalpm's questions get their defaults (see [`answer_question`]).
     pub fn plan(&self, request: &ChangeRequest) -> Result<Transaction> {
-        self.plan_with(request, None)
+        self.plan_with(request, None, false)
     }
 
-    /// [`Self::plan`], with libalpm's planning questions put to `ask` when given.
-    pub fn plan_with(&self, request: &ChangeRequest, ask: Option<Asker>) -> Result<Transaction> {
+    /// [`Self::plan`], with libalpm's planning questions put to `ask` when given;
+    /// a `preview` takes no lock (pacman -Sp's `NOLOCK`) and refreshes nothing.
+    pub fn plan_with(
+        &self,
+        request: &ChangeRequest,
+        ask: Option<Asker>,
+        preview: bool,
+    ) -> Result<Transaction> {
         let session = self.open_for_change()?;
         // Even a plan that turns out empty ("already installed") must not be
         // answered past a lock: it may belong to a transaction half done.
@@ -225,6 +233,7 @@ impl ArchBackend {
             session,
             plan: Plan::default(),
             open: false,
+            preview,
             sink: Rc::new(RefCell::new(None)),
             answers,
         };
@@ -251,7 +260,9 @@ impl ArchBackend {
                 transaction.plan_remove(names, flags)?;
             }
             ChangeRequest::Upgrade => {
-                self.refresh(&mut transaction.session, false)?;
+                if !preview {
+                    self.refresh(&mut transaction.session, false)?;
+                }
                 transaction.plan_upgrade()?;
             }
             ChangeRequest::Sync => {
@@ -338,6 +349,11 @@ impl Transaction {
 
     fn begin(&mut self, flags: TransFlag) -> Result<()> {
         let lockfile = PathBuf::from(self.session.alpm.lockfile());
+        let flags = if self.preview {
+            flags | TransFlag::NO_LOCK
+        } else {
+            flags
+        };
         self.session
             .alpm
             .trans_init(flags)
@@ -575,6 +591,11 @@ impl Transaction {
 
     /// Downloads, verifies and applies the plan, reporting to `sink` as it goes.
     pub fn commit(mut self, sink: EventSink) -> Result<()> {
+        if self.preview {
+            return Err(Error::Alpm {
+                message: "a plan made without the lock cannot be committed".to_owned(),
+            });
+        }
         if !self.open {
             return Ok(());
         }
@@ -966,13 +987,14 @@ fn with_logged(message: &str, logged: &RefCell<Vec<String>>) -> String {
     }
 }
 
-impl SystemChanger for ArchBackend {
-    fn sync(&self) -> Result<Vec<String>> {
-        ArchBackend::sync(self, false)
-    }
-
-    fn plan(&self, request: &ChangeRequest) -> Result<Box<dyn PlannedChange>> {
-        let transaction = ArchBackend::plan(self, request)?;
+impl ArchBackend {
+    fn planned(
+        &self,
+        request: &ChangeRequest,
+        ask: Option<Asker>,
+        preview: bool,
+    ) -> Result<Box<dyn PlannedChange>> {
+        let transaction = self.plan_with(request, ask, preview)?;
         if let ChangeRequest::Clean { keep, .. } = request {
             return Ok(Box::new(super::clean::CleanChange::new(
                 self,
@@ -982,9 +1004,23 @@ impl SystemChanger for ArchBackend {
         }
         Ok(Box::new(transaction))
     }
+}
+
+impl SystemChanger for ArchBackend {
+    fn sync(&self) -> Result<Vec<String>> {
+        ArchBackend::sync(self, false)
+    }
+
+    fn plan(&self, request: &ChangeRequest) -> Result<Box<dyn PlannedChange>> {
+        self.planned(request, None, false)
+    }
 
     fn plan_asking(&self, request: &ChangeRequest, ask: Asker) -> Result<Box<dyn PlannedChange>> {
-        Ok(Box::new(ArchBackend::plan_with(self, request, Some(ask))?))
+        self.planned(request, Some(ask), false)
+    }
+
+    fn preview(&self, request: &ChangeRequest, ask: Asker) -> Result<Plan> {
+        Ok(self.planned(request, Some(ask), true)?.plan().clone())
     }
 }
 

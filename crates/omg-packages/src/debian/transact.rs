@@ -177,9 +177,23 @@ impl SystemChanger for AptChanger {
     }
 
     fn plan(&self, request: &ChangeRequest) -> Result<Box<dyn PlannedChange>> {
+        Ok(Box::new(self.planned(request, true)?))
+    }
+
+    fn preview(&self, request: &ChangeRequest, ask: crate::Asker) -> Result<Plan> {
+        // apt's resolver asks nothing.
+        drop(ask);
+        Ok(self.planned(request, false)?.plan)
+    }
+}
+
+impl AptChanger {
+    /// The marked depcache for `request`; `locked`, under APT's lock and after a
+    /// refresh for an upgrade, else as `apt-get -s` plans, which any user may.
+    fn planned(&self, request: &ChangeRequest, locked: bool) -> Result<AptTransaction> {
         self.configure()?;
-        let lock = Lock::take()?;
-        if *request == ChangeRequest::Upgrade {
+        let lock = if locked { Some(Lock::take()?) } else { None };
+        if locked && *request == ChangeRequest::Upgrade {
             self.refresh()?;
         }
         let cache = self.open()?;
@@ -258,11 +272,7 @@ impl SystemChanger for AptChanger {
             let archives = Config::new().dir("Dir::Cache::Archives", "/var/cache/apt/archives/");
             plan.cache_files = super::clean::stale_debs(&cache, Path::new(&archives))?;
         }
-        Ok(Box::new(AptTransaction {
-            cache,
-            plan,
-            _lock: lock,
-        }))
+        Ok(AptTransaction { cache, plan, lock })
     }
 }
 
@@ -582,11 +592,12 @@ impl Drop for Lock {
     }
 }
 
-/// A planned apt transaction: the marked depcache and the lock.
+/// A planned apt transaction: the marked depcache and the lock (none for a
+/// preview, which is never committed).
 struct AptTransaction {
     cache: Cache,
     plan: Plan,
-    _lock: Lock,
+    lock: Option<Lock>,
 }
 
 impl PlannedChange for AptTransaction {
@@ -595,7 +606,12 @@ impl PlannedChange for AptTransaction {
     }
 
     fn commit(self: Box<Self>, sink: EventSink) -> Result<()> {
-        let Self { cache, plan, _lock } = *self;
+        let Self { cache, plan, lock } = *self;
+        if lock.is_none() {
+            return Err(Error::Apt {
+                message: "a plan made without the lock cannot be committed".to_owned(),
+            });
+        }
         if plan.packages.is_empty() {
             return crate::cache_dir::delete(&plan.cache_files);
         }
