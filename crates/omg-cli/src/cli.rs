@@ -223,7 +223,7 @@ pub(crate) enum Command {
     },
     /// Summarise the system: counts, upgrades, database freshness.
     Status,
-    /// Show the recorded system changes (install, remove, update), oldest first.
+    /// Show the recorded system changes (install, remove, update, clean), oldest first.
     History {
         /// Show only the last N.
         #[arg(short = 'n', long, value_name = "N")]
