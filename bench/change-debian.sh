@@ -26,13 +26,20 @@ dpkg-deb --root-owner-group -Zxz --build "$pkg" "$work/repo/pool/omgt-bench_1.0_
 index=$work/repo/dists/bench/main/binary-$arch
 mkdir -p "$index"
 (cd "$work/repo" && dpkg-scanpackages pool /dev/null 2>/dev/null > "$index/Packages")
-printf 'Origin: omgt\nSuite: bench\nCodename: bench\nComponents: main\nArchitectures: %s all\n' "$arch" > "$work/repo/dists/bench/Release"
+# Dated and hashed, as a mirror's Release is (apt drops an unhashed file: index).
+{
+  printf 'Origin: omgt\nSuite: bench\nCodename: bench\nDate: %s\nComponents: main\nArchitectures: %s all\nSHA256:\n' "$(date -Ru)" "$arch"
+  printf ' %s %s main/binary-%s/Packages\n' "$(sha256sum < "$index/Packages" | cut -d' ' -f1)" "$(stat -c %s "$index/Packages")" "$arch"
+} > "$work/repo/dists/bench/Release"
 
 # A private configuration: only that repository, private lists and auto marks.
 etc=$work/etc lists=$work/lists states=$work/extended_states
 mkdir -p "$etc/sources.list.d" "$etc/preferences.d" "$lists/partial"
 echo "deb [trusted=yes] file:$work/repo bench main" > "$etc/sources.list"
-apt=(-o "Dir::Etc=$etc" -o "Dir::State::Lists=$lists" -o "Dir::State::extended_states=$states")
+# apt's tools read that directory's configuration as omg does: through APT_CONFIG.
+printf 'Dir::Etc "%s/";\n' "$etc" > "$work/apt.conf"
+export APT_CONFIG=$work/apt.conf
+apt=(-o "Dir::State::Lists=$lists" -o "Dir::State::extended_states=$states")
 export HOME=$work/home XDG_CONFIG_HOME=$work/config OMG_SOCKET=$work/omgd.sock OMG_NO_DAEMON=1
 mkdir -p "$HOME" "$XDG_CONFIG_HOME/omg"
 printf 'backend = "debian"\n[daemon]\nautostart = false\n[debian]\nlists_dir = "%s"\netc_dir = "%s"\nextended_states = "%s"\n' \
