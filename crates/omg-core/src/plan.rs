@@ -60,6 +60,20 @@ pub enum PackageAction {
     Remove,
 }
 
+impl PackageAction {
+    /// The word for it, as plans and the history show it.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Install => "install",
+            Self::Upgrade => "upgrade",
+            Self::Downgrade => "downgrade",
+            Self::Reinstall => "reinstall",
+            Self::Remove => "remove",
+        }
+    }
+}
+
 /// Why a package is (or stays) installed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

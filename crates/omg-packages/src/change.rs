@@ -56,11 +56,7 @@ pub fn open_changer(selection: &BackendSelection) -> Result<Box<dyn SystemChange
 
 #[cfg(feature = "arch")]
 fn open_arch(selection: &BackendSelection) -> Result<Box<dyn SystemChanger>> {
-    let options = crate::arch::ArchOptions {
-        config: selection.arch_config.clone(),
-        root: selection.arch_root.clone(),
-        dbpath: selection.arch_dbpath.clone(),
-    };
+    let options = crate::arch::ArchOptions::of(selection);
     Ok(Box::new(crate::arch::ArchBackend::new(&options)?))
 }
 

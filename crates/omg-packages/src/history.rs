@@ -23,11 +23,7 @@ pub fn history_path(selection: &BackendSelection) -> Result<PathBuf> {
 #[cfg(feature = "arch")]
 fn arch_root(selection: &BackendSelection) -> Result<PathBuf> {
     use crate::PackageBackend;
-    let options = crate::arch::ArchOptions {
-        config: selection.arch_config.clone(),
-        root: selection.arch_root.clone(),
-        dbpath: selection.arch_dbpath.clone(),
-    };
+    let options = crate::arch::ArchOptions::of(selection);
     Ok(crate::arch::ArchBackend::new(&options)?.root())
 }
 

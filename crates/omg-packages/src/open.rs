@@ -13,11 +13,7 @@ pub fn open(selection: &BackendSelection) -> Result<Box<dyn PackageBackend>> {
 
 #[cfg(feature = "arch")]
 fn open_arch(selection: &BackendSelection) -> Result<Box<dyn PackageBackend>> {
-    let options = crate::arch::ArchOptions {
-        config: selection.arch_config.clone(),
-        root: selection.arch_root.clone(),
-        dbpath: selection.arch_dbpath.clone(),
-    };
+    let options = crate::arch::ArchOptions::of(selection);
     Ok(Box::new(crate::arch::ArchBackend::new(&options)?))
 }
 

@@ -7,7 +7,6 @@ use crate::settings::Settings;
 use crate::ExitStatus;
 use anyhow::{Context, Result};
 use omg_core::history::{HistoryEntry, HistoryResult};
-use omg_core::PackageAction;
 use std::io::Write;
 
 pub(crate) fn run(
@@ -69,7 +68,7 @@ pub(crate) fn run(
             writeln!(
                 out,
                 "  {:<10} {} {versions}",
-                action_name(change.action),
+                change.action.as_str(),
                 change.name
             )?;
         }
@@ -106,16 +105,6 @@ fn read(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
     Ok(contents)
 }
 
-fn action_name(action: PackageAction) -> &'static str {
-    match action {
-        PackageAction::Install => "install",
-        PackageAction::Upgrade => "upgrade",
-        PackageAction::Downgrade => "downgrade",
-        PackageAction::Reinstall => "reinstall",
-        PackageAction::Remove => "remove",
-    }
-}
-
 /// An entry for scripts: the stored fields, with the time as RFC 3339 (UTC) and
 /// as unix seconds.
 fn entry_json(entry: &HistoryEntry) -> serde_json::Value {
@@ -137,33 +126,13 @@ fn entry_json(entry: &HistoryEntry) -> serde_json::Value {
 fn rfc3339_utc(time: i64) -> String {
     let days = time.div_euclid(86_400);
     let seconds = time.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
+    let (year, month, day) = crate::render::civil_from_days(days);
     format!(
         "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
         seconds / 3600,
         seconds % 3600 / 60,
         seconds % 60
     )
-}
-
-/// Year, month, day of a day count since 1970-01-01 (Howard Hinnant's
-/// `civil_from_days`, proleptic Gregorian).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    let month = if shifted_month < 10 {
-        shifted_month + 3
-    } else {
-        shifted_month - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 /// pacman.log's stamp in local time: `2026-11-30T11:15:03+0100`; UTC when the

@@ -360,16 +360,6 @@ fn outcome_name(outcome: &ChangeOutcome) -> &'static str {
     }
 }
 
-fn action_name(action: PackageAction) -> &'static str {
-    match action {
-        PackageAction::Install => "install",
-        PackageAction::Upgrade => "upgrade",
-        PackageAction::Downgrade => "downgrade",
-        PackageAction::Reinstall => "reinstall",
-        PackageAction::Remove => "remove",
-    }
-}
-
 /// The plan as a table: what happens to each package, old → new, and the totals.
 fn render_plan(printer: &mut Printer, plan: &Plan) -> std::io::Result<()> {
     let s = printer.styles;
@@ -412,7 +402,7 @@ fn render_plan(printer: &mut Printer, plan: &Plan) -> std::io::Result<()> {
             (Some(old), None) => old.clone(),
             (None, None) => String::new(),
         };
-        write!(out, "  {:<10} ", action_name(package.action))?;
+        write!(out, "  {:<10} ", package.action.as_str())?;
         out.paint(s.bold, format_args!("{:<name_width$}", package.name))?;
         write!(out, "  {versions}")?;
         if package.reason == InstallReason::Dependency && package.action != PackageAction::Remove {

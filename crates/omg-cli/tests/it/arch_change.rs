@@ -1,18 +1,8 @@
 //! `omg install`, `remove`, `sync` and `update` on a hermetic Arch root, each
 //! checked against pacman on the same root (install reason included).
 
-use crate::common::Context;
+use crate::common::{args, installed, Context};
 use omg_testbed::ArchRoot;
-
-fn args<'a>(root: &'a [String], rest: &[&'a str]) -> Vec<&'a str> {
-    let mut args: Vec<&str> = root.iter().map(String::as_str).collect();
-    args.extend(rest);
-    args
-}
-
-fn installed(root: &ArchRoot) -> String {
-    String::from_utf8_lossy(&root.pacman(&["-Q"]).stdout).into_owned()
-}
 
 fn explicit(root: &ArchRoot) -> String {
     String::from_utf8_lossy(&root.pacman(&["-Qe"]).stdout).into_owned()

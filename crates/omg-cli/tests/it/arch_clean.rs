@@ -3,20 +3,10 @@
 //! `pacman -Rns $(pacman -Qdtq)` removes them, and links in the cache never
 //! followed.
 
-use crate::common::Context;
+use crate::common::{args, installed, Context};
 use omg_testbed::ArchRoot;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-
-fn args<'a>(root: &'a [String], rest: &[&'a str]) -> Vec<&'a str> {
-    let mut args: Vec<&str> = root.iter().map(String::as_str).collect();
-    args.extend(rest);
-    args
-}
-
-fn installed(root: &ArchRoot) -> String {
-    String::from_utf8_lossy(&root.pacman(&["-Q"]).stdout).into_owned()
-}
 
 /// pacman's `vercmp A B` < 0.
 fn older(a: &str, b: &str) -> bool {

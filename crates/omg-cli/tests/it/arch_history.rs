@@ -1,15 +1,9 @@
 //! `omg history` on a hermetic Arch root: what `omgd --transact` records after each
 //! commit, read back as text and JSON, checked against pacman on the same root.
 
-use crate::common::Context;
+use crate::common::{args, Context};
 use omg_testbed::ArchRoot;
 use std::process::Output;
-
-fn args<'a>(root: &'a [String], rest: &[&'a str]) -> Vec<&'a str> {
-    let mut args: Vec<&str> = root.iter().map(String::as_str).collect();
-    args.extend(rest);
-    args
-}
 
 /// `omg ARGS` as if run through `sudo` by `alice`, in UTC.
 fn omg_as_alice(context: &Context, args: &[&str]) -> Output {

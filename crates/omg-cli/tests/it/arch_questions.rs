@@ -5,23 +5,13 @@
 //! `--noconfirm` answer to that kind of question around).
 
 use crate::arch_change::omg_on_terminal;
-use crate::common::Context;
+use crate::common::{args, installed, Context};
 use omg_testbed::ArchRoot;
 
 /// libalpm's `ALPM_QUESTION_CONFLICT_PKG`, for pacman's `--ask`.
 const CONFLICT_QUESTION: &str = "4";
 const QUESTION: &str =
     ":: omg-virtual-b and omg-virtual-a are in conflict. Remove omg-virtual-a? [y/N]";
-
-fn args<'a>(root: &'a [String], rest: &[&'a str]) -> Vec<&'a str> {
-    let mut args: Vec<&str> = root.iter().map(String::as_str).collect();
-    args.extend(rest);
-    args
-}
-
-fn installed(root: &ArchRoot) -> String {
-    String::from_utf8_lossy(&root.pacman(&["-Q"]).stdout).into_owned()
-}
 
 #[test]
 fn a_conflict_asked_on_the_terminal_and_accepted_is_removed_as_pacman_would() {

@@ -1,18 +1,8 @@
 //! Changes that cannot be made must leave the system as it was: a root on a full
 //! file system, compared with pacman on a twin root filled the same way.
 
-use crate::common::Context;
+use crate::common::{args, installed, Context};
 use omg_testbed::{ArchRoot, RootOptions};
-
-fn args<'a>(root: &'a [String], rest: &[&'a str]) -> Vec<&'a str> {
-    let mut args: Vec<&str> = root.iter().map(String::as_str).collect();
-    args.extend(rest);
-    args
-}
-
-fn installed(root: &ArchRoot) -> String {
-    String::from_utf8_lossy(&root.pacman(&["-Q"]).stdout).into_owned()
-}
 
 /// A root on a 4 MiB tmpfs with `CheckSpace`, omg-zebra installed, then filled
 /// to about 60 KiB free: less than libalpm's cushion (5% of the file system) plus

@@ -5,20 +5,10 @@
 //! from the db's checksum in an unsigned repository is
 //! `arch_change::a_corrupt_package_is_one_line_and_installs_nothing`.)
 
-use crate::common::Context;
+use crate::common::{args, installed, Context};
 use omg_testbed::ArchRoot;
 
 const LIB: &str = "omg-lib-2.3-1-any.pkg.tar.zst";
-
-fn args<'a>(root: &'a [String], rest: &[&'a str]) -> Vec<&'a str> {
-    let mut args: Vec<&str> = root.iter().map(String::as_str).collect();
-    args.extend(rest);
-    args
-}
-
-fn installed(root: &ArchRoot) -> String {
-    String::from_utf8_lossy(&root.pacman(&["-Q"]).stdout).into_owned()
-}
 
 fn cached(root: &ArchRoot, file: &str) -> bool {
     root.root().join("var/cache/pacman/pkg").join(file).exists()

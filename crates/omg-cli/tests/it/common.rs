@@ -233,3 +233,15 @@ pub(crate) fn sorted_lines(text: &str) -> Vec<String> {
     lines.dedup();
     lines
 }
+
+/// pacman's flags for a hermetic root, then the rest of omg's arguments.
+pub(crate) fn args<'a>(root: &'a [String], rest: &[&'a str]) -> Vec<&'a str> {
+    let mut args: Vec<&str> = root.iter().map(String::as_str).collect();
+    args.extend(rest);
+    args
+}
+
+/// `pacman -Q` on a hermetic root.
+pub(crate) fn installed(root: &omg_testbed::ArchRoot) -> String {
+    String::from_utf8_lossy(&root.pacman(&["-Q"]).stdout).into_owned()
+}

@@ -36,6 +36,18 @@ pub struct ArchOptions {
     pub dbpath: Option<PathBuf>,
 }
 
+impl ArchOptions {
+    /// The pacman flags `selection` carries.
+    #[must_use]
+    pub fn of(selection: &omg_core::BackendSelection) -> Self {
+        Self {
+            config: selection.arch_config.clone(),
+            root: selection.arch_root.clone(),
+            dbpath: selection.arch_dbpath.clone(),
+        }
+    }
+}
+
 /// The Arch backend.
 #[derive(Debug, Clone)]
 pub struct ArchBackend {
