@@ -14,7 +14,8 @@ use crate::common::Context;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-const PACKAGES: [&str; 5] = [
+const PACKAGES: [&str; 6] = [
+    "omgt-broken",
     "omgt-app",
     "omgt-lib",
     "omgt-pinned",
@@ -282,7 +283,18 @@ fn install_upgrade_remove_agree_with_dpkg_and_apt() {
     let _purge = Purge;
     let bed = Bed::new();
     bed.publish(
-        &[LIB_1_0, APP_1_0, PINNED_1_0],
+        &[
+            LIB_1_0,
+            APP_1_0,
+            PINNED_1_0,
+            Deb {
+                name: "omgt-broken",
+                version: "1.0",
+                fields: "Depends: omgt-missing (>= 2)\n",
+                conffile: "",
+                postinst: "",
+            },
+        ],
         &[
             Deb {
                 name: "omgt-app",
@@ -389,6 +401,14 @@ fn install_upgrade_remove_agree_with_dpkg_and_apt() {
     assert!(stderr.contains("omgt-app"), "{stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(installed().contains(&"omgt-lib 1.0".to_owned()));
+
+    // A dependency no source offers: one line naming it, nothing changed.
+    let broken = bed.omg(&["install", "-y", "omgt-broken"]);
+    assert!(!broken.status.success(), "{broken:?}");
+    let stderr = String::from_utf8_lossy(&broken.stderr);
+    assert!(stderr.contains("omgt-missing"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert_eq!(dpkg_state("omgt-broken"), "");
 
     // Unknown names: one line, nothing changed.
     let unknown = bed.omg(&["install", "-y", "omgt-nonexistent"]);

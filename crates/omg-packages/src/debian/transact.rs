@@ -267,6 +267,26 @@ impl AptChanger {
         if let Err(errors) = cache.resolve(false) {
             return Err(unresolvable(&cache, &errors));
         }
+        if matches!(request, ChangeRequest::Install { .. }) {
+            // apt refuses to mark what it cannot satisfy rather than failing to
+            // resolve: a requested package left unmarked is the error apt-get
+            // reports as "held broken packages".
+            let stuck: Vec<String> = requested
+                .iter()
+                .filter_map(|name| cache.get(name))
+                .filter(|pkg| {
+                    !(pkg.marked_install()
+                        || pkg.marked_upgrade()
+                        || pkg.marked_downgrade()
+                        || pkg.marked_reinstall())
+                        || pkg.is_inst_broken()
+                })
+                .map(|pkg| unsatisfiable_reason(&pkg))
+                .collect();
+            if !stuck.is_empty() {
+                return Err(Error::Unsatisfied { missing: stuck });
+            }
+        }
         let mut plan = plan_of(&cache, &requested, request, notes, already_installed)?;
         if matches!(request, ChangeRequest::Clean { .. }) {
             let archives = Config::new().dir("Dir::Cache::Archives", "/var/cache/apt/archives/");
@@ -551,6 +571,39 @@ fn unresolvable(cache: &Cache, errors: &AptErrors) -> Error {
         apt_error("cannot resolve the dependencies", errors)
     } else {
         Error::Unsatisfied { missing: broken }
+    }
+}
+
+/// `name: depends on x (>= 2), which no source offers`, for each dependency of
+/// the candidate nothing satisfies (or provides).
+fn unsatisfiable_reason(pkg: &Package<'_>) -> String {
+    let name = pkg.name().to_owned();
+    // The depcache may hold no candidate for what it refused to mark.
+    let Some(candidate) = pkg.candidate().or_else(|| pkg.versions().next()) else {
+        return format!("{name} has no installable version");
+    };
+    let mut missing = Vec::new();
+    for kind in [rust_apt::DepType::PreDepends, rust_apt::DepType::Depends] {
+        for group in candidate.get_depends(&kind).into_iter().flatten() {
+            if group.iter().all(|base| base.all_targets().is_empty()) {
+                let words: Vec<String> = group
+                    .iter()
+                    .map(|base| match (base.comp_type(), base.version()) {
+                        (Some(op), Some(version)) => format!("{} ({op} {version})", base.name()),
+                        _ => base.name().to_owned(),
+                    })
+                    .collect();
+                missing.push(words.join(" | "));
+            }
+        }
+    }
+    if missing.is_empty() {
+        format!("{name} cannot be installed with what is installed")
+    } else {
+        format!(
+            "{name} depends on {}, which no source offers",
+            missing.join(", ")
+        )
     }
 }
 
