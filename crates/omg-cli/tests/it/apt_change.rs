@@ -438,6 +438,21 @@ fn install_upgrade_remove_agree_with_dpkg_and_apt() {
             ..PINNED_1_0
         }],
     );
+    // A hold is respected, as apt full-upgrade respects it, and said.
+    run("apt-mark", &["hold", "omgt-app"]);
+    let held = bed.omg(&["update", "--check"]);
+    run("apt-mark", &["unhold", "omgt-app"]);
+    let held = String::from_utf8_lossy(&held.stdout).into_owned();
+    assert!(
+        !held
+            .lines()
+            .any(|line| line.split_whitespace().nth(1) == Some("omgt-app")),
+        "{held}"
+    );
+    assert!(
+        held.contains("kept back") && held.contains("omgt-app"),
+        "{held}"
+    );
     let check = bed.omg_ok(&["update", "--check"]);
     assert_eq!(plan_line(&check, "omgt-app"), "upgrade omgt-app 1.0 -> 1.1");
     assert_eq!(
