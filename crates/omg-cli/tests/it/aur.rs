@@ -414,3 +414,46 @@ fn debian_refuses_the_aur_flags() {
         assert!(stderr.contains("the AUR is Arch-only"), "{stderr}");
     }
 }
+
+#[test]
+fn limit_applies_to_the_aur_results_too() {
+    let context = Context::new();
+    let root = ArchRoot::new();
+    let aur = AurServer::start();
+    let stdout = ok(&omg(
+        &context,
+        &root,
+        &aur.url(),
+        &["search", "--aur", "--limit", "1", "aur", "helper"],
+    ));
+    assert_eq!(labels(&stdout), ["aur/paru"]);
+    assert!(
+        stdout.ends_with("… 2 more from the AUR; use --limit to see them\n"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn omgd_answers_the_official_part_and_the_output_is_the_same() {
+    let context = Context::new();
+    let root = ArchRoot::new();
+    let aur = AurServer::start();
+    let pacman_args = root.pacman_args();
+    let pacman_args: Vec<&str> = pacman_args.iter().map(String::as_str).collect();
+    let _daemon = context.start_daemon(&pacman_args);
+    for command in [&["search", "greeting"][..], &["info", "paru"]] {
+        let direct = omg(&context, &root, &aur.url(), command);
+        let via_daemon = context
+            .command(env!("CARGO_BIN_EXE_omg"))
+            .args(root.pacman_args())
+            .arg("-v")
+            .args(command)
+            .env("OMG_AUR_URL", aur.url())
+            .output()
+            .unwrap();
+        let stderr = text(&via_daemon.stderr);
+        assert!(stderr.contains("answered by omgd"), "{stderr}");
+        assert_eq!(ok(&via_daemon), ok(&direct), "{command:?}");
+    }
+    assert_eq!(aur.requests().len(), 4);
+}
