@@ -49,6 +49,7 @@ struct JsonAurHit<'a> {
     version: &'a str,
     description: &'a str,
     repository: &'static str,
+    installed_version: Option<&'a str>,
     matched: MatchKind,
     votes: u64,
     popularity: f64,
@@ -87,6 +88,9 @@ impl<'a> JsonSearch<'a> {
                     version: &package.version,
                     description: package.description.as_deref().unwrap_or_default(),
                     repository: "aur",
+                    installed_version: aur
+                        .and_then(|aur| aur.installed.get(&package.name))
+                        .map(String::as_str),
                     matched: hit.matched,
                     votes: package.num_votes,
                     popularity: package.popularity,
@@ -132,7 +136,7 @@ pub(crate) fn search(
     }
     if let Some(aur) = aur {
         for hit in &aur.hits {
-            aur_hit(out, s, hit)?;
+            aur_hit(out, s, hit, aur.installed.get(&hit.package.name))?;
         }
         if aur.hits.len() < aur.total {
             out.paint(
@@ -177,9 +181,15 @@ fn official_hit(out: &mut Escaping<impl Write>, s: Styles, hit: &SearchHit) -> i
     writeln!(out, "    {}", package.description)
 }
 
-/// `aur/name version [+votes ~popularity] [out of date: date] [orphan]`; the
-/// AUR's text is one line each, so an embedded newline cannot fake another hit.
-fn aur_hit(out: &mut Escaping<impl Write>, s: Styles, hit: &AurHit) -> io::Result<()> {
+/// `aur/name version [+votes ~popularity] [out of date: date] [orphan]
+/// [installed]`; the AUR's text is one line each, so an embedded newline cannot
+/// fake another hit.
+fn aur_hit(
+    out: &mut Escaping<impl Write>,
+    s: Styles,
+    hit: &AurHit,
+    installed: Option<&String>,
+) -> io::Result<()> {
     let package = &hit.package;
     out.paint(s.magenta, "aur")?;
     write!(out, "/")?;
@@ -197,6 +207,17 @@ fn aur_hit(out: &mut Escaping<impl Write>, s: Styles, hit: &AurHit) -> io::Resul
     if package.maintainer.is_none() {
         write!(out, " ")?;
         out.paint(s.red, "[orphan]")?;
+    }
+    match installed {
+        Some(version) if *version == package.version => {
+            write!(out, " ")?;
+            out.paint(s.cyan, "[installed]")?;
+        }
+        Some(version) => {
+            write!(out, " ")?;
+            out.paint(s.cyan, format_args!("[installed: {version}]"))?;
+        }
+        None => {}
     }
     writeln!(out)?;
     writeln!(

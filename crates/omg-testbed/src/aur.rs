@@ -39,8 +39,8 @@ pub struct AurFixture {
 }
 
 /// The packages every [`AurServer`] starts with: real AUR helpers plus packages
-/// that sit next to the hermetic Arch root's (`omg-hello`), an orphaned and
-/// flagged one, and two hostile ones.
+/// that sit next to the hermetic Arch root's (`omg-hello`, the foreign
+/// `omg-oldname`), an orphaned and flagged one, and two hostile ones.
 #[must_use]
 pub fn aur_fixtures() -> Vec<AurFixture> {
     vec![
@@ -138,6 +138,19 @@ pub fn aur_fixtures() -> Vec<AurFixture> {
             check_depends: &["bats"],
             provides: &["omg-hello"],
             conflicts: &["omg-hello"],
+            license: &["MIT"],
+            ..AurFixture::default()
+        },
+        // Installed in a test root as a foreign package (`ArchRoot::install_local`).
+        AurFixture {
+            name: "omg-oldname",
+            package_base: "omg-oldname",
+            version: "1.1-1",
+            description: Some("Old name of omg-renamed, kept in the AUR"),
+            maintainer: Some("omgtester"),
+            submitter: "omgtester",
+            first_submitted: 1_690_000_000,
+            last_modified: 1_720_000_000,
             license: &["MIT"],
             ..AurFixture::default()
         },

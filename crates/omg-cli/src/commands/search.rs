@@ -8,6 +8,7 @@ use anyhow::{bail, Result};
 use omg_core::{BackendKind, SearchRequest, SearchResults};
 use omg_ipc::{Reply, Request};
 use omg_packages::aur::{self, AurClient, AurHit};
+use std::collections::HashMap;
 
 /// Which sources a search asks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +26,8 @@ pub(crate) enum Scope {
 pub(crate) struct AurResults {
     pub(crate) hits: Vec<AurHit>,
     pub(crate) total: usize,
+    /// The installed version of each hit that is installed (a foreign package).
+    pub(crate) installed: HashMap<String, String>,
 }
 
 pub(crate) fn run(
@@ -45,7 +48,10 @@ pub(crate) fn run(
     };
     let aur = if kind == BackendKind::Arch && scope != Scope::Repositories {
         match search_aur(terms, limit, settings) {
-            Ok(results) => Some(results),
+            Ok(mut results) => {
+                results.installed = installed_among(&results.hits, settings)?;
+                Some(results)
+            }
             // Alone, the AUR's failure is the command's; beside the official
             // results it is one warning and they still count.
             Err(error) if scope == Scope::Aur => return Err(error.into()),
@@ -108,5 +114,31 @@ fn search_aur(
     if let Some(limit) = limit {
         hits.truncate(limit);
     }
-    Ok(AurResults { hits, total })
+    Ok(AurResults {
+        hits,
+        total,
+        installed: HashMap::new(),
+    })
+}
+
+/// Which of `hits` are installed, with their versions: asked only when there are
+/// hits, in the same way as the official answer (omgd or directly).
+fn installed_among(hits: &[AurHit], settings: &Settings) -> Result<HashMap<String, String>> {
+    if hits.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let installed = source::answer(
+        settings,
+        Request::Installed,
+        |reply| match reply {
+            Reply::Packages(packages) => Some(packages),
+            _ => None,
+        },
+        |catalog| catalog.installed(),
+    )?;
+    Ok(installed
+        .into_iter()
+        .filter(|package| hits.iter().any(|hit| hit.package.name == package.name))
+        .map(|package| (package.name, package.version))
+        .collect())
 }

@@ -457,3 +457,36 @@ fn omgd_answers_the_official_part_and_the_output_is_the_same() {
     }
     assert_eq!(aur.requests().len(), 4);
 }
+
+#[test]
+fn an_installed_aur_package_is_marked_with_its_version() {
+    let context = Context::new();
+    let root = ArchRoot::new();
+    root.install_local("omg-oldname");
+    let aur = AurServer::start();
+    let stdout = ok(&omg(
+        &context,
+        &root,
+        &aur.url(),
+        &["search", "--aur", "oldname"],
+    ));
+    assert_eq!(
+        stdout,
+        "aur/omg-oldname 1.1-1 [+0 ~0.00] [installed: 1.0-1]\n    \
+         Old name of omg-renamed, kept in the AUR\n"
+    );
+    let found = json(&omg(
+        &context,
+        &root,
+        &aur.url(),
+        &["search", "--json", "--aur", "oldname"],
+    ));
+    assert_eq!(found["hits"][0]["installed_version"], "1.0-1");
+    let found = json(&omg(
+        &context,
+        &root,
+        &aur.url(),
+        &["search", "--json", "paru"],
+    ));
+    assert!(found["hits"][0]["installed_version"].is_null());
+}
