@@ -23,9 +23,10 @@ run debian-search-python3 "$omg --backend debian search python3" "apt-cache sear
 run debian-info-curl "$omg --backend debian info curl" "apt-cache show curl"
 run debian-explicit "$omg --backend debian explicit" "apt-mark showmanual"
 
-# Arch: the hermetic testbed root (14 packages built with makepkg).
+# Arch: the hermetic testbed root (14 packages built with makepkg). `--repo`: pacman -Ss
+# does not search the AUR, and a benchmark must not reach the network.
 conf=$(target/release/examples/arch-root omg-hello omg-chain-top)
-run arch-search-omg "$omg --config $conf search omg" "pacman --config $conf -Ss omg"
+run arch-search-omg "$omg --config $conf search --repo omg" "pacman --config $conf -Ss omg"
 run arch-info-omg-hello "$omg --config $conf info omg-hello" "pacman --config $conf -Si omg-hello"
 run arch-explicit "$omg --config $conf explicit" "pacman --config $conf -Qeq"
 rm -rf "$(dirname "$conf")"

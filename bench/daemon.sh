@@ -64,10 +64,11 @@ strace -c -f "$omg" search vim 2>&1 >/dev/null | head -12
 perf stat -e task-clock,page-faults "$omg" search vim 2>&1 >/dev/null | grep -E 'task-clock|page-faults|elapsed' || true
 "$omg" daemon stop >/dev/null
 
-# Arch: the testbed root, then a generated core+extra-sized database.
+# Arch: the testbed root, then a generated core+extra-sized database (`--repo`: like
+# pacman -Ss, without the AUR).
 conf=$(target/release/examples/arch-root omg-hello omg-chain-top)
 "$omgd" --config "$conf" >/dev/null
-run arch-search-omg 10 "$omg --config $conf search omg" "$omg --no-daemon --config $conf search omg" "pacman --config $conf -Ss omg"
+run arch-search-omg 10 "$omg --config $conf search --repo omg" "$omg --no-daemon --config $conf search --repo omg" "pacman --config $conf -Ss omg"
 run arch-info-omg-hello 10 "$omg --config $conf info omg-hello" "$omg --no-daemon --config $conf info omg-hello" "pacman --config $conf -Si omg-hello"
 run arch-explicit 10 "$omg --config $conf explicit" "$omg --no-daemon --config $conf explicit" "pacman --config $conf -Qeq"
 "$omg" daemon stop >/dev/null
@@ -78,7 +79,7 @@ name=$(pacman --config "$big" -Slq extra | sed -n 100p)
 start=$(ms_now)
 "$omgd" --config "$big" >/dev/null
 echo "cold start (15,000-package sync DB): $(( $(ms_now) - start )) ms"
-run big-search-vim 10 "$omg --config $big search vim" "$omg --no-daemon --config $big search vim" "pacman --config $big -Ss vim"
+run big-search-vim 10 "$omg --config $big search --repo vim" "$omg --no-daemon --config $big search --repo vim" "pacman --config $big -Ss vim"
 run big-info 10 "$omg --config $big info $name" "$omg --no-daemon --config $big info $name" "pacman --config $big -Si $name"
 run big-explicit 10 "$omg --config $big explicit" "$omg --no-daemon --config $big explicit" "pacman --config $big -Qeq"
 "$omg" daemon status | grep -E 'Index|Memory'

@@ -82,16 +82,25 @@ pub(crate) enum ColorChoice {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// Search packages by name, description and provided names.
+    /// Search packages by name, description and provided names; on Arch, the AUR
+    /// too (after the official results).
     Search {
         /// Terms that must all match; a quoted phrase stays one term.
         #[arg(required = true, value_name = "TERM")]
         terms: Vec<String>,
-        /// Show at most this many results.
+        /// Show at most this many results (from the repositories, and as many
+        /// from the AUR).
         #[arg(short = 'n', long, value_name = "N")]
         limit: Option<usize>,
+        /// Only the AUR's packages (Arch).
+        #[arg(long, conflicts_with = "repo")]
+        aur: bool,
+        /// Only the official repositories' packages, without asking the AUR (Arch).
+        #[arg(long)]
+        repo: bool,
     },
-    /// Show everything known about a package.
+    /// Show everything known about a package; on Arch, an AUR package when no
+    /// repository has it.
     Info {
         /// Package name.
         package: String,

@@ -28,6 +28,7 @@ pub(crate) struct Styles {
     pub(crate) cyan: Style,
     pub(crate) magenta: Style,
     pub(crate) dim: Style,
+    pub(crate) red: Style,
     reset: Style,
 }
 
@@ -40,6 +41,7 @@ impl Styles {
                 cyan: Style("\x1b[36m"),
                 magenta: Style("\x1b[35m"),
                 dim: Style("\x1b[2m"),
+                red: Style("\x1b[31m"),
                 reset: Style("\x1b[0m"),
             }
         } else {
@@ -50,6 +52,7 @@ impl Styles {
                 cyan: none,
                 magenta: none,
                 dim: none,
+                red: none,
                 reset: none,
             }
         }

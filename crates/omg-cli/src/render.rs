@@ -2,15 +2,21 @@
 //! Colour goes through [`crate::printer::Escaping::paint`], so the text around it
 //! is escaped like everything else written to the printer.
 
-use crate::printer::Printer;
+use crate::commands::AurResults;
+use crate::printer::{Escaping, Printer, Styles};
+use omg_core::text::printable;
 use omg_core::{
-    BackendSelection, MatchKind, PackageDetails, RuntimeProbe, SearchResults, SystemStatus,
+    BackendSelection, MatchKind, PackageDetails, RuntimeProbe, SearchHit, SearchResults,
+    SystemStatus,
 };
 use omg_ipc::DaemonStatus;
+use omg_packages::aur::{AurHit, AurPackage};
 use serde::Serialize;
 use std::io::{self, Write};
 
-/// `omg search --json`: each hit is the package's fields plus how it matched.
+/// `omg search --json`: each hit is the package's fields plus how it matched; AUR
+/// hits (after the official exact ones, before the close matches, as on screen)
+/// add their votes, popularity, out-of-date flag and maintainer.
 #[derive(Serialize)]
 pub(crate) struct JsonSearch<'a> {
     hits: Vec<JsonHit<'a>>,
@@ -18,7 +24,14 @@ pub(crate) struct JsonSearch<'a> {
 }
 
 #[derive(Serialize)]
-struct JsonHit<'a> {
+#[serde(untagged)]
+enum JsonHit<'a> {
+    Official(JsonOfficialHit<'a>),
+    Aur(JsonAurHit<'a>),
+}
+
+#[derive(Serialize)]
+struct JsonOfficialHit<'a> {
     name: &'a str,
     version: &'a str,
     description: &'a str,
@@ -29,12 +42,27 @@ struct JsonHit<'a> {
     matched: MatchKind,
 }
 
-impl<'a> From<&'a SearchResults> for JsonSearch<'a> {
-    fn from(results: &'a SearchResults) -> Self {
-        let hits = results
-            .hits
-            .iter()
-            .map(|hit| JsonHit {
+#[derive(Serialize)]
+struct JsonAurHit<'a> {
+    name: &'a str,
+    package_base: &'a str,
+    version: &'a str,
+    description: &'a str,
+    repository: &'static str,
+    installed_version: Option<&'a str>,
+    matched: MatchKind,
+    votes: u64,
+    popularity: f64,
+    /// When it was flagged (unix time), or null.
+    out_of_date: Option<i64>,
+    /// Null when orphaned.
+    maintainer: Option<&'a str>,
+}
+
+impl<'a> JsonSearch<'a> {
+    pub(crate) fn new(official: &'a SearchResults, aur: Option<&'a AurResults>) -> Self {
+        let official_hit = |hit: &'a SearchHit| {
+            JsonHit::Official(JsonOfficialHit {
                 name: &hit.package.name,
                 version: &hit.package.version,
                 description: &hit.package.description,
@@ -43,61 +71,160 @@ impl<'a> From<&'a SearchResults> for JsonSearch<'a> {
                 provides: &hit.package.provides,
                 matched: hit.matched,
             })
+        };
+        let (exact, fuzzy): (Vec<&SearchHit>, Vec<&SearchHit>) = official
+            .hits
+            .iter()
+            .partition(|hit| hit.matched != MatchKind::Fuzzy);
+        let aur_hits = aur.map_or(&[][..], |aur| &aur.hits);
+        let hits = exact
+            .into_iter()
+            .map(official_hit)
+            .chain(aur_hits.iter().map(|hit| {
+                let package = &hit.package;
+                JsonHit::Aur(JsonAurHit {
+                    name: &package.name,
+                    package_base: &package.package_base,
+                    version: &package.version,
+                    description: package.description.as_deref().unwrap_or_default(),
+                    repository: "aur",
+                    installed_version: aur
+                        .and_then(|aur| aur.installed.get(&package.name))
+                        .map(String::as_str),
+                    matched: hit.matched,
+                    votes: package.num_votes,
+                    popularity: package.popularity,
+                    out_of_date: package.out_of_date,
+                    maintainer: package.maintainer.as_deref(),
+                })
+            }))
+            .chain(fuzzy.into_iter().map(official_hit))
             .collect();
         Self {
             hits,
-            exact_total: results.exact_total,
+            exact_total: official.exact_total + aur.map_or(0, |aur| aur.total),
         }
     }
 }
 
-/// pacman -Ss style: `repo/name version [installed]` then the indented description.
-pub(crate) fn search(printer: &mut Printer, results: &SearchResults) -> io::Result<()> {
+/// pacman -Ss style: `repo/name version [installed]` then the indented description;
+/// the AUR's hits (paru style, with votes and popularity) come after the official
+/// exact ones, and close matches last.
+pub(crate) fn search(
+    printer: &mut Printer,
+    results: &SearchResults,
+    aur: Option<&AurResults>,
+) -> io::Result<()> {
     let s = printer.styles;
     let out = printer.out();
-    let mut in_fuzzy = false;
-    for hit in &results.hits {
-        if hit.matched == MatchKind::Fuzzy && !in_fuzzy {
-            in_fuzzy = true;
-            out.paint(s.dim, "~ close matches:")?;
-            writeln!(out)?;
-        }
-        let package = &hit.package;
-        out.paint(s.magenta, &package.repository)?;
-        write!(out, "/")?;
-        out.paint(s.bold, &package.name)?;
-        write!(out, " ")?;
-        out.paint(s.green, &package.version)?;
-        match &package.installed_version {
-            Some(version) if *version == package.version => {
-                write!(out, " ")?;
-                out.paint(s.cyan, "[installed]")?;
-            }
-            Some(version) => {
-                write!(out, " ")?;
-                out.paint(s.cyan, format_args!("[installed: {version}]"))?;
-            }
-            None => {}
-        }
-        writeln!(out)?;
-        writeln!(out, "    {}", package.description)?;
-    }
-    let shown_exact = results
+    let (exact, fuzzy): (Vec<&SearchHit>, Vec<&SearchHit>) = results
         .hits
         .iter()
-        .filter(|hit| hit.matched != MatchKind::Fuzzy)
-        .count();
-    if shown_exact < results.exact_total {
+        .partition(|hit| hit.matched != MatchKind::Fuzzy);
+    for hit in &exact {
+        official_hit(out, s, hit)?;
+    }
+    if exact.len() < results.exact_total {
         out.paint(
             s.dim,
             format_args!(
                 "… {} more; use --limit to see them",
-                results.exact_total - shown_exact
+                results.exact_total - exact.len()
             ),
         )?;
         writeln!(out)?;
     }
+    if let Some(aur) = aur {
+        for hit in &aur.hits {
+            aur_hit(out, s, hit, aur.installed.get(&hit.package.name))?;
+        }
+        if aur.hits.len() < aur.total {
+            out.paint(
+                s.dim,
+                format_args!(
+                    "… {} more from the AUR; use --limit to see them",
+                    aur.total - aur.hits.len()
+                ),
+            )?;
+            writeln!(out)?;
+        }
+    }
+    if !fuzzy.is_empty() {
+        out.paint(s.dim, "~ close matches:")?;
+        writeln!(out)?;
+    }
+    for hit in &fuzzy {
+        official_hit(out, s, hit)?;
+    }
     Ok(())
+}
+
+fn official_hit(out: &mut Escaping<impl Write>, s: Styles, hit: &SearchHit) -> io::Result<()> {
+    let package = &hit.package;
+    out.paint(s.magenta, &package.repository)?;
+    write!(out, "/")?;
+    out.paint(s.bold, &package.name)?;
+    write!(out, " ")?;
+    out.paint(s.green, &package.version)?;
+    match &package.installed_version {
+        Some(version) if *version == package.version => {
+            write!(out, " ")?;
+            out.paint(s.cyan, "[installed]")?;
+        }
+        Some(version) => {
+            write!(out, " ")?;
+            out.paint(s.cyan, format_args!("[installed: {version}]"))?;
+        }
+        None => {}
+    }
+    writeln!(out)?;
+    writeln!(out, "    {}", package.description)
+}
+
+/// `aur/name version [+votes ~popularity] [out of date: date] [orphan]
+/// [installed]`; the AUR's text is one line each, so an embedded newline cannot
+/// fake another hit.
+fn aur_hit(
+    out: &mut Escaping<impl Write>,
+    s: Styles,
+    hit: &AurHit,
+    installed: Option<&String>,
+) -> io::Result<()> {
+    let package = &hit.package;
+    out.paint(s.magenta, "aur")?;
+    write!(out, "/")?;
+    out.paint(s.bold, printable(&package.name))?;
+    write!(out, " ")?;
+    out.paint(s.green, printable(&package.version))?;
+    write!(out, " [+{} ~{:.2}]", package.num_votes, package.popularity)?;
+    if let Some(flagged) = package.out_of_date {
+        write!(out, " ")?;
+        out.paint(
+            s.red,
+            format_args!("[out of date: {}]", format_unix_date(flagged)),
+        )?;
+    }
+    if package.maintainer.is_none() {
+        write!(out, " ")?;
+        out.paint(s.red, "[orphan]")?;
+    }
+    match installed {
+        Some(version) if *version == package.version => {
+            write!(out, " ")?;
+            out.paint(s.cyan, "[installed]")?;
+        }
+        Some(version) => {
+            write!(out, " ")?;
+            out.paint(s.cyan, format_args!("[installed: {version}]"))?;
+        }
+        None => {}
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "    {}",
+        printable(package.description.as_deref().unwrap_or_default())
+    )
 }
 
 /// pacman -Si style key/value block.
@@ -156,6 +283,132 @@ pub(crate) fn info(printer: &mut Printer, details: &PackageDetails) -> io::Resul
         };
         rows.push(("Install Reason", reason.to_owned()));
     }
+    let width = rows.iter().map(|(key, _)| key.len()).max().unwrap_or(0);
+    let out = printer.out();
+    for (key, value) in rows {
+        out.paint(s.bold, format_args!("{key:<width$}"))?;
+        writeln!(out, " : {value}")?;
+    }
+    Ok(())
+}
+
+/// `omg info --json` for an AUR package: every field the RPC gives.
+#[derive(Serialize)]
+pub(crate) struct JsonAurInfo<'a> {
+    repository: &'static str,
+    name: &'a str,
+    package_base: &'a str,
+    version: &'a str,
+    description: Option<&'a str>,
+    url: Option<&'a str>,
+    licenses: &'a [String],
+    groups: &'a [String],
+    provides: &'a [String],
+    depends: &'a [String],
+    make_depends: &'a [String],
+    check_depends: &'a [String],
+    optional_depends: &'a [String],
+    conflicts: &'a [String],
+    replaces: &'a [String],
+    keywords: &'a [String],
+    /// Null when orphaned.
+    maintainer: Option<&'a str>,
+    co_maintainers: &'a [String],
+    submitter: Option<&'a str>,
+    votes: u64,
+    popularity: f64,
+    first_submitted: i64,
+    last_modified: i64,
+    /// When it was flagged (unix time), or null.
+    out_of_date: Option<i64>,
+}
+
+impl<'a> From<&'a AurPackage> for JsonAurInfo<'a> {
+    fn from(package: &'a AurPackage) -> Self {
+        Self {
+            repository: "aur",
+            name: &package.name,
+            package_base: &package.package_base,
+            version: &package.version,
+            description: package.description.as_deref(),
+            url: package.url.as_deref(),
+            licenses: &package.license,
+            groups: &package.groups,
+            provides: &package.provides,
+            depends: &package.depends,
+            make_depends: &package.make_depends,
+            check_depends: &package.check_depends,
+            optional_depends: &package.opt_depends,
+            conflicts: &package.conflicts,
+            replaces: &package.replaces,
+            keywords: &package.keywords,
+            maintainer: package.maintainer.as_deref(),
+            co_maintainers: &package.co_maintainers,
+            submitter: package.submitter.as_deref(),
+            votes: package.num_votes,
+            popularity: package.popularity,
+            first_submitted: package.first_submitted,
+            last_modified: package.last_modified,
+            out_of_date: package.out_of_date,
+        }
+    }
+}
+
+/// The same key/value block as [`info`] for an AUR package (paru -Si's fields).
+/// Every value is the AUR's text on one line.
+pub(crate) fn aur_info(printer: &mut Printer, package: &AurPackage) -> io::Result<()> {
+    let s = printer.styles;
+    let one = |text: &str| printable(text).into_owned();
+    let list = |items: &[String]| {
+        if items.is_empty() {
+            "None".to_owned()
+        } else {
+            items
+                .iter()
+                .map(|item| one(item))
+                .collect::<Vec<_>>()
+                .join("  ")
+        }
+    };
+    let optional = |value: Option<&str>| value.map_or_else(|| "None".to_owned(), one);
+    let rows: Vec<(&str, String)> = vec![
+        ("Repository", "aur".to_owned()),
+        ("Name", one(&package.name)),
+        ("Package Base", one(&package.package_base)),
+        ("Version", one(&package.version)),
+        ("Description", optional(package.description.as_deref())),
+        ("URL", optional(package.url.as_deref())),
+        ("Licenses", list(&package.license)),
+        ("Groups", list(&package.groups)),
+        ("Provides", list(&package.provides)),
+        ("Depends On", list(&package.depends)),
+        ("Make Deps", list(&package.make_depends)),
+        ("Check Deps", list(&package.check_depends)),
+        ("Optional Deps", list(&package.opt_depends)),
+        ("Conflicts With", list(&package.conflicts)),
+        ("Replaces", list(&package.replaces)),
+        ("Keywords", list(&package.keywords)),
+        (
+            "Maintainer",
+            package
+                .maintainer
+                .as_deref()
+                .map_or_else(|| "None (orphan)".to_owned(), one),
+        ),
+        ("Co-Maintainers", list(&package.co_maintainers)),
+        ("Submitter", optional(package.submitter.as_deref())),
+        ("Votes", package.num_votes.to_string()),
+        ("Popularity", format!("{:.2}", package.popularity)),
+        ("First Submitted", format_unix_utc(package.first_submitted)),
+        ("Last Modified", format_unix_utc(package.last_modified)),
+        (
+            "Out Of Date",
+            package.out_of_date.map_or_else(
+                || "No".to_owned(),
+                |flagged| format!("Yes [{}]", format_unix_utc(flagged)),
+            ),
+        ),
+    ];
     let width = rows.iter().map(|(key, _)| key.len()).max().unwrap_or(0);
     let out = printer.out();
     for (key, value) in rows {
@@ -309,6 +562,13 @@ fn format_age(unix: i64) -> String {
         _ => format!("{} days ago", age / 86_400),
     };
     format!("{} ({ago})", format_unix_utc(unix))
+}
+
+/// `2023-11-14`: the day is what matters for AUR flags.
+fn format_unix_date(unix: i64) -> String {
+    format_unix_utc(unix)
+        .split_once(' ')
+        .map_or_else(String::new, |(date, _)| date.to_owned())
 }
 
 /// Year, month, day of a day count since 1970-01-01 (Howard Hinnant's

@@ -234,6 +234,19 @@ pub(crate) struct Settings {
     /// The program system changes run under when they need root, or why the
     /// setting is unusable (only system changes need it).
     elevate: Result<Elevate, String>,
+    /// The AUR's base URL: `OMG_AUR_URL`, else `[aur] url`, else the real AUR.
+    pub(crate) aur_url: String,
+}
+
+/// `OMG_AUR_URL`, else `[aur] url`, else <https://aur.archlinux.org>.
+fn resolve_aur_url(config: &Config, variable: &dyn Fn(&str) -> Option<String>) -> String {
+    variable(env::OMG_AUR_URL)
+        .filter(|value| !value.trim().is_empty())
+        .or_else(|| config.aur.url.clone())
+        .map_or_else(
+            || omg_packages::aur::DEFAULT_URL.to_owned(),
+            |url| url.trim().trim_end_matches('/').to_owned(),
+        )
 }
 
 /// `OMG_ELEVATE`, else `[system] elevate`, else sudo.
@@ -307,6 +320,7 @@ impl Settings {
             },
             runtimes: RuntimeSettings::resolve(&config, &paths, &process_env)?,
             elevate: resolve_elevate(&config, &process_env),
+            aur_url: resolve_aur_url(&config, &process_env),
         })
     }
 }
@@ -355,6 +369,20 @@ mod tests {
         );
         assert!(settings.plain_http.is_empty());
         assert_eq!(settings.stall_timeout, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn the_aur_url_comes_from_the_variable_then_the_config_then_the_default() {
+        let config = |text: &str| Config::parse(text, std::path::Path::new("c")).unwrap();
+        let none = |_: &str| None;
+        assert_eq!(
+            resolve_aur_url(&config(""), &none),
+            "https://aur.archlinux.org"
+        );
+        let configured = config("[aur]\nurl = \"http://127.0.0.1:9/\"\n");
+        assert_eq!(resolve_aur_url(&configured, &none), "http://127.0.0.1:9");
+        let variable = |name: &str| (name == env::OMG_AUR_URL).then(|| "http://x".to_owned());
+        assert_eq!(resolve_aur_url(&configured, &variable), "http://x");
     }
 
     #[test]

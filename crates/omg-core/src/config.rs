@@ -32,6 +32,18 @@ pub struct Config {
     /// How system changes are made.
     #[serde(default)]
     pub system: SystemConfig,
+    /// The Arch User Repository.
+    #[serde(default)]
+    pub aur: AurConfig,
+}
+
+/// `[aur]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AurConfig {
+    /// The AUR's base URL (default <https://aur.archlinux.org>): the RPC is
+    /// `{url}/rpc/v5/…`. `OMG_AUR_URL` overrides it.
+    pub url: Option<String>,
 }
 
 /// `[system]`.
@@ -261,6 +273,15 @@ mod tests {
         assert!(error.contains("`sudo`, `doas`, `run0`"), "{error}");
         assert_eq!(Elevate::parse("run0"), Some(Elevate::Run0));
         assert_eq!(Elevate::parse("su"), None);
+    }
+
+    #[test]
+    fn aur_url_is_optional_and_checked_for_typos() {
+        assert_eq!(Config::default().aur.url, None);
+        let config =
+            Config::parse("[aur]\nurl = \"http://127.0.0.1:1\"\n", Path::new("c")).unwrap();
+        assert_eq!(config.aur.url.as_deref(), Some("http://127.0.0.1:1"));
+        assert!(Config::parse("[aur]\nrpc = \"x\"\n", Path::new("c")).is_err());
     }
 
     #[test]

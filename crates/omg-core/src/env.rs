@@ -34,6 +34,8 @@ pub const OMG_DOWNLOAD_STALL_TIMEOUT: &str = "OMG_DOWNLOAD_STALL_TIMEOUT";
 /// The program that runs system changes as root (`sudo`, `doas` or `run0`),
 /// instead of `[system] elevate` (default sudo).
 pub const OMG_ELEVATE: &str = "OMG_ELEVATE";
+/// The AUR's base URL, instead of `[aur] url` (default <https://aur.archlinux.org>).
+pub const OMG_AUR_URL: &str = "OMG_AUR_URL";
 /// Turns coloured output off when set to anything (the <https://no-color.org> convention).
 pub const NO_COLOR: &str = "NO_COLOR";
 /// The XDG base directories.

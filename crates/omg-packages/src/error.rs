@@ -66,6 +66,17 @@ pub enum Error {
         /// Each key with the packages it signed.
         keys: Vec<(String, Vec<String>)>,
     },
+    /// aurweb answered with its error envelope; `message` is its own words.
+    #[error("the AUR refused the request: {message}")]
+    AurRefused { message: String },
+    #[error("the AUR is rate-limiting requests (HTTP 429)")]
+    AurRateLimited,
+    #[error("cannot reach the AUR at {url}: {reason}")]
+    AurUnreachable { url: String, reason: String },
+    #[error("the AUR answered HTTP {status} for {url}")]
+    AurStatus { url: String, status: u16 },
+    #[error("malformed answer from the AUR for {url}: {reason}")]
+    AurMalformed { url: String, reason: String },
 }
 
 fn missing_keys(keys: &[(String, Vec<String>)]) -> String {

@@ -9,6 +9,8 @@
 
 #[cfg(feature = "arch")]
 pub mod arch;
+#[cfg(feature = "aur")]
+pub mod aur;
 #[cfg(any(feature = "arch", feature = "apt"))]
 mod cache_dir;
 mod catalog;

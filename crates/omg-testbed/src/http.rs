@@ -265,7 +265,7 @@ fn wait_for_heal(stream: &mut TcpStream, path: &str, shared: &Shared) -> std::io
 }
 
 /// `%2B` → `+` and the like, as every real server decodes request paths.
-fn percent_decode(path: &str) -> String {
+pub(crate) fn percent_decode(path: &str) -> String {
     let bytes = path.as_bytes();
     let mut decoded = Vec::with_capacity(bytes.len());
     let mut index = 0;

@@ -16,6 +16,8 @@ use crate::ExitStatus;
 use omg_core::ChangeRequest;
 use system::Confirm;
 
+pub(crate) use search::AurResults;
+
 /// The clap flag becomes the plain setting the commands take.
 impl From<YesArg> for Confirm {
     fn from(arg: YesArg) -> Self {
@@ -33,7 +35,19 @@ pub(crate) fn run(
     printer: &mut Printer,
 ) -> anyhow::Result<ExitStatus> {
     match command {
-        Command::Search { terms, limit } => search::run(&terms, limit, settings, printer),
+        Command::Search {
+            terms,
+            limit,
+            aur,
+            repo,
+        } => {
+            let scope = match (aur, repo) {
+                (true, _) => search::Scope::Aur,
+                (_, true) => search::Scope::Repositories,
+                _ => search::Scope::Both,
+            };
+            search::run(&terms, limit, scope, settings, printer)
+        }
         Command::Info { package } => info::run(&package, settings, printer),
         Command::Explicit => packages::explicit(settings, printer),
         Command::List {

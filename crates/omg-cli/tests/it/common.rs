@@ -9,6 +9,9 @@ use std::time::{Duration, Instant};
 /// starts one) listens on a socket of its own.
 pub(crate) struct Context {
     home: tempfile::TempDir,
+    /// An AUR with no packages, so no test reaches the real one and Arch searches
+    /// add nothing unless a test points `OMG_AUR_URL` at its own server.
+    aur: omg_testbed::AurServer,
 }
 
 impl Context {
@@ -22,7 +25,10 @@ impl Context {
             "[daemon]\nautostart = false\n",
         )
         .expect("config");
-        Self { home }
+        Self {
+            home,
+            aur: omg_testbed::AurServer::with_packages(Vec::new()),
+        }
     }
 
     pub(crate) fn home(&self) -> &Path {
@@ -47,6 +53,7 @@ impl Context {
             .env("XDG_DATA_HOME", home.join("data"))
             .env("XDG_CACHE_HOME", home.join("cache"))
             .env("OMG_SOCKET", self.socket())
+            .env("OMG_AUR_URL", self.aur.url())
             .env("NO_COLOR", "1");
         command
     }

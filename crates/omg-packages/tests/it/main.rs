@@ -1,5 +1,8 @@
 //! omg-packages against real databases: the Arch transactions run libalpm on a
-//! hermetic root built by omg-testbed and are checked with pacman on the same root.
+//! hermetic root built by omg-testbed and are checked with pacman on the same root;
+//! the AUR client talks to omg-testbed's local RPC server.
 
 #[cfg(feature = "arch")]
 mod arch_transact;
+#[cfg(feature = "aur")]
+mod aur_rpc;

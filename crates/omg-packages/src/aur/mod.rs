@@ -1,0 +1,169 @@
+//! The Arch User Repository: its RPC (v5) for search and info, and the local
+//! matching that gives AUR results the same semantics as the official index.
+//!
+//! Everything the RPC returns is untrusted: names are checked against pacman's rule
+//! before they are used, and text fields are left for the CLI to escape.
+
+mod rpc;
+
+pub use rpc::{info_urls, parse_envelope, AurClient, AurPackage, DEFAULT_URL};
+
+use omg_core::MatchKind;
+
+/// One AUR package matching a search, with how it matched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AurHit {
+    /// The package as the RPC described it.
+    pub package: AurPackage,
+    /// How its name matched (or only its description).
+    pub matched: MatchKind,
+}
+
+/// pacman's rule for package names: `[a-z0-9@._+-]`, not starting with `-` or `.`.
+/// A name the RPC returns that breaks it is dropped: it could be a path, an option
+/// or an escape sequence, and no real package can have it.
+#[must_use]
+pub fn valid_package_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with(['-', '.'])
+        && name.bytes().all(|byte| {
+            byte.is_ascii_lowercase() || byte.is_ascii_digit() || b"@._+-".contains(&byte)
+        })
+}
+
+/// The term to send to the RPC for `terms`: the longest, since it narrows the
+/// answer most and the others are checked locally.
+#[must_use]
+pub fn rpc_term(terms: &[String]) -> Option<&str> {
+    terms
+        .iter()
+        .map(|term| term.trim())
+        .filter(|term| !term.is_empty())
+        .max_by_key(|term| term.chars().count())
+}
+
+/// The packages every term matches (case-insensitively, in the name or the
+/// description, as the official index matches), ranked like it: exact name, name
+/// prefix, name substring, then description only; within a kind, more votes first.
+#[must_use]
+pub fn search_hits(terms: &[String], packages: Vec<AurPackage>) -> Vec<AurHit> {
+    let terms: Vec<String> = terms
+        .iter()
+        .map(|term| term.trim().to_lowercase())
+        .filter(|term| !term.is_empty())
+        .collect();
+    let mut hits: Vec<AurHit> = packages
+        .into_iter()
+        .filter(|package| valid_package_name(&package.name))
+        .filter_map(|package| {
+            let name = package.name.to_lowercase();
+            let description = package
+                .description
+                .as_deref()
+                .unwrap_or_default()
+                .to_lowercase();
+            let all = terms
+                .iter()
+                .all(|term| name.contains(term.as_str()) || description.contains(term.as_str()));
+            if !all {
+                return None;
+            }
+            let matched = if terms.contains(&name) {
+                MatchKind::ExactName
+            } else if terms.iter().any(|term| name.starts_with(term.as_str())) {
+                MatchKind::NamePrefix
+            } else if terms.iter().any(|term| name.contains(term.as_str())) {
+                MatchKind::NameSubstring
+            } else {
+                MatchKind::Description
+            };
+            Some(AurHit { package, matched })
+        })
+        .collect();
+    hits.sort_by(|a, b| {
+        a.matched
+            .cmp(&b.matched)
+            .then_with(|| b.package.num_votes.cmp(&a.package.num_votes))
+            .then_with(|| a.package.name.cmp(&b.package.name))
+    });
+    hits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn package(name: &str, description: &str, votes: u64) -> AurPackage {
+        AurPackage {
+            name: name.to_owned(),
+            package_base: name.to_owned(),
+            version: "1-1".to_owned(),
+            description: Some(description.to_owned()),
+            num_votes: votes,
+            ..AurPackage::default()
+        }
+    }
+
+    #[test]
+    fn package_names_follow_pacman_rule() {
+        for good in [
+            "paru",
+            "lib32-glibc",
+            "python-foo.bar",
+            "gtk+",
+            "foo@2",
+            "0ad",
+        ] {
+            assert!(valid_package_name(good), "{good}");
+        }
+        for bad in [
+            "",
+            "-rf",
+            ".hidden",
+            "Paru",
+            "a b",
+            "a/b",
+            "../x",
+            "a\u{1b}[31m",
+            "é",
+        ] {
+            assert!(!valid_package_name(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn rpc_term_is_the_longest_non_blank_term() {
+        let terms = vec!["ab".to_owned(), "  ".to_owned(), "abcd".to_owned()];
+        assert_eq!(rpc_term(&terms), Some("abcd"));
+        assert_eq!(rpc_term(&["  ".to_owned()]), None);
+    }
+
+    #[test]
+    fn search_hits_need_every_term_and_rank_like_the_index() {
+        let packages = vec![
+            package("yay", "Yet another yogurt", 10),
+            package("paru-bin", "Feature packed AUR helper", 50),
+            package("paru", "Feature packed AUR helper", 40),
+            package("aurutils", "helper tools for the AUR", 900),
+            package("xparu", "unrelated", 1),
+            package("Bad-Name", "AUR helper", 1),
+        ];
+        let terms = vec!["paru".to_owned(), "helper".to_owned()];
+        let names: Vec<_> = search_hits(&terms, packages.clone())
+            .into_iter()
+            .map(|hit| (hit.package.name, hit.matched))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("paru".to_owned(), MatchKind::ExactName),
+                ("paru-bin".to_owned(), MatchKind::NamePrefix),
+            ]
+        );
+        let names: Vec<_> = search_hits(&["aur".to_owned()], packages)
+            .into_iter()
+            .map(|hit| hit.package.name)
+            .collect();
+        assert_eq!(names, ["aurutils", "paru-bin", "paru"]);
+    }
+}
