@@ -232,6 +232,23 @@ pub(crate) enum Command {
     },
     /// Summarise the system: counts, upgrades, database freshness.
     Status,
+    /// Check the installed packages against the distribution's security feed
+    /// (Arch Security Tracker, Debian Security Tracker). Exit code 1 when any
+    /// finding is shown, 0 when none, 2 on error.
+    Audit {
+        /// Show only findings at or above this severity: low, medium, high, critical.
+        #[arg(long, value_name = "LEVEL", value_parser = parse_severity)]
+        severity: Option<omg_audit::Severity>,
+        /// Show only findings the upgrade available now fixes.
+        #[arg(long)]
+        upgradable: bool,
+        /// Fetch the feed now, even when the kept copy is under a day old.
+        #[arg(long)]
+        refresh: bool,
+        /// Also show issues Debian rates unimportant.
+        #[arg(long)]
+        all: bool,
+    },
     /// Show the recorded system changes (install, remove, update, clean), oldest first.
     History {
         /// Show only the last N.
@@ -265,4 +282,8 @@ pub(crate) enum DaemonAction {
     Restart,
     /// Make omgd re-read the package databases now.
     Refresh,
+}
+
+fn parse_severity(value: &str) -> Result<omg_audit::Severity, String> {
+    value.parse()
 }

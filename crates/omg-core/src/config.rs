@@ -35,6 +35,21 @@ pub struct Config {
     /// The Arch User Repository.
     #[serde(default)]
     pub aur: AurConfig,
+    /// Vulnerability feeds.
+    #[serde(default)]
+    pub audit: AuditConfig,
+}
+
+/// `[audit]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditConfig {
+    /// The Arch Security Tracker's `all.json` (`OMG_AUDIT_ARCH_URL`).
+    pub arch_url: Option<String>,
+    /// The Debian Security Tracker's JSON (`OMG_AUDIT_DEBIAN_URL`).
+    pub debian_url: Option<String>,
+    /// The Debian release to match (default: `VERSION_CODENAME` from os-release).
+    pub release: Option<String>,
 }
 
 /// `[aur]`.

@@ -6,21 +6,35 @@ use crate::BackendKind;
 /// by `ID` first, then by each word of `ID_LIKE`.
 #[must_use]
 pub fn detect_from_os_release(contents: &str) -> Option<BackendKind> {
-    let value = |key: &str| {
-        contents.lines().find_map(|line| {
-            let rest = line.trim().strip_prefix(key)?.strip_prefix('=')?;
-            Some(
-                rest.trim()
-                    .trim_matches(|c| c == '"' || c == '\'')
-                    .to_owned(),
-            )
-        })
-    };
-    let id = value("ID").unwrap_or_default();
-    let like = value("ID_LIKE").unwrap_or_default();
+    let id = os_release_value(contents, "ID").unwrap_or_default();
+    let like = os_release_value(contents, "ID_LIKE").unwrap_or_default();
     std::iter::once(id.as_str())
         .chain(like.split_whitespace())
         .find_map(kind_of_id)
+}
+
+/// `KEY=value` from an os-release file, unquoted.
+fn os_release_value(contents: &str, key: &str) -> Option<String> {
+    contents.lines().find_map(|line| {
+        let rest = line.trim().strip_prefix(key)?.strip_prefix('=')?;
+        Some(
+            rest.trim()
+                .trim_matches(|c| c == '"' || c == '\'')
+                .to_owned(),
+        )
+    })
+}
+
+fn os_release() -> Option<String> {
+    ["/etc/os-release", "/usr/lib/os-release"]
+        .iter()
+        .find_map(|path| std::fs::read_to_string(path).ok())
+}
+
+/// The release codename (`bookworm`) from os-release's `VERSION_CODENAME`.
+#[must_use]
+pub fn codename() -> Option<String> {
+    os_release_value(&os_release()?, "VERSION_CODENAME").filter(|name| !name.is_empty())
 }
 
 fn kind_of_id(id: &str) -> Option<BackendKind> {
@@ -38,10 +52,7 @@ fn kind_of_id(id: &str) -> Option<BackendKind> {
 /// Reads /etc/os-release (or /usr/lib/os-release) and detects the backend.
 #[must_use]
 pub fn detect() -> Option<BackendKind> {
-    ["/etc/os-release", "/usr/lib/os-release"]
-        .iter()
-        .find_map(|path| std::fs::read_to_string(path).ok())
-        .and_then(|contents| detect_from_os_release(&contents))
+    os_release().and_then(|contents| detect_from_os_release(&contents))
 }
 
 #[cfg(test)]

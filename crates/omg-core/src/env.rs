@@ -36,6 +36,10 @@ pub const OMG_DOWNLOAD_STALL_TIMEOUT: &str = "OMG_DOWNLOAD_STALL_TIMEOUT";
 pub const OMG_ELEVATE: &str = "OMG_ELEVATE";
 /// The AUR's base URL, instead of `[aur] url` (default <https://aur.archlinux.org>).
 pub const OMG_AUR_URL: &str = "OMG_AUR_URL";
+/// The Arch Security Tracker feed, instead of `[audit] arch_url`.
+pub const OMG_AUDIT_ARCH_URL: &str = "OMG_AUDIT_ARCH_URL";
+/// The Debian Security Tracker feed, instead of `[audit] debian_url`.
+pub const OMG_AUDIT_DEBIAN_URL: &str = "OMG_AUDIT_DEBIAN_URL";
 /// Turns coloured output off when set to anything (the <https://no-color.org> convention).
 pub const NO_COLOR: &str = "NO_COLOR";
 /// The XDG base directories.

@@ -119,6 +119,9 @@ pub struct InstalledPackage {
     pub version: String,
     /// Installed at the user's request, not as a dependency.
     pub explicit: bool,
+    /// The source package it was built from and that source's version, where the
+    /// distribution records one apart from the binary (dpkg's `Source:`).
+    pub source: Option<(String, String)>,
 }
 
 /// An installed package with a newer candidate.

@@ -35,6 +35,7 @@ pub(crate) enum CacheKey {
     Explicit,
     Installed,
     Status,
+    Upgradable,
 }
 
 /// The status as last computed, with the database fingerprint it was computed from.
@@ -373,6 +374,7 @@ impl CacheKey {
             Request::Explicit => Ok(Self::Explicit),
             Request::Installed => Ok(Self::Installed),
             Request::Status => Ok(Self::Status),
+            Request::Upgradable => Ok(Self::Upgradable),
             other => Err(other),
         }
     }
@@ -385,6 +387,7 @@ pub(crate) fn compute(catalog: &Catalog, key: CacheKey) -> Result<Reply, IpcErro
         CacheKey::Explicit => catalog.explicit().map(Reply::Packages),
         CacheKey::Installed => catalog.installed().map(Reply::Packages),
         CacheKey::Status => catalog.status().map(Reply::Status),
+        CacheKey::Upgradable => catalog.upgradable().map(Reply::Upgrades),
     };
     reply.map_err(failed)
 }

@@ -4,7 +4,7 @@
 
 use omg_core::{
     BackendSelection, ChangeEvent, ChangeOutcome, ChangeRequest, InfoAnswer, InstalledPackage,
-    Plan, Question, RuntimeProbe, SearchRequest, SearchResults, SystemStatus,
+    Plan, Question, RuntimeProbe, SearchRequest, SearchResults, SystemStatus, Upgrade,
 };
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -92,6 +92,8 @@ pub enum Request {
         /// Yes.
         yes: bool,
     },
+    /// Installed packages with a newer candidate, with both versions.
+    Upgradable,
 }
 
 /// Replies, one per request kind. Append only.
@@ -131,6 +133,8 @@ pub enum Reply {
     /// user; the process waits for [`Request::Answer`] (a hang-up means the
     /// question's default).
     Question(Question),
+    /// Answer to [`Request::Upgradable`].
+    Upgrades(Vec<Upgrade>),
 }
 
 /// Typed failures. Variant 0 must stay `ProtocolMismatch` with this shape forever.

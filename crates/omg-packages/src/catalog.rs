@@ -102,6 +102,11 @@ impl Catalog {
         self.backend.installed()
     }
 
+    /// Installed packages with a newer candidate, sorted by name.
+    pub fn upgradable(&self) -> Result<Vec<omg_core::Upgrade>> {
+        self.backend.upgradable()
+    }
+
     /// Explicitly installed packages, sorted by name.
     pub fn explicit(&self) -> Result<Vec<InstalledPackage>> {
         let mut installed = self.backend.installed()?;

@@ -125,12 +125,16 @@ fn respond(stream: TcpStream, root: &Path, shared: &Shared) -> std::io::Result<(
     let mut request_line = String::new();
     reader.read_line(&mut request_line)?;
     let mut range_start: Option<u64> = None;
+    let mut if_none_match: Option<String> = None;
     loop {
         let mut header = String::new();
         if reader.read_line(&mut header)? == 0 || header.trim().is_empty() {
             break;
         }
         let lower = header.to_ascii_lowercase();
+        if let Some(value) = lower.strip_prefix("if-none-match:") {
+            if_none_match = Some(value.trim().to_owned());
+        }
         if let Some(value) = lower.strip_prefix("range:") {
             if let Some(start) = value
                 .trim()
@@ -149,9 +153,10 @@ fn respond(stream: TcpStream, root: &Path, shared: &Shared) -> std::io::Result<(
         .requests
         .lock()
         .expect("requests")
-        .push(match range_start {
-            Some(start) => format!("{method} {path} bytes={start}-"),
-            None => format!("{method} {path}"),
+        .push(match (range_start, &if_none_match) {
+            (Some(start), _) => format!("{method} {path} bytes={start}-"),
+            (None, Some(_)) => format!("{method} {path} if-none-match"),
+            (None, None) => format!("{method} {path}"),
         });
     let mut stream = stream;
     let redirect = shared
@@ -190,6 +195,15 @@ fn respond(stream: TcpStream, root: &Path, shared: &Shared) -> std::io::Result<(
     let mut body = Vec::new();
     std::fs::File::open(&file)?.read_to_end(&mut body)?;
     let total = body.len() as u64;
+    // A validator of the content, as feeds and mirrors send one: an unchanged file
+    // answers a conditional request with 304 and no body.
+    let etag = format!("\"{:016x}\"", fnv1a(&body));
+    if if_none_match.as_deref() == Some(etag.as_str()) && range_start.is_none() {
+        return write!(
+            stream,
+            "HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+    }
     let (status, extra, start) = match range_start {
         None => ("200 OK", String::new(), 0),
         // A first byte at or past the end is unsatisfiable: 416 with the current
@@ -209,7 +223,7 @@ fn respond(stream: TcpStream, root: &Path, shared: &Shared) -> std::io::Result<(
     let slice = &body[usize::try_from(start).unwrap_or(body.len())..];
     write!(
         stream,
-        "HTTP/1.1 {status}\r\nContent-Length: {}\r\n{extra}Accept-Ranges: bytes\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 {status}\r\nContent-Length: {}\r\n{extra}ETag: {etag}\r\nAccept-Ranges: bytes\r\nConnection: close\r\n\r\n",
         slice.len()
     )?;
     if method == "HEAD" {
@@ -295,4 +309,11 @@ fn local_path(root: &Path, path: &str) -> Option<PathBuf> {
         .components()
         .all(|component| matches!(component, Component::Normal(_)))
         .then(|| root.join(relative))
+}
+
+/// FNV-1a: a stable content hash for ETags (not a security property).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+    })
 }

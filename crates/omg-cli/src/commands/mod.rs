@@ -1,5 +1,6 @@
 //! One module per subcommand (or family of them), each with its own `run`.
 
+mod audit;
 mod daemon;
 mod history;
 mod info;
@@ -123,6 +124,21 @@ pub(crate) fn run(
             unreachable!("hooks run before settings are resolved")
         }
         Command::Status => status::run(settings, printer),
+        Command::Audit {
+            severity,
+            upgradable,
+            refresh,
+            all,
+        } => audit::run(
+            audit::AuditFlags {
+                threshold: severity.unwrap_or(omg_audit::Severity::Unknown),
+                upgradable,
+                refresh,
+                all,
+            },
+            settings,
+            printer,
+        ),
         Command::Daemon { action } => daemon::run(action, settings, printer),
         Command::History { limit } => history::run(limit, settings, printer),
     }

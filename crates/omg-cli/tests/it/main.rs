@@ -12,6 +12,7 @@ mod arch_history;
 mod arch_questions;
 mod arch_safety;
 mod arch_signed;
+mod audit;
 mod aur;
 mod common;
 mod daemon;

@@ -276,6 +276,7 @@ impl PackageBackend for ArchBackend {
             .pkgs()
             .iter()
             .map(|package| InstalledPackage {
+                source: None,
                 name: package.name().to_owned(),
                 version: package.version().to_string(),
                 explicit: package.reason() == PackageReason::Explicit,

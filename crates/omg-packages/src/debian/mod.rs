@@ -552,9 +552,13 @@ impl PackageBackend for DebianBackend {
             })
             .filter_map(|stanza| {
                 let name = stanza.text_field("Package")?;
+                let version = stanza.text_field("Version").unwrap_or_default();
                 Some(InstalledPackage {
                     explicit: !auto.contains(&name),
-                    version: stanza.text_field("Version").unwrap_or_default(),
+                    source: stanza
+                        .text_field("Source")
+                        .map(|field| source_of(&field, &version)),
+                    version,
                     name,
                 })
             })
@@ -632,6 +636,18 @@ impl PackageBackend for DebianBackend {
 
     fn warnings(&self) -> Vec<String> {
         self.take_warnings()
+    }
+}
+
+/// dpkg's `Source: name` or `Source: name (version)`: the source package and its
+/// version, which is the binary's own when not given (a binNMU's differs).
+fn source_of(field: &str, binary_version: &str) -> (String, String) {
+    match field.split_once('(') {
+        Some((name, rest)) => (
+            name.trim().to_owned(),
+            rest.trim_end().trim_end_matches(')').trim().to_owned(),
+        ),
+        None => (field.trim().to_owned(), binary_version.to_owned()),
     }
 }
 

@@ -1,0 +1,233 @@
+//! Feeds fetched over HTTP(S) and kept on disk: a copy younger than the refresh
+//! interval is used as it is; an older one is revalidated with its ETag (304: the
+//! copy stands); a new body replaces it only once it parses, written beside it and
+//! renamed over it. A feed that is unreachable, refused, truncated, slow or
+//! malformed leaves the previous copy in place: it is used with a warning that
+//! says how old it is, and only a feed never fetched is an error.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+/// A feed's bytes and how it got them.
+#[derive(Debug)]
+pub struct Fetched {
+    pub bytes: Vec<u8>,
+    /// When the copy was last confirmed current (fetched or revalidated).
+    pub checked_at: SystemTime,
+    /// Why the copy could not be refreshed, when it could not.
+    pub warning: Option<String>,
+}
+
+/// Why a feed cannot be used at all.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("cannot fetch the {feed} feed from {url}: {reason} (and no earlier copy is kept)")]
+    Unavailable {
+        feed: &'static str,
+        url: String,
+        reason: String,
+    },
+    #[error("cannot keep the {feed} feed in {}: {source}", path.display())]
+    Cache {
+        feed: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Where feeds are kept, and how often they are refreshed.
+#[derive(Debug, Clone)]
+pub struct FeedCache {
+    dir: PathBuf,
+    max_age: Duration,
+}
+
+/// Feeds are tens of MB; slow links get minutes, a stalled one does not.
+const TIMEOUT: Duration = Duration::from_secs(300);
+const LIMIT: u64 = 512 << 20;
+
+impl FeedCache {
+    /// Feeds under `dir`, refreshed when older than `max_age`.
+    #[must_use]
+    pub fn new(dir: impl Into<PathBuf>, max_age: Duration) -> Self {
+        Self {
+            dir: dir.into(),
+            max_age,
+        }
+    }
+
+    /// The feed `name` (a file name of ours, not the server's) from `url`,
+    /// refreshed when stale or `refresh`; `valid` decides whether a new body may
+    /// replace the copy.
+    ///
+    /// # Errors
+    /// No usable copy and the feed cannot be fetched, or the cache directory cannot
+    /// be written.
+    pub fn load(
+        &self,
+        feed: &'static str,
+        name: &str,
+        url: &str,
+        refresh: bool,
+        valid: &dyn Fn(&[u8]) -> Result<(), String>,
+    ) -> Result<Fetched, FetchError> {
+        let data = self.dir.join(format!("{name}.json"));
+        let meta = self.dir.join(format!("{name}.etag"));
+        let cached = std::fs::read(&data).ok();
+        let checked_at = std::fs::metadata(&meta)
+            .and_then(|m| m.modified())
+            .ok()
+            .filter(|_| cached.is_some());
+        let fresh = checked_at
+            .and_then(|at| SystemTime::now().duration_since(at).ok())
+            .is_some_and(|age| age < self.max_age);
+        if let (Some(bytes), Some(checked_at), true, false) = (&cached, checked_at, fresh, refresh)
+        {
+            return Ok(Fetched {
+                bytes: bytes.clone(),
+                checked_at,
+                warning: None,
+            });
+        }
+        let etag = cached
+            .as_ref()
+            .and_then(|_| std::fs::read_to_string(&meta).ok())
+            .map(|text| text.trim().to_owned())
+            .filter(|text| !text.is_empty());
+        let cache_error = |path: &Path, source| FetchError::Cache {
+            feed,
+            path: path.to_owned(),
+            source,
+        };
+        match request(url, etag.as_deref()) {
+            Ok(Answer::NotModified) if cached.is_some() => {
+                write_atomically(&meta, etag.unwrap_or_default().as_bytes())
+                    .map_err(|e| cache_error(&meta, e))?;
+                Ok(Fetched {
+                    bytes: cached.unwrap_or_default(),
+                    checked_at: SystemTime::now(),
+                    warning: None,
+                })
+            }
+            Ok(Answer::Body { bytes, etag }) => match valid(&bytes) {
+                Ok(()) => {
+                    std::fs::create_dir_all(&self.dir).map_err(|e| cache_error(&self.dir, e))?;
+                    write_atomically(&data, &bytes).map_err(|e| cache_error(&data, e))?;
+                    write_atomically(&meta, etag.unwrap_or_default().as_bytes())
+                        .map_err(|e| cache_error(&meta, e))?;
+                    Ok(Fetched {
+                        bytes,
+                        checked_at: SystemTime::now(),
+                        warning: None,
+                    })
+                }
+                Err(reason) => stale(feed, url, cached, checked_at, &reason),
+            },
+            Ok(Answer::NotModified) => stale(
+                feed,
+                url,
+                cached,
+                checked_at,
+                "the server answered 304 to an unconditional request",
+            ),
+            Err(reason) => stale(feed, url, cached, checked_at, &reason),
+        }
+    }
+}
+
+/// The previous copy with a warning, or the error when there is none.
+fn stale(
+    feed: &'static str,
+    url: &str,
+    cached: Option<Vec<u8>>,
+    checked_at: Option<SystemTime>,
+    reason: &str,
+) -> Result<Fetched, FetchError> {
+    match (cached, checked_at) {
+        (Some(bytes), Some(checked_at)) => {
+            let age = SystemTime::now()
+                .duration_since(checked_at)
+                .unwrap_or_default();
+            Ok(Fetched {
+                bytes,
+                checked_at,
+                warning: Some(format!(
+                    "cannot refresh the {feed} feed ({reason}); using the copy from {} ago",
+                    describe_age(age)
+                )),
+            })
+        }
+        _ => Err(FetchError::Unavailable {
+            feed,
+            url: url.to_owned(),
+            reason: reason.to_owned(),
+        }),
+    }
+}
+
+fn describe_age(age: Duration) -> String {
+    let seconds = age.as_secs();
+    match seconds {
+        0..=119 => format!("{seconds} s"),
+        120..=7199 => format!("{} min", seconds / 60),
+        7200..=172_799 => format!("{} h", seconds / 3600),
+        _ => format!("{} days", seconds / 86_400),
+    }
+}
+
+enum Answer {
+    NotModified,
+    Body {
+        bytes: Vec<u8>,
+        etag: Option<String>,
+    },
+}
+
+fn request(url: &str, etag: Option<&str>) -> Result<Answer, String> {
+    let agent = ureq::Agent::new_with_config(
+        ureq::Agent::config_builder()
+            .timeout_connect(Some(Duration::from_secs(15)))
+            .timeout_global(Some(TIMEOUT))
+            .http_status_as_error(false)
+            .user_agent(concat!("omg/", env!("CARGO_PKG_VERSION")))
+            .build(),
+    );
+    let mut call = agent.get(url);
+    if let Some(etag) = etag {
+        call = call.header("If-None-Match", etag);
+    }
+    let mut response = call.call().map_err(|error| error.to_string())?;
+    let status = response.status().as_u16();
+    if status == 304 {
+        return Ok(Answer::NotModified);
+    }
+    if status != 200 {
+        return Err(format!("HTTP {status}"));
+    }
+    let etag = response
+        .headers()
+        .get("etag")
+        .and_then(|value| value.to_str().ok())
+        .filter(|value| !value.contains(['\n', '\r']))
+        .map(str::to_owned);
+    let bytes = response
+        .body_mut()
+        .with_config()
+        .limit(LIMIT)
+        .read_to_vec()
+        .map_err(|error| error.to_string())?;
+    Ok(Answer::Body { bytes, etag })
+}
+
+/// Temp file beside `path`, then rename: a reader never sees half a feed.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
+    temp.write_all(bytes)?;
+    temp.as_file().sync_all()?;
+    temp.persist(path).map_err(|error| error.error)?;
+    Ok(())
+}
