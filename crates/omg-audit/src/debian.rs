@@ -7,7 +7,7 @@ use crate::{FeedError, Finding, Installed, Severity};
 use omg_core::version::dpkg;
 use serde::Deserialize;
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// One issue's state in one release.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -37,6 +37,55 @@ pub fn parse(bytes: &[u8]) -> Result<Feed, FeedError> {
         feed: "Debian Security Tracker",
         source,
     })
+}
+
+/// The feed restricted to the `sources` given (the installed ones): every other
+/// source's issues are skipped as they are read, never built, which keeps a
+/// Debian-sized feed (about 50 MB, tens of thousands of sources) to the memory of
+/// the few thousand a system has installed. The JSON must still be valid as a
+/// whole.
+pub fn parse_for(bytes: &[u8], sources: &HashSet<String>) -> Result<Feed, FeedError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let feed = serde::de::DeserializeSeed::deserialize(Only { sources }, &mut deserializer)
+        .and_then(|feed| deserializer.end().map(|()| feed))
+        .map_err(|source| FeedError::Malformed {
+            feed: "Debian Security Tracker",
+            source,
+        })?;
+    Ok(feed)
+}
+
+/// The top-level map, keeping only the named sources.
+struct Only<'a> {
+    sources: &'a HashSet<String>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Only<'_> {
+    type Value = Feed;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Feed, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Only<'_> {
+    type Value = Feed;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("a map of source packages to their issues")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Feed, A::Error> {
+        let mut feed = Feed::new();
+        while let Some(source) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if self.sources.contains(source.as_ref()) {
+                feed.insert(source.into_owned(), map.next_value()?);
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(feed)
+    }
 }
 
 /// Debian's urgency as a severity; `unimportant` is low and marked minor (hidden
@@ -207,6 +256,22 @@ mod tests {
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].severity, Severity::Unknown);
         assert!(matches(&feed, "trixie", &[zlib_binary("zlib1g", None)]).len() == 1);
+    }
+
+    #[test]
+    fn a_restricted_parse_keeps_only_the_named_sources_and_matches_the_same() {
+        let sources: HashSet<String> = ["zlib".to_owned()].into();
+        let only = parse_for(FEED.as_bytes(), &sources).unwrap();
+        assert_eq!(only.keys().collect::<Vec<_>>(), ["zlib"]);
+        let all = parse(FEED.as_bytes()).unwrap();
+        let installed = [zlib_binary("zlib1g", None)];
+        assert_eq!(
+            matches(&only, "bookworm", &installed),
+            matches(&all, "bookworm", &installed)
+        );
+        // Skipped sources must still be valid JSON.
+        assert!(parse_for(b"{\"other\": [1, 2,], \"zlib\": {}}", &sources).is_err());
+        assert!(parse_for(b"{\"zlib\": {}} trailing", &sources).is_err());
     }
 
     #[test]

@@ -83,10 +83,10 @@ impl FeedCache {
         let fresh = checked_at
             .and_then(|at| SystemTime::now().duration_since(at).ok())
             .is_some_and(|age| age < self.max_age);
-        if let (Some(bytes), Some(checked_at), true, false) = (&cached, checked_at, fresh, refresh)
-        {
+        if let (Some(checked_at), true, false) = (checked_at, fresh, refresh) {
+            // A feed is tens of MB: handed over, not copied.
             return Ok(Fetched {
-                bytes: bytes.clone(),
+                bytes: cached.unwrap_or_default(),
                 checked_at,
                 warning: None,
             });

@@ -66,7 +66,7 @@ pub(crate) fn run(
                 "arch",
                 &settings.audit.arch_url,
                 flags.refresh,
-                omg_audit::arch::parse,
+                &omg_audit::arch::parse,
             )?;
             omg_audit::arch::matches(&groups, &inputs)
         }
@@ -74,13 +74,22 @@ pub(crate) fn run(
             let release = settings.audit.release.clone().ok_or_else(|| {
                 anyhow!("cannot tell this system's Debian release (no VERSION_CODENAME in os-release): set [audit] release")
             })?;
+            // Only the installed sources are built: the feed is tens of MB.
+            let sources: std::collections::HashSet<String> = inputs
+                .iter()
+                .map(|package| match &package.source {
+                    Some((source, _)) => source.clone(),
+                    None => package.name.clone(),
+                })
+                .collect();
+            let parse = |bytes: &[u8]| omg_audit::debian::parse_for(bytes, &sources);
             let feed = load(
                 &cache,
                 "Debian Security Tracker",
                 "debian",
                 &settings.audit.debian_url,
                 flags.refresh,
-                omg_audit::debian::parse,
+                &parse,
             )?;
             omg_audit::debian::matches(&feed, &release, &inputs)
         }
@@ -111,7 +120,7 @@ fn load<T>(
     name: &str,
     url: &str,
     refresh: bool,
-    parse: fn(&[u8]) -> Result<T, omg_audit::FeedError>,
+    parse: &dyn Fn(&[u8]) -> Result<T, omg_audit::FeedError>,
 ) -> Result<T> {
     let parsed = RefCell::new(None);
     let fetched = cache.load(feed, name, url, refresh, &|bytes| {

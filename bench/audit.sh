@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# omg audit against a generated Debian-sized tracker feed (about 50 MB, the size of
+# security-tracker.debian.org's JSON), served by a local HTTP server: the first run
+# fetches, parses and keeps it; later runs parse the kept copy. Matches this
+# machine's real dpkg database (read only). Prints wall time and peak RSS.
+#   bench/audit.sh
+# Needs: scripts/setup (hyperfine), python3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release -q -p omg-cli
+omg=$PWD/target/release/omg
+work=$(mktemp -d)
+trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+# Every installed source package gets a few issues (open, fixed above and below the
+# installed version); padding sources make up the rest of the size.
+dpkg-query -W -f '${source:Package} ${source:Version}\n' | sort -u > "$work/sources"
+python3 - "$work/sources" "$work/json" <<'PY'
+import json, sys
+feed = {}
+for line in open(sys.argv[1]):
+    name, version = line.split()
+    feed[name] = {
+        f"CVE-2026-{i:05d}{n}": {"description": "x" * 200, "scope": "remote", "releases": {
+            "bookworm": {"status": s, "repositories": {"bookworm": version},
+                         "fixed_version": f, "urgency": u},
+            "trixie": {"status": "open", "repositories": {}, "urgency": "low"}}}
+        for n, (s, f, u) in enumerate([("open", "", "high"), ("resolved", "99:1", "medium"),
+                                       ("resolved", "0", "low"), ("resolved", "0.0.1", "unimportant")])
+        for i in [len(feed)]}
+i = 0
+while len(json.dumps(feed)) < 50_000_000 if i % 5000 == 0 else True:
+    feed[f"padding-{i}"] = {f"CVE-2025-{i:06d}": {"description": "y" * 300, "releases": {
+        "bookworm": {"status": "resolved", "fixed_version": "1.0-1", "urgency": "low"}}}}
+    i += 1
+    if i % 5000 == 0 and len(json.dumps(feed)) >= 50_000_000:
+        break
+json.dump(feed, open(sys.argv[2], "w"))
+PY
+ls -l "$work/json" | awk '{printf "feed: %.1f MB\n", $5/1e6}'
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+(cd "$work" && exec python3 -m http.server "$port" --bind 127.0.0.1 >/dev/null 2>&1) &
+server=$!
+sleep 1
+export HOME=$work/home XDG_CONFIG_HOME=$work/config XDG_CACHE_HOME=$work/cache OMG_NO_DAEMON=1
+mkdir -p "$XDG_CONFIG_HOME/omg"
+printf '[daemon]\nautostart = false\n[audit]\nrelease = "bookworm"\ndebian_url = "http://127.0.0.1:%s/json"\n' "$port" \
+  > "$XDG_CONFIG_HOME/omg/config.toml"
+echo "first run (fetch, parse, keep):"
+/usr/bin/time -f '  %e s wall, %M KiB peak RSS' "$omg" --backend debian audit --json > "$work/findings.json" || true
+python3 -c 'import json,sys; print("  findings:", len(json.load(open(sys.argv[1]))))' "$work/findings.json"
+echo "kept copy:"
+/usr/bin/time -f '  %e s wall, %M KiB peak RSS' "$omg" --backend debian audit --json > /dev/null || true
+hyperfine -N -i --warmup 1 --runs 10 "$omg --backend debian audit --json"
