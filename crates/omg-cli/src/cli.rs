@@ -193,6 +193,21 @@ pub(crate) enum Command {
         #[arg(value_enum)]
         shell: Shell,
     },
+    /// Print the shell completion script: `omg completions bash >
+    /// ~/.local/share/bash-completion/completions/omg`, zsh into a directory on
+    /// $fpath as `_omg`, fish into ~/.config/fish/completions/omg.fish.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Write the man pages (omg.1, omg-<command>.1, omgd.1) into DIR.
+    #[command(hide = true)]
+    Manpages {
+        /// Directory to write them into (created if missing).
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
     /// Print the environment changes for the current directory (run by the hook).
     #[command(name = "hook-env", hide = true)]
     HookEnv {

@@ -4,6 +4,7 @@
 
 mod cli;
 mod commands;
+mod generate;
 mod hook;
 mod printer;
 mod progress;
@@ -57,6 +58,14 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
         cli::Command::HookEnv { shell } => return hook::env(shell).map(|()| ExitStatus::Success),
         cli::Command::Hook { shell } => return hook::snippet(shell).map(|()| ExitStatus::Success),
+        // Generated from the definitions alone: they must work on a machine with no
+        // package database (a build host writing the man pages, say).
+        cli::Command::Completions { shell } => {
+            return generate::completions(shell).map(|()| ExitStatus::Success)
+        }
+        cli::Command::Manpages { dir } => {
+            return generate::manpages(&dir).map(|()| ExitStatus::Success)
+        }
         _ => {}
     }
     let settings = settings::Settings::resolve(&cli.global)?;

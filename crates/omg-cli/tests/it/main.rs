@@ -14,6 +14,7 @@ mod arch_safety;
 mod arch_signed;
 mod aur;
 mod common;
+mod completions;
 mod daemon;
 mod debian;
 mod downloads;
