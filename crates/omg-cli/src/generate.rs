@@ -4,25 +4,49 @@
 use crate::cli::{Cli, Shell};
 use anyhow::{Context, Result};
 use clap::CommandFactory;
+use clap_complete::env::EnvCompleter;
 use std::io::Write;
 use std::path::Path;
 
-/// Prints the completion script for `shell` on stdout.
+/// Prints the completion script for `shell` on stdout. Each script is a thin
+/// registration that runs `omg` (from PATH) with `OMG_COMPLETE=<shell>` and the
+/// words typed so far, so subcommands and flags come from the same definitions as
+/// `--help` and package names can come from omgd ([`crate::complete`]).
 pub(crate) fn completions(shell: Shell) -> Result<()> {
-    let mut command = Cli::command();
-    // Generated into memory first: clap_complete panics when its writer fails, and
-    // `omg completions bash | head` must end quietly, not with a panic.
+    let name = "omg";
+    let var = omg_core::env::OMG_COMPLETE;
     let mut script = Vec::new();
-    let generator = match shell {
-        Shell::Bash => clap_complete::Shell::Bash,
-        Shell::Zsh => clap_complete::Shell::Zsh,
-        Shell::Fish => clap_complete::Shell::Fish,
-    };
-    clap_complete::generate(generator, &mut command, "omg", &mut script);
+    match shell {
+        Shell::Bash => {
+            clap_complete::env::Bash.write_registration(var, name, name, name, &mut script)?
+        }
+        Shell::Fish => {
+            clap_complete::env::Fish.write_registration(var, name, name, name, &mut script)?
+        }
+        Shell::Zsh => {
+            clap_complete::env::Zsh.write_registration(var, name, name, name, &mut script)?;
+            script = zsh_autoloadable(&script)?;
+        }
+    }
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(&script)?;
     stdout.flush()?;
     Ok(())
+}
+
+/// clap's zsh registration ends in `compdef`, which suits `source`; installed as
+/// `_omg` on $fpath, compinit autoloads the file as the completion function
+/// itself, and the first TAB would only register the real one. Calling it when
+/// autoloaded (as clap's static zsh scripts do) makes both ways work.
+fn zsh_autoloadable(script: &[u8]) -> Result<Vec<u8>> {
+    let text = std::str::from_utf8(script).context("zsh registration is not UTF-8")?;
+    let registration = "compdef _clap_dynamic_completer_omg omg";
+    anyhow::ensure!(
+        text.contains(registration),
+        "unexpected zsh registration from clap_complete"
+    );
+    let both = "if [ \"$funcstack[1]\" = \"_omg\" ]; then\n    _clap_dynamic_completer_omg \"$@\"\nelse\n    compdef _clap_dynamic_completer_omg omg\nfi";
+    Ok(text.replacen(registration, both, 1).into_bytes())
 }
 
 /// Writes `omg.1`, one `omg-<subcommand>.1` per visible subcommand (nested ones as

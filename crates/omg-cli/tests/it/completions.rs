@@ -27,7 +27,8 @@ fn run_shell(context: &Context, shell: &str, args: &[&str]) -> String {
         .arg("60")
         .arg(shell)
         .args(args)
-        .env("OMG_NO_DAEMON", "1")
+        // The scripts run `omg` from PATH, as they would once installed.
+        .env("PATH", format!("{}:/usr/bin:/bin", bin_dir().display()))
         .env("TERM", "dumb")
         .output()
         .unwrap_or_else(|error| panic!("cannot run {shell}: {error}"));
@@ -40,8 +41,35 @@ fn run_shell(context: &Context, shell: &str, args: &[&str]) -> String {
     String::from_utf8(output.stdout).expect("utf-8")
 }
 
+fn bin_dir() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_omg"))
+        .parent()
+        .expect("omg's directory")
+}
+
 fn lines(text: &str) -> Vec<&str> {
     text.lines().map(str::trim).collect()
+}
+
+/// What bash would offer for `words` (the last one being completed): the
+/// function the script registered for `omg`, called the way bash calls it, with
+/// COMP_WORDS/COMP_CWORD set and (command, word, previous word) as arguments.
+fn bash_complete(context: &Context, script: &Path, words: &[&str]) -> String {
+    let cword = words.len() - 1;
+    let line = words.join(" ");
+    let quoted: Vec<String> = words.iter().map(|word| format!("'{word}'")).collect();
+    let code = format!(
+        "source '{script}'\n\
+         function=$(complete -p omg | sed -E 's/.*-F ([^ ]+).*/\\1/')\n\
+         COMP_WORDS=({words}); COMP_CWORD={cword}; COMP_LINE='{line}'; COMP_POINT=${{#COMP_LINE}}\n\
+         \"$function\" omg '{current}' '{previous}'\n\
+         printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        script = script.display(),
+        words = quoted.join(" "),
+        current = words[cword],
+        previous = words[cword - 1],
+    );
+    run_shell(context, "bash", &["--noprofile", "--norc", "-c", &code])
 }
 
 #[test]
@@ -49,33 +77,55 @@ fn bash_completes_subcommands_and_their_flags() {
     let context = Context::new();
     let dir = tempfile::tempdir().unwrap();
     let path = script(&context, "bash", dir.path(), "omg.bash");
-    // The function bash would call is whatever the script registered for `omg`,
-    // called the way bash calls it: COMP_WORDS/COMP_CWORD set, then (command,
-    // word, previous word).
-    let complete = |words: &[&str]| {
-        let cword = words.len() - 1;
-        let line = words.join(" ");
-        let quoted: Vec<String> = words.iter().map(|word| format!("'{word}'")).collect();
-        let code = format!(
-            "source '{script}'\n\
-             function=$(complete -p omg | sed -E 's/.*-F ([^ ]+).*/\\1/')\n\
-             COMP_WORDS=({words}); COMP_CWORD={cword}; COMP_LINE='{line}'; COMP_POINT=${{#COMP_LINE}}\n\
-             \"$function\" omg '{current}' '{previous}'\n\
-             printf '%s\\n' \"${{COMPREPLY[@]}}\"",
-            script = path.display(),
-            words = quoted.join(" "),
-            current = words[cword],
-            previous = words[cword - 1],
-        );
-        run_shell(&context, "bash", &["--noprofile", "--norc", "-c", &code])
-    };
-    let subcommands = complete(&["omg", "ins"]);
+    let subcommands = bash_complete(&context, &path, &["omg", "ins"]);
     assert!(lines(&subcommands).contains(&"install"), "{subcommands}");
     assert!(!lines(&subcommands).contains(&"search"), "{subcommands}");
-    let flags = complete(&["omg", "install", "--re"]);
+    let flags = bash_complete(&context, &path, &["omg", "install", "--re"]);
     assert!(lines(&flags).contains(&"--reinstall"), "{flags}");
-    let shells = complete(&["omg", "completions", "f"]);
+    let shells = bash_complete(&context, &path, &["omg", "completions", "f"]);
     assert_eq!(lines(&shells), ["fish"]);
+}
+
+#[test]
+fn package_names_complete_from_omgd_and_quietly_not_without_it() {
+    let context = Context::new();
+    let dir = tempfile::tempdir().unwrap();
+    let path = script(&context, "bash", dir.path(), "omg.bash");
+    // No omgd: no candidates, no error, and none started.
+    let none = bash_complete(&context, &path, &["omg", "info", "bas"]);
+    assert!(lines(&none).iter().all(|line| line.is_empty()), "{none}");
+    assert!(!context.socket().exists());
+
+    // This machine's APT data: bash is installed and offered on every Debian.
+    let _daemon = context.start_daemon(&["--backend", "debian"]);
+    for command in ["info", "install"] {
+        let offered = bash_complete(&context, &path, &["omg", command, "bas"]);
+        let names = lines(&offered);
+        assert!(names.contains(&"bash"), "{command}: {offered}");
+        assert!(
+            names.iter().all(|name| name.starts_with("bas")),
+            "{offered}"
+        );
+    }
+    let installed = bash_complete(&context, &path, &["omg", "remove", "bas"]);
+    let names = lines(&installed);
+    assert!(names.contains(&"bash"), "{installed}");
+    assert!(
+        names.iter().all(|name| name.starts_with("bas")),
+        "{installed}"
+    );
+    // Later words of install complete too (it takes several).
+    let second = bash_complete(&context, &path, &["omg", "install", "bash", "dpk"]);
+    assert!(lines(&second).contains(&"dpkg"), "{second}");
+
+    // fish gets the descriptions beside the names.
+    let fish = script(&context, "fish", dir.path(), "omg.fish");
+    let code = format!("source '{}'; complete -C 'omg info bas'", fish.display());
+    let output = run_shell(&context, "fish", &["--no-config", "-c", &code]);
+    assert!(
+        output.lines().any(|line| line.starts_with("bash\t")),
+        "{output}"
+    );
 }
 
 #[test]
