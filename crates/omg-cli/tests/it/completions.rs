@@ -169,16 +169,19 @@ fn zsh_completes_subcommands_and_their_flags() {
     let driver = format!(
         r#"zmodload zsh/zpty
 zpty shell 'zsh -f -i'
-zpty -w shell 'fpath=({functions} $fpath); autoload -Uz compinit; compinit -u -D; echo READY-$((1+1))'
-zpty -w shell 'compadd() {{ local -a m; builtin compadd -O m "$@"; print -rl -- $m >> {matches}; builtin compadd "$@" }}'
-zpty -r shell line '*READY-2*'
+# The prompt is how this script knows zle is reading: keys typed before that are
+# echoed by the terminal but never completed. It is spelled so that the echoed
+# command line does not match it.
+zpty -w shell 'PS1="Z${{(U):-prompt}}> "; fpath=({functions} $fpath); autoload -Uz compinit; compinit -u -D; compadd() {{ local -a m; builtin compadd -O m "$@"; print -rl -- $m >> {matches}; builtin compadd "$@" }}'
+zpty -r shell line '*ZPROMPT>*'
 n=0
 for input in 'omg ins' 'omg install --re'; do
-  zpty -w -n shell $'\C-u'"$input"$'\t'
+  zpty -w -n shell "$input"$'\t'
   # Input is read in order, so once this echo has run the completion is done.
   (( n++ ))
   zpty -w shell $'\C-u echo DONE-$(('"$n"'+100))'
   zpty -r shell line "*DONE-$((n + 100))*"
+  zpty -r shell line '*ZPROMPT>*'
 done
 zpty -d shell
 "#,
