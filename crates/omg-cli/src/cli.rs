@@ -1,7 +1,9 @@
 //! The command line, as clap sees it. Nothing here runs a command: [`crate::settings`]
 //! turns these into resolved settings first.
 
+use crate::complete::{available_packages, installed_packages};
 use clap::{Parser, Subcommand, ValueEnum};
+use clap_complete::ArgValueCompleter;
 use std::path::PathBuf;
 
 /// One fast tool for system packages and language runtimes.
@@ -103,6 +105,7 @@ pub(crate) enum Command {
     /// repository has it.
     Info {
         /// Package name.
+        #[arg(add = ArgValueCompleter::new(available_packages))]
         package: String,
     },
     /// List explicitly installed packages.
@@ -123,7 +126,11 @@ pub(crate) enum Command {
     /// they need, and runtime versions without switching to them (`node@22`).
     Install {
         /// Package names, and `<runtime>@<version>` for runtimes.
-        #[arg(required = true, value_name = "PACKAGE|RUNTIME@VERSION")]
+        #[arg(
+            required = true,
+            value_name = "PACKAGE|RUNTIME@VERSION",
+            add = ArgValueCompleter::new(available_packages)
+        )]
         specs: Vec<String>,
         #[command(flatten)]
         confirm: YesArg,
@@ -137,7 +144,11 @@ pub(crate) enum Command {
     /// Remove installed system packages.
     Remove {
         /// Installed package names.
-        #[arg(required = true, value_name = "PACKAGE")]
+        #[arg(
+            required = true,
+            value_name = "PACKAGE",
+            add = ArgValueCompleter::new(installed_packages)
+        )]
         names: Vec<String>,
         #[command(flatten)]
         confirm: YesArg,
@@ -192,6 +203,21 @@ pub(crate) enum Command {
         /// The shell.
         #[arg(value_enum)]
         shell: Shell,
+    },
+    /// Print the shell completion script: `omg completions bash >
+    /// ~/.local/share/bash-completion/completions/omg`, zsh into a directory on
+    /// $fpath as `_omg`, fish into ~/.config/fish/completions/omg.fish.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Write the man pages (omg.1, omg-<command>.1, omgd.1) into DIR.
+    #[command(hide = true)]
+    Manpages {
+        /// Directory to write them into (created if missing).
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
     },
     /// Print the environment changes for the current directory (run by the hook).
     #[command(name = "hook-env", hide = true)]

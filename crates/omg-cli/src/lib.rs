@@ -4,6 +4,8 @@
 
 mod cli;
 mod commands;
+mod complete;
+mod generate;
 mod hook;
 mod printer;
 mod progress;
@@ -41,6 +43,15 @@ impl From<ExitStatus> for ExitCode {
 /// Runs omg with the process's arguments.
 #[must_use]
 pub fn main() -> ExitCode {
+    // A TAB: the completion scripts run omg with this variable set and the words
+    // typed so far; the answer is printed and the process ends here. Checked here
+    // first because `complete` reads the working directory and every argument even
+    // when the variable is unset, and `omg hook-env` runs at every prompt.
+    if std::env::var_os(omg_core::env::OMG_COMPLETE).is_some() {
+        clap_complete::CompleteEnv::with_factory(<cli::Cli as clap::CommandFactory>::command)
+            .var(omg_core::env::OMG_COMPLETE)
+            .complete();
+    }
     let cli = cli::Cli::parse();
     match run(cli) {
         Ok(status) => status.into(),
@@ -57,6 +68,14 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
         cli::Command::HookEnv { shell } => return hook::env(shell).map(|()| ExitStatus::Success),
         cli::Command::Hook { shell } => return hook::snippet(shell).map(|()| ExitStatus::Success),
+        // Generated from the definitions alone: they must work on a machine with no
+        // package database (a build host writing the man pages, say).
+        cli::Command::Completions { shell } => {
+            return generate::completions(shell).map(|()| ExitStatus::Success)
+        }
+        cli::Command::Manpages { dir } => {
+            return generate::manpages(&dir).map(|()| ExitStatus::Success)
+        }
         _ => {}
     }
     let settings = settings::Settings::resolve(&cli.global)?;

@@ -8,6 +8,9 @@ pub const OMG_BACKEND: &str = "OMG_BACKEND";
 pub const OMG_SOCKET: &str = "OMG_SOCKET";
 /// Set to anything but `0`/`false`: answer directly, never use or start omgd.
 pub const OMG_NO_DAEMON: &str = "OMG_NO_DAEMON";
+/// Set by omg's completion scripts (to the shell's name) when they ask omg for
+/// the candidates of a TAB.
+pub const OMG_COMPLETE: &str = "OMG_COMPLETE";
 /// Base URL of a Node.js mirror laid out like nodejs.org/dist.
 pub const OMG_NODE_MIRROR: &str = "OMG_NODE_MIRROR";
 /// Base URL of a Go mirror laid out like go.dev/dl.

@@ -28,6 +28,13 @@ pub use server::{MAX_CONNECTIONS, WRITE_TIMEOUT};
 use clap::Parser;
 use std::process::ExitCode;
 
+/// omgd's command line as clap sees it, for generated documentation (omg's man
+/// pages) that must not drift from `omgd --help`.
+#[must_use]
+pub fn command() -> clap::Command {
+    <args::Args as clap::CommandFactory>::command()
+}
+
 /// Runs omgd with the process's arguments.
 #[must_use]
 pub fn main() -> ExitCode {

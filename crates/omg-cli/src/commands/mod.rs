@@ -120,8 +120,11 @@ pub(crate) fn run(
         Command::Uninstall { spec } => runtimes::uninstall(&spec, settings),
         Command::Shim { name, arguments } => runtimes::shim(&name, &arguments, settings),
         Command::Exec { spec, command } => runtimes::exec(&spec, &command, settings),
-        Command::Hook { .. } | Command::HookEnv { .. } => {
-            unreachable!("hooks run before settings are resolved")
+        Command::Hook { .. }
+        | Command::HookEnv { .. }
+        | Command::Completions { .. }
+        | Command::Manpages { .. } => {
+            unreachable!("hooks and generated files run before settings are resolved")
         }
         Command::Status => status::run(settings, printer),
         Command::Audit {

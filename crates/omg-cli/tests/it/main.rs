@@ -15,6 +15,7 @@ mod arch_signed;
 mod audit;
 mod aur;
 mod common;
+mod completions;
 mod daemon;
 mod debian;
 mod downloads;
