@@ -989,6 +989,42 @@ mod tests {
     }
 
     #[test]
+    fn architecture_specific_provides_and_depends_follow_the_machine() {
+        let mut aur = Aur::new(&[
+            single(
+                "app",
+                "1-1",
+                &["depends_x86_64 = libgpu", "depends_aarch64 = absent"],
+            ),
+            single("gpu-x86", "1-1", &["provides_x86_64 = libgpu=2"]),
+        ]);
+        let plan = run(&["app"], &core(), &mut aur).unwrap();
+        assert_eq!(
+            builds(&plan),
+            [
+                ("gpu-x86", vec![("gpu-x86", Reason::Dependency)]),
+                ("app", vec![("app", Reason::Explicit)]),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_answer_that_does_not_build_the_name_is_not_used() {
+        // A lookup that answers every name with the same unrelated base.
+        let other = Srcinfo::parse(&single("other", "1-1", &[])).unwrap();
+        let targets = ["foo".to_owned()];
+        let error =
+            resolve(&targets, &core(), &mut |_| Some(other.clone()), &options()).unwrap_err();
+        assert_eq!(
+            error,
+            GraphError::Unsatisfiable {
+                chain: vec!["foo".into()],
+                offered: Some("other 1-1".into()),
+            }
+        );
+    }
+
+    #[test]
     fn deep_chains_do_not_exhaust_the_stack() {
         let texts: Vec<String> = (0..2000)
             .map(|n| {
