@@ -9,7 +9,6 @@
 
 #[cfg(feature = "arch")]
 pub mod arch;
-#[cfg(feature = "aur")]
 pub mod aur;
 #[cfg(any(feature = "arch", feature = "apt"))]
 mod cache_dir;

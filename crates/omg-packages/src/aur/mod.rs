@@ -1,15 +1,32 @@
-//! The Arch User Repository: its RPC (v5) for search and info, and the local
-//! matching that gives AUR results the same semantics as the official index.
+//! The Arch User Repository: its RPC (v5) for search and info (feature `aur`), the
+//! local matching that gives AUR results the same semantics as the official index,
+//! and the pure groundwork for installs: `.SRCINFO` parsing and the build graph
+//! across repository and AUR packages (no network, so they build everywhere).
 //!
-//! Everything the RPC returns is untrusted: names are checked against pacman's rule
-//! before they are used, and text fields are left for the CLI to escape.
+//! Everything the RPC or a clone returns is untrusted: names are checked against
+//! pacman's rule before they are used, and text fields are left for the CLI to escape.
 
+mod dependency;
+mod graph;
+#[cfg(feature = "aur")]
 mod rpc;
+mod srcinfo;
 
+pub use dependency::{Comparison, Dependency, DependencyError, OptionalDependency};
+pub use graph::{
+    resolve, AurBuild, AurInstall, GraphError, KnownPackage, KnownPackages, Plan, Reason,
+    RepoInstall, Repositories, ResolveOptions,
+};
+#[cfg(feature = "aur")]
 pub use rpc::{info_urls, parse_envelope, AurClient, AurPackage, DEFAULT_URL};
+pub use srcinfo::{
+    ArchList, LineProblem, Package, PackageBase, Srcinfo, SrcinfoError, MAX_SRCINFO_BYTES,
+};
 
+#[cfg(feature = "aur")]
 use omg_core::MatchKind;
 
+#[cfg(feature = "aur")]
 /// One AUR package matching a search, with how it matched.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AurHit {
@@ -45,6 +62,7 @@ pub fn rpc_term(terms: &[String]) -> Option<&str> {
 /// The packages every term matches (case-insensitively, in the name or the
 /// description, as the official index matches), ranked like it: exact name, name
 /// prefix, name substring, then description only; within a kind, more votes first.
+#[cfg(feature = "aur")]
 #[must_use]
 pub fn search_hits(terms: &[String], packages: Vec<AurPackage>) -> Vec<AurHit> {
     let terms: Vec<String> = terms
@@ -93,6 +111,7 @@ pub fn search_hits(terms: &[String], packages: Vec<AurPackage>) -> Vec<AurHit> {
 mod tests {
     use super::*;
 
+    #[cfg(feature = "aur")]
     fn package(name: &str, description: &str, votes: u64) -> AurPackage {
         AurPackage {
             name: name.to_owned(),
@@ -138,6 +157,7 @@ mod tests {
         assert_eq!(rpc_term(&["  ".to_owned()]), None);
     }
 
+    #[cfg(feature = "aur")]
     #[test]
     fn search_hits_need_every_term_and_rank_like_the_index() {
         let packages = vec![
