@@ -680,3 +680,117 @@ fn clean_drops_what_no_source_offers_and_the_orphans() {
     assert!(unrelated.exists());
     assert!(installed().is_empty(), "the orphan went: {:?}", installed());
 }
+
+/// A throwaway signing key in its own GnuPG home; its public key exported to
+/// `keyring` (what a sources entry's `signed-by` names).
+fn signing_key(home: &Path, keyring: &Path, name: &str) {
+    std::fs::create_dir_all(home).unwrap();
+    run("chmod", &["700", home.to_str().unwrap()]);
+    let gpg = |args: &[&str]| {
+        let mut all = vec!["--batch", "--homedir", home.to_str().unwrap()];
+        all.extend(args);
+        run("gpg", &all);
+    };
+    gpg(&[
+        "--pinentry-mode",
+        "loopback",
+        "--passphrase",
+        "",
+        "--quick-gen-key",
+        &format!("{name} <{name}@example.invalid>"),
+        "ed25519",
+        "sign",
+        "never",
+    ]);
+    gpg(&["--output", keyring.to_str().unwrap(), "--export"]);
+}
+
+/// Signs each suite's Release into InRelease with the key in `home`.
+fn sign_suites(repo: &Path, home: &Path) {
+    for suite in ["omgt-stable", "omgt-backports"] {
+        let dir = repo.join("dists").join(suite);
+        run(
+            "gpg",
+            &[
+                "--batch",
+                "--yes",
+                "--homedir",
+                home.to_str().unwrap(),
+                "--pinentry-mode",
+                "loopback",
+                "--passphrase",
+                "",
+                "--clearsign",
+                "--output",
+                dir.join("InRelease").to_str().unwrap(),
+                dir.join("Release").to_str().unwrap(),
+            ],
+        );
+    }
+}
+
+/// APT's trusted sources decide, as apt-get's: a repository signed by the key its
+/// entry names installs; re-signed by another key, the refresh fails in one line
+/// (apt itself only warns and keeps the old lists) and an update installs nothing.
+#[test]
+fn repository_signatures_are_checked_as_apt_checks_them() {
+    if !enabled() {
+        return;
+    }
+    drop(Purge);
+    let _purge = Purge;
+    let bed = Bed::new();
+    let keys = bed.repo.with_file_name("keys");
+    let keyring = keys.join("omgt.gpg");
+    signing_key(&keys.join("packager"), &keyring, "packager");
+    signing_key(
+        &keys.join("stranger"),
+        &keys.join("stranger.gpg"),
+        "stranger",
+    );
+    // No `trusted=yes`: only the packager's signature makes these lists usable.
+    let uri = format!("file:{}", bed.repo.display());
+    std::fs::write(
+        bed.apt_config.with_file_name("etc").join("sources.list"),
+        format!(
+            "deb [signed-by={k}] {uri} omgt-stable main\ndeb [signed-by={k}] {uri} omgt-backports main\n",
+            k = keyring.display()
+        ),
+    )
+    .unwrap();
+    run("chmod", &["644", keyring.to_str().unwrap()]);
+    bed.publish(&[LIB_1_0, APP_1_0], &[]);
+    sign_suites(&bed.repo, &keys.join("packager"));
+    bed.omg_ok(&["sync"]);
+    bed.omg_ok(&["install", "-y", "omgt-app"]);
+    assert_eq!(dpkg_state("omgt-app"), "ii");
+
+    // A new release signed by a key nobody trusts.
+    bed.publish(
+        &[
+            Deb {
+                version: "1.1",
+                ..LIB_1_0
+            },
+            Deb {
+                version: "1.1",
+                ..APP_1_0
+            },
+        ],
+        &[],
+    );
+    sign_suites(&bed.repo, &keys.join("stranger"));
+    let sync = bed.omg(&["sync"]);
+    assert!(!sync.status.success(), "{sync:?}");
+    let stderr = String::from_utf8_lossy(&sync.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("signed") || stderr.contains("signature") || stderr.contains("NO_PUBKEY"),
+        "{stderr}"
+    );
+    // (apt keeps a `file:` source's index as a link into the repository, so what
+    // the old lists show here follows the repository; over HTTP they would stay.)
+    let update = bed.omg(&["update", "-y"]);
+    assert!(!update.status.success(), "{update:?}");
+    assert_eq!(installed(), ["omgt-app 1.0", "omgt-lib 1.0"]);
+}

@@ -136,6 +136,27 @@ impl AptChanger {
         cache
             .update(&mut progress)
             .map_err(|errors| apt_error("cannot refresh the package lists", &errors))?;
+        // apt only warns when a repository's signature does not verify, and goes on
+        // with the lists it had: a refresh that did not happen is a failure here, in
+        // one line, rather than a success that hid it.
+        let left = AptErrors::new();
+        let unverified: Vec<String> = left
+            .iter()
+            .filter(|message| {
+                message.msg.contains("GPG error")
+                    || message.msg.contains("signature")
+                    || message.msg.contains("is not signed")
+            })
+            .map(|message| message.msg.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect();
+        if !unverified.is_empty() {
+            return Err(Error::Apt {
+                message: format!(
+                    "a repository's signature does not verify, so its lists were not refreshed: {}",
+                    unverified.join("; ")
+                ),
+            });
+        }
         let after = self.lists_stamp();
         let mut changed: Vec<String> = after
             .into_iter()
