@@ -141,19 +141,12 @@ impl Bed {
     }
 
     fn apt(&self, program: &str, args: &[&str]) -> String {
-        let output = std::process::Command::new(program)
-            .args(self.apt_options())
-            .args(args)
-            .env("LC_ALL", "C")
-            .env("APT_CONFIG", &self.apt_config)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
-        assert!(
-            output.status.success(),
-            "{program} {args:?} failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
+        crate::common::stdout_of(
+            std::process::Command::new(program)
+                .args(self.apt_options())
+                .args(args)
+                .env("APT_CONFIG", &self.apt_config),
+        )
     }
 
     fn publish(&self, stable: &[Deb<'_>], backports: &[Deb<'_>]) {

@@ -8,16 +8,10 @@ use std::process::Command;
 
 /// Runs `program`, failing the test with its stderr when it fails.
 pub(crate) fn run(program: &str, args: &[&str]) {
-    let output = Command::new(program)
-        .args(args)
-        .env("LC_ALL", "C")
-        .env("DEBIAN_FRONTEND", "noninteractive")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
-    assert!(
-        output.status.success(),
-        "{program} {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
+    crate::common::stdout_of(
+        Command::new(program)
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive"),
     );
 }
 

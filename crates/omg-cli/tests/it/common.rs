@@ -203,14 +203,18 @@ impl Drop for Daemon {
 
 /// A reference tool's stdout; it must succeed.
 pub(crate) fn reference(program: &str, args: &[&str]) -> String {
-    let output = Command::new(program)
-        .args(args)
+    stdout_of(Command::new(program).args(args))
+}
+
+/// The stdout of `command` run in the C locale; it must succeed.
+pub(crate) fn stdout_of(command: &mut Command) -> String {
+    let output = command
         .env("LC_ALL", "C")
         .output()
-        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
     assert!(
         output.status.success(),
-        "{program} {args:?} failed: {}",
+        "{command:?} failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8_lossy(&output.stdout).into_owned()
