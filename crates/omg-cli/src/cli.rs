@@ -140,6 +140,13 @@ pub(crate) enum Command {
         /// Install the version offered even where the installed one is newer.
         #[arg(long)]
         downgrade: bool,
+        /// AUR: build without showing each PKGBUILD for review first (`[aur] review
+        /// = false` makes this the default).
+        #[arg(long, help_heading = "Arch")]
+        noreview: bool,
+        /// AUR: keep the packages needed only to build (they are removed after).
+        #[arg(long, help_heading = "Arch")]
+        keep_makedeps: bool,
     },
     /// Remove installed system packages.
     Remove {
@@ -169,6 +176,9 @@ pub(crate) enum Command {
         /// Only show what would be upgraded (old -> new); change no package.
         #[arg(long, conflicts_with = "yes")]
         check: bool,
+        /// AUR: rebuild without showing each PKGBUILD's changes for review first.
+        #[arg(long, help_heading = "Arch")]
+        noreview: bool,
     },
     /// Delete old package files from the cache, keeping the newest versions of
     /// each package (paccache -rk N); with --orphans also remove the dependencies

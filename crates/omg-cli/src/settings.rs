@@ -236,7 +236,32 @@ pub(crate) struct Settings {
     elevate: Result<Elevate, String>,
     /// The AUR's base URL: `OMG_AUR_URL`, else `[aur] url`, else the real AUR.
     pub(crate) aur_url: String,
+    pub(crate) aur: AurSettings,
     pub(crate) audit: AuditSettings,
+}
+
+/// How AUR packages are built.
+#[derive(Debug, Clone)]
+pub(crate) struct AurSettings {
+    /// `OMG_AUR_BUILD_USER`, else `[aur] build_user`: makepkg's user when omg is root.
+    pub(crate) build_user: Option<String>,
+    /// `[aur] review` (default true).
+    pub(crate) review: bool,
+    /// `$XDG_CACHE_HOME/omg`: clones under `aur/`, packages and logs beside it.
+    pub(crate) cache_dir: std::path::PathBuf,
+}
+
+impl AurSettings {
+    fn resolve(config: &Config, paths: &Paths, variable: &dyn Fn(&str) -> Option<String>) -> Self {
+        Self {
+            build_user: variable(env::OMG_AUR_BUILD_USER)
+                .filter(|value| !value.trim().is_empty())
+                .or_else(|| config.aur.build_user.clone())
+                .map(|user| user.trim().to_owned()),
+            review: config.aur.review.unwrap_or(true),
+            cache_dir: paths.cache_dir.clone(),
+        }
+    }
 }
 
 /// Where the vulnerability feeds come from and go.
@@ -362,6 +387,7 @@ impl Settings {
             runtimes: RuntimeSettings::resolve(&config, &paths, &process_env)?,
             elevate: resolve_elevate(&config, &process_env),
             aur_url: resolve_aur_url(&config, &process_env),
+            aur: AurSettings::resolve(&config, &paths, &process_env),
             audit: AuditSettings::resolve(&config, &paths, &process_env),
         })
     }

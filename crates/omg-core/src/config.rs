@@ -59,6 +59,12 @@ pub struct AurConfig {
     /// The AUR's base URL (default <https://aur.archlinux.org>): the RPC is
     /// `{url}/rpc/v5/…`. `OMG_AUR_URL` overrides it.
     pub url: Option<String>,
+    /// The unprivileged user makepkg runs as when omg runs as root (makepkg never
+    /// runs as root). `OMG_AUR_BUILD_USER` overrides it.
+    pub build_user: Option<String>,
+    /// Show each PKGBUILD (or its diff since the last review) and ask before
+    /// building (default true); `--noreview` turns it off for one command.
+    pub review: Option<bool>,
 }
 
 /// `[system]`.

@@ -39,6 +39,9 @@ pub const OMG_DOWNLOAD_STALL_TIMEOUT: &str = "OMG_DOWNLOAD_STALL_TIMEOUT";
 pub const OMG_ELEVATE: &str = "OMG_ELEVATE";
 /// The AUR's base URL, instead of `[aur] url` (default <https://aur.archlinux.org>).
 pub const OMG_AUR_URL: &str = "OMG_AUR_URL";
+/// The unprivileged user makepkg runs as when omg runs as root, instead of
+/// `[aur] build_user`.
+pub const OMG_AUR_BUILD_USER: &str = "OMG_AUR_BUILD_USER";
 /// The Arch Security Tracker feed, instead of `[audit] arch_url`.
 pub const OMG_AUDIT_ARCH_URL: &str = "OMG_AUDIT_ARCH_URL";
 /// The Debian Security Tracker feed, instead of `[audit] debian_url`.

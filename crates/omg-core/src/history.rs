@@ -153,6 +153,16 @@ pub fn command_words(request: &ChangeRequest) -> Vec<String> {
             words.extend(["clean".to_owned(), "--keep".to_owned(), keep.to_string()]);
             flag(&mut words, *orphans, "--orphans");
         }
+        ChangeRequest::InstallWithReasons { names, files, .. } => {
+            words.push("install".to_owned());
+            words.extend(names.iter().cloned());
+            words.extend(files.iter().map(|file| {
+                file.file_name().map_or_else(
+                    || file.display().to_string(),
+                    |name| name.to_string_lossy().into_owned(),
+                )
+            }));
+        }
     }
     words
 }

@@ -19,7 +19,7 @@ pub mod version;
 pub use error::{Error, Result};
 pub use package::{
     BackendKind, InfoAnswer, InstalledPackage, MatchKind, PackageDetails, PackageRecord,
-    RuntimeProbe, SearchHit, SearchRequest, SearchResults, SystemStatus, Upgrade,
+    RuntimeProbe, Satisfier, SearchHit, SearchRequest, SearchResults, SystemStatus, Upgrade,
 };
 pub use plan::{
     CacheFile, ChangeEvent, ChangeOutcome, ChangeRequest, InstallReason, PackageAction, Plan,

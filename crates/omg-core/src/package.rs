@@ -124,6 +124,17 @@ pub struct InstalledPackage {
     pub source: Option<(String, String)>,
 }
 
+/// How the system could satisfy one dependency (`name`, `name>=1.2`), as pacman
+/// decides: by an installed package, else by a repository package (by name
+/// first, then a provide, in repository order).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Satisfier {
+    /// An installed package satisfies it.
+    pub installed: bool,
+    /// The repository package that would, as `repo/name`.
+    pub repository: Option<String>,
+}
+
 /// An installed package with a newer candidate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Upgrade {

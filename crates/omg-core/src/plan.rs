@@ -42,6 +42,18 @@ pub enum ChangeRequest {
         /// Also remove orphans (pacman -Rns $(pacman -Qdtq)).
         orphans: bool,
     },
+    /// One step of an AUR install: repository packages by name and built package
+    /// files, in one transaction (pacman -S and -U at once), with the ones only
+    /// other packages need recorded as dependencies (pacman --asdeps).
+    InstallWithReasons {
+        /// Repository package names, as for [`ChangeRequest::Install`].
+        names: Vec<String>,
+        /// Package files (`*.pkg.tar.*`) to install.
+        files: Vec<std::path::PathBuf>,
+        /// Package names among both that are installed as dependencies when this
+        /// transaction is what installs them (an installed package keeps its reason).
+        dependencies: Vec<String>,
+    },
 }
 
 /// What one package goes through.

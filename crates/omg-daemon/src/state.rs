@@ -36,6 +36,8 @@ pub(crate) enum CacheKey {
     Installed,
     Status,
     Upgradable,
+    Satisfiers(Vec<String>),
+    Foreign,
 }
 
 /// The status as last computed, with the database fingerprint it was computed from.
@@ -375,6 +377,8 @@ impl CacheKey {
             Request::Installed => Ok(Self::Installed),
             Request::Status => Ok(Self::Status),
             Request::Upgradable => Ok(Self::Upgradable),
+            Request::Satisfiers { dependencies } => Ok(Self::Satisfiers(dependencies)),
+            Request::Foreign => Ok(Self::Foreign),
             other => Err(other),
         }
     }
@@ -388,6 +392,10 @@ pub(crate) fn compute(catalog: &Catalog, key: CacheKey) -> Result<Reply, IpcErro
         CacheKey::Installed => catalog.installed().map(Reply::Packages),
         CacheKey::Status => catalog.status().map(Reply::Status),
         CacheKey::Upgradable => catalog.upgradable().map(Reply::Upgrades),
+        CacheKey::Satisfiers(dependencies) => {
+            catalog.satisfiers(&dependencies).map(Reply::Satisfiers)
+        }
+        CacheKey::Foreign => catalog.foreign().map(Reply::Packages),
     };
     reply.map_err(failed)
 }

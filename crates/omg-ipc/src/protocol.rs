@@ -4,13 +4,13 @@
 
 use omg_core::{
     BackendSelection, ChangeEvent, ChangeOutcome, ChangeRequest, InfoAnswer, InstalledPackage,
-    Plan, Question, RuntimeProbe, SearchRequest, SearchResults, SystemStatus, Upgrade,
+    Plan, Question, RuntimeProbe, Satisfier, SearchRequest, SearchResults, SystemStatus, Upgrade,
 };
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 /// Bumped whenever an existing message changes shape.
-pub const PROTOCOL_VERSION: u16 = 3;
+pub const PROTOCOL_VERSION: u16 = 4;
 
 /// The id of a reply about the connection rather than a request: a client never
 /// sends it (its ids start above zero), so such a reply can come before any request.
@@ -94,6 +94,13 @@ pub enum Request {
     },
     /// Installed packages with a newer candidate, with both versions.
     Upgradable,
+    /// How each dependency could be satisfied on the system (the AUR build graph).
+    Satisfiers {
+        /// Dependency strings (`name`, `name>=1.2`).
+        dependencies: Vec<String>,
+    },
+    /// Installed packages no repository offers (answered with [`Reply::Packages`]).
+    Foreign,
 }
 
 /// Replies, one per request kind. Append only.
@@ -135,6 +142,8 @@ pub enum Reply {
     Question(Question),
     /// Answer to [`Request::Upgradable`].
     Upgrades(Vec<Upgrade>),
+    /// Answer to [`Request::Satisfiers`], one per dependency in order.
+    Satisfiers(Vec<Satisfier>),
 }
 
 /// Typed failures. Variant 0 must stay `ProtocolMismatch` with this shape forever.

@@ -107,6 +107,16 @@ impl Catalog {
         self.backend.upgradable()
     }
 
+    /// How each dependency string could be satisfied (Arch).
+    pub fn satisfiers(&self, dependencies: &[String]) -> Result<Vec<omg_core::Satisfier>> {
+        self.backend.satisfiers(dependencies)
+    }
+
+    /// Installed packages no repository offers (Arch's foreign packages).
+    pub fn foreign(&self) -> Result<Vec<InstalledPackage>> {
+        self.backend.foreign()
+    }
+
     /// Explicitly installed packages, sorted by name.
     pub fn explicit(&self) -> Result<Vec<InstalledPackage>> {
         let mut installed = self.backend.installed()?;

@@ -53,6 +53,12 @@ pub trait PackageBackend: Send + Sync {
     /// Installed packages with a newer candidate, sorted by name.
     fn upgradable(&self) -> Result<Vec<Upgrade>>;
 
+    /// How each dependency string could be satisfied (the AUR build graph asks).
+    fn satisfiers(&self, dependencies: &[String]) -> Result<Vec<omg_core::Satisfier>>;
+
+    /// Installed packages no repository offers (pacman -Qm): what the AUR updates.
+    fn foreign(&self) -> Result<Vec<InstalledPackage>>;
+
     /// Names of packages installed as dependencies that nothing needs any more.
     fn orphans(&self) -> Result<Vec<String>>;
 

@@ -255,7 +255,9 @@ pub enum AurMode {
 }
 
 struct Shared {
-    packages: Vec<AurFixture>,
+    packages: Mutex<Vec<AurFixture>>,
+    /// Where `{pkgbase}.git` repositories are served from (git's dumb protocol).
+    git_root: Option<std::path::PathBuf>,
     mode: Mutex<AurMode>,
     requests: Mutex<Vec<String>>,
     stop: AtomicBool,
@@ -278,10 +280,29 @@ impl AurServer {
     /// Serves `packages` on an ephemeral port.
     #[must_use]
     pub fn with_packages(packages: Vec<AurFixture>) -> Self {
+        Self::serving(packages, None)
+    }
+
+    /// Serves `packages` and the package repositories under `git_root` (see
+    /// [`crate::AurGitRepos`]) at `{url}/{pkgbase}.git`.
+    #[must_use]
+    pub fn with_git(packages: Vec<AurFixture>, git_root: &std::path::Path) -> Self {
+        Self::serving(packages, Some(git_root.to_owned()))
+    }
+
+    /// Replaces (by name) or adds a package's RPC entry, as a push updates aurweb.
+    pub fn set_package(&self, package: AurFixture) {
+        let mut packages = self.shared.packages.lock().expect("packages");
+        packages.retain(|known| known.name != package.name);
+        packages.push(package);
+    }
+
+    fn serving(packages: Vec<AurFixture>, git_root: Option<std::path::PathBuf>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
         let address = listener.local_addr().expect("local address");
         let shared = Arc::new(Shared {
-            packages,
+            packages: Mutex::new(packages),
+            git_root,
             mode: Mutex::new(AurMode::Normal),
             requests: Mutex::new(Vec::new()),
             stop: AtomicBool::new(false),
@@ -357,13 +378,26 @@ fn respond(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
         .expect("requests")
         .push(target.clone());
     let mode = *shared.mode.lock().expect("mode");
+    let git = match (&shared.git_root, mode) {
+        (Some(root), AurMode::Normal) => crate::aur_git::git_file(root, &target),
+        _ => None,
+    };
+    if let Some(bytes) = git {
+        let mut stream = stream;
+        write!(
+            stream,
+            "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            bytes.len()
+        )?;
+        return stream.write_all(&bytes);
+    }
     let (status, body) = match mode {
         AurMode::RateLimited => (429, error_envelope("Rate limit reached")),
         AurMode::Malformed => (
             200,
             r#"{"version":5,"type":"search","resultcount":1,"results":[{"Name":"par"#.to_owned(),
         ),
-        AurMode::Normal => answer(&target, &shared.packages),
+        AurMode::Normal => answer(&target, &shared.packages.lock().expect("packages")),
     };
     let mut stream = stream;
     let reason = match status {
@@ -420,6 +454,20 @@ fn answer(target: &str, packages: &[AurFixture]) -> (u16, String) {
             _ => value("arg").unwrap_or_default(),
         };
         let by = value("by").unwrap_or_else(|| "name-desc".to_owned());
+        if by == "provides" {
+            // aurweb matches provides exactly, and a package provides its own name.
+            let results = packages
+                .iter()
+                .filter(|package| {
+                    package.name == arg
+                        || package.provides.iter().any(|provide| {
+                            provide.split(['=', '<', '>']).next() == Some(arg.as_str())
+                        })
+                })
+                .map(|package| Value::Object(package.search_json()))
+                .collect();
+            return (200, envelope("search", results));
+        }
         if by != "name" && by != "name-desc" {
             return (200, error_envelope("Incorrect by field specified."));
         }

@@ -18,7 +18,7 @@ pub(crate) fn run(command: &mut Command) -> Output {
 }
 
 /// Whether this process runs as root (makepkg then needs a build user).
-pub(crate) fn is_root() -> bool {
+pub fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()

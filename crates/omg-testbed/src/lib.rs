@@ -4,6 +4,7 @@
 
 mod arch;
 mod aur;
+mod aur_git;
 mod exec;
 mod http;
 mod runtimes;
@@ -11,6 +12,8 @@ mod signed;
 
 pub use arch::{arch_repo, ArchRepo, ArchRoot, RootOptions, LOCAL_RECIPES, UPGRADE_RECIPES};
 pub use aur::{aur_fixtures, AurFixture, AurMode, AurServer};
+pub use aur_git::{aur_build_fixtures, AurGitRepos};
+pub use exec::is_root;
 pub use http::{Fault, HttpServer};
 pub use runtimes::{
     bun_dist, go_dist, java_api, mise_dist, node_dist, BunDist, GoDist, MiseDist, NodeDist,

@@ -1,6 +1,7 @@
 //! One module per subcommand (or family of them), each with its own `run`.
 
 mod audit;
+mod aur_install;
 mod daemon;
 mod history;
 mod info;
@@ -14,7 +15,7 @@ use crate::cli::{Command, YesArg};
 use crate::printer::Printer;
 use crate::settings::Settings;
 use crate::ExitStatus;
-use omg_core::ChangeRequest;
+use omg_core::{BackendKind, ChangeRequest};
 use system::Confirm;
 
 pub(crate) use search::AurResults;
@@ -64,12 +65,18 @@ pub(crate) fn run(
             confirm,
             reinstall,
             downgrade,
+            noreview,
+            keep_makedeps,
         } => system::install(
             &specs,
             confirm.into(),
             system::InstallFlags {
                 reinstall,
                 downgrade,
+                aur: aur_install::AurFlags {
+                    no_review: noreview,
+                    keep_make_dependencies: keep_makedeps,
+                },
             },
             settings,
             printer,
@@ -90,16 +97,26 @@ pub(crate) fn run(
             printer,
         ),
         Command::Sync => system::change(&ChangeRequest::Sync, Confirm::Yes, settings, printer),
-        Command::Update { confirm, check } => system::change(
-            &ChangeRequest::Upgrade,
-            if check {
+        Command::Update {
+            confirm,
+            check,
+            noreview,
+        } => {
+            let confirm = if check {
                 Confirm::Never
             } else {
                 confirm.into()
-            },
-            settings,
-            printer,
-        ),
+            };
+            let status = system::change(&ChangeRequest::Upgrade, confirm, settings, printer)?;
+            if status != ExitStatus::Success || settings.backend()?.kind != BackendKind::Arch {
+                return Ok(status);
+            }
+            let flags = aur_install::AurFlags {
+                no_review: noreview,
+                keep_make_dependencies: false,
+            };
+            aur_install::update(confirm, flags, settings, printer)
+        }
         Command::Clean {
             confirm,
             keep,

@@ -39,6 +39,8 @@ pub(crate) struct InstallFlags {
     pub(crate) reinstall: bool,
     /// Install the repositories' version over a newer installed one.
     pub(crate) downgrade: bool,
+    /// How AUR packages among them are built.
+    pub(crate) aur: super::aur_install::AurFlags,
 }
 
 /// A word of `omg install` that names a runtime version (`node@22`, `deno@2`):
@@ -70,10 +72,24 @@ pub(crate) fn install(
     settings: &Settings,
     printer: &mut Printer,
 ) -> Result<ExitStatus> {
-    let (runtimes, packages): (Vec<String>, Vec<String>) = words
+    let (runtimes, mut packages): (Vec<String>, Vec<String>) = words
         .iter()
         .cloned()
         .partition(|word| is_runtime_spec(word));
+    if !packages.is_empty() && settings.backend()?.kind == BackendKind::Arch {
+        let (repository, candidates) = super::aur_install::split_targets(&packages, settings)?;
+        if !candidates.is_empty() {
+            let built = super::aur_install::install(
+                repository, candidates, confirm, flags.aur, settings, printer,
+            )?;
+            if let Some(status) = built {
+                if status != ExitStatus::Success || runtimes.is_empty() {
+                    return Ok(status);
+                }
+                packages.clear();
+            }
+        }
+    }
     if !packages.is_empty() {
         let typo = packages
             .iter()

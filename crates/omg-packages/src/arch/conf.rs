@@ -34,6 +34,8 @@ pub struct PacmanConf {
     pub architectures: Vec<String>,
     /// `[options]` `SigLevel` words.
     pub sig_level: Vec<String>,
+    /// `LocalFileSigLevel` words, applied over `SigLevel` for package files.
+    pub local_file_sig_level: Vec<String>,
     /// `IgnorePkg`: packages an upgrade leaves alone.
     pub ignore_packages: Vec<String>,
     /// `IgnoreGroup`: groups whose packages an upgrade leaves alone.
@@ -65,6 +67,7 @@ pub struct Repo {
 const VALUED: &[&str] = &[
     "Server",
     "SigLevel",
+    "LocalFileSigLevel",
     "RootDir",
     "DBPath",
     "CacheDir",
@@ -183,6 +186,7 @@ impl PacmanConf {
                 .extend(value.split_whitespace().map(PathBuf::from)),
             "Architecture" => self.architectures.extend(words(value)),
             "SigLevel" => self.sig_level = words(value),
+            "LocalFileSigLevel" => self.local_file_sig_level = words(value),
             "IgnorePkg" => self.ignore_packages.extend(words(value)),
             "IgnoreGroup" => self.ignore_groups.extend(words(value)),
             "NoUpgrade" => self.no_upgrade.extend(words(value)),

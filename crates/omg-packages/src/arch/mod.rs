@@ -309,6 +309,52 @@ impl PackageBackend for ArchBackend {
         Ok(upgrades)
     }
 
+    fn satisfiers(&self, dependencies: &[String]) -> Result<Vec<omg_core::Satisfier>> {
+        if let Some(bad) = dependencies
+            .iter()
+            .find(|dependency| dependency.contains('\0'))
+        {
+            return Err(Error::Alpm {
+                message: format!("invalid dependency {bad:?}"),
+            });
+        }
+        let session = self.open()?;
+        session.sync_packages(self)?;
+        let installed = session.alpm.localdb().pkgs();
+        let syncdbs = session.alpm.syncdbs();
+        Ok(dependencies
+            .iter()
+            .map(|dependency| omg_core::Satisfier {
+                installed: installed.find_satisfier(dependency.as_str()).is_some(),
+                repository: syncdbs.find_satisfier(dependency.as_str()).map(|package| {
+                    let repo = package.db().map_or(LOCAL_REPOSITORY, |db| db.name());
+                    format!("{repo}/{}", package.name())
+                }),
+            })
+            .collect())
+    }
+
+    fn foreign(&self) -> Result<Vec<InstalledPackage>> {
+        let session = self.open()?;
+        session.sync_packages(self)?;
+        let syncdbs = session.alpm.syncdbs();
+        let mut packages: Vec<InstalledPackage> = session
+            .alpm
+            .localdb()
+            .pkgs()
+            .iter()
+            .filter(|package| syncdbs.iter().all(|db| db.pkg(package.name()).is_err()))
+            .map(|package| InstalledPackage {
+                source: None,
+                name: package.name().to_owned(),
+                version: package.version().to_string(),
+                explicit: package.reason() == PackageReason::Explicit,
+            })
+            .collect();
+        packages.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(packages)
+    }
+
     fn orphans(&self) -> Result<Vec<String>> {
         // The same set `omg clean --orphans` removes.
         Ok(clean::orphans(&self.open()?.alpm))

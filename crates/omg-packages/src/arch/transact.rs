@@ -35,6 +35,8 @@ pub struct Transaction {
     sink: Rc<RefCell<Option<EventSink>>>,
     /// What the question callback said yes to.
     answers: Rc<RefCell<Answers>>,
+    /// Packages to record as dependencies once committed, if this installs them.
+    dependencies: HashSet<String>,
 }
 
 /// The yeses [`answer_question`] gave: shown in the plan, or in a commit's error.
@@ -236,7 +238,14 @@ impl ArchBackend {
             preview,
             sink: Rc::new(RefCell::new(None)),
             answers,
+            dependencies: HashSet::new(),
         };
+        // libalpm takes C strings: a NUL byte from the pipe would end a name early.
+        if request_words(request).any(|word| word.contains('\0')) {
+            return Err(Error::Alpm {
+                message: "a package name or file contains a NUL byte".to_owned(),
+            });
+        }
         match request {
             ChangeRequest::Install {
                 names,
@@ -244,6 +253,16 @@ impl ArchBackend {
                 downgrade,
             } => {
                 transaction.plan_install(names, *reinstall, *downgrade)?;
+            }
+            ChangeRequest::InstallWithReasons {
+                names,
+                files,
+                dependencies,
+            } => {
+                let default_level = sig_level(&self.conf.sig_level, default_sig_level());
+                let file_level = sig_level(&self.conf.local_file_sig_level, default_level);
+                transaction.dependencies = dependencies.iter().cloned().collect();
+                transaction.plan_install_with_reasons(names, files, file_level)?;
             }
             ChangeRequest::Remove {
                 names,
@@ -422,6 +441,76 @@ impl Transaction {
         self.prepare()
     }
 
+    /// Repository packages and package files in one transaction, as `pacman -S`
+    /// and `pacman -U` would add them; nothing already installed at the same
+    /// version is skipped, since a rebuilt package is installed again on purpose.
+    fn plan_install_with_reasons(
+        &mut self,
+        names: &[String],
+        files: &[PathBuf],
+        file_level: SigLevel,
+    ) -> Result<()> {
+        let missing: Vec<String> = names
+            .iter()
+            .filter(|word| find_sync_package(&self.session.alpm, word).is_none())
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            return Err(Error::NotFound { names: missing });
+        }
+        if names.is_empty() && files.is_empty() {
+            return Ok(());
+        }
+        self.begin(TransFlag::NONE)?;
+        let alpm = &self.session.alpm;
+        for name in names {
+            if let Some(package) = find_sync_package(alpm, name) {
+                alpm.trans_add_pkg(package).map_err(|error| Error::Alpm {
+                    message: format!("cannot add {name}: {error}"),
+                })?;
+            }
+        }
+        for file in files {
+            let shown = file.display();
+            let package = alpm
+                .pkg_load(path_bytes(file), true, file_level)
+                .map_err(|error| Error::Alpm {
+                    message: with_logged(
+                        &format!("cannot load {shown}: {error}"),
+                        &self.session.errors,
+                    ),
+                })?;
+            alpm.trans_add_pkg(package).map_err(|error| Error::Alpm {
+                message: format!("cannot add {shown}: {}", error.err),
+            })?;
+        }
+        self.prepare()
+    }
+
+    /// Records [`Self::dependencies`] that this commit installed (not upgraded)
+    /// as dependencies, as `pacman --asdeps` does.
+    fn mark_dependencies(&mut self, installed: &[String]) -> Result<()> {
+        for name in installed {
+            if !self.dependencies.contains(name) {
+                continue;
+            }
+            let mut package = self
+                .session
+                .alpm
+                .localdb()
+                .pkg(name.as_str())
+                .map_err(|error| Error::Alpm {
+                    message: format!("{name}: {error}"),
+                })?;
+            package
+                .set_reason(PackageReason::Depend)
+                .map_err(|error| Error::Alpm {
+                    message: format!("cannot mark {name} as a dependency: {error}"),
+                })?;
+        }
+        Ok(())
+    }
+
     fn plan_remove(&mut self, names: &[String], flags: TransFlag) -> Result<()> {
         let alpm = &self.session.alpm;
         let missing: Vec<String> = names
@@ -580,8 +669,12 @@ impl Transaction {
                 new_version: Some(package.version().to_string()),
                 repository: package.db().map(|db| db.name().to_owned()),
                 // libalpm keeps an installed package's reason and marks what it
-                // pulled in as a dependency.
-                reason: reason(old.map_or(package.reason(), |old| old.reason())),
+                // pulled in as a dependency; an AUR step marks its own.
+                reason: match old {
+                    Some(old) => reason(old.reason()),
+                    None if self.dependencies.contains(package.name()) => InstallReason::Dependency,
+                    None => reason(package.reason()),
+                },
                 download_size: u64::try_from(package.download_size()).unwrap_or(0),
                 size_change: package.isize() - old.map_or(0, |old| old.isize()),
             });
@@ -653,8 +746,18 @@ impl Transaction {
             }),
             other => other,
         };
-        // Releasing (in Drop) also frees the lock, whatever happened.
-        failure.map_or(Ok(()), Err)
+        if let Some(error) = failure {
+            // Releasing (in Drop) also frees the lock, whatever happened.
+            return Err(error);
+        }
+        let installed: Vec<String> = self
+            .plan
+            .packages
+            .iter()
+            .filter(|package| package.action == PackageAction::Install)
+            .map(|package| package.name.clone())
+            .collect();
+        self.mark_dependencies(&installed)
     }
 
     /// Each key with the packages of this transaction whose signature names it.
@@ -980,6 +1083,31 @@ fn path_bytes(path: &std::path::Path) -> Vec<u8> {
 }
 
 /// `message` plus the first error libalpm logged, which usually says why.
+/// Every name and path `request` hands to libalpm.
+fn request_words(
+    request: &ChangeRequest,
+) -> Box<dyn Iterator<Item = std::borrow::Cow<'_, str>> + '_> {
+    match request {
+        ChangeRequest::Install { names, .. } | ChangeRequest::Remove { names, .. } => {
+            Box::new(names.iter().map(|name| name.as_str().into()))
+        }
+        ChangeRequest::InstallWithReasons {
+            names,
+            files,
+            dependencies,
+        } => Box::new(
+            names
+                .iter()
+                .chain(dependencies)
+                .map(|name| name.as_str().into())
+                .chain(files.iter().map(|file| file.to_string_lossy())),
+        ),
+        ChangeRequest::Sync | ChangeRequest::Upgrade | ChangeRequest::Clean { .. } => {
+            Box::new(std::iter::empty())
+        }
+    }
+}
+
 fn with_logged(message: &str, logged: &RefCell<Vec<String>>) -> String {
     match logged.borrow().first() {
         Some(logged) => format!("{message} ({logged})"),

@@ -6,7 +6,11 @@
 //! Everything the RPC or a clone returns is untrusted: names are checked against
 //! pacman's rule before they are used, and text fields are left for the CLI to escape.
 
+#[cfg(feature = "aur")]
+pub mod build;
 mod dependency;
+#[cfg(feature = "aur")]
+pub mod git;
 mod graph;
 #[cfg(feature = "aur")]
 mod rpc;

@@ -182,13 +182,26 @@ impl AurClient {
     /// The AUR unreachable, rate-limiting, refusing (e.g. a term under two
     /// characters) or answering something that is not its envelope.
     pub fn search(&self, term: &str) -> Result<Vec<AurPackage>> {
+        self.search_by(term, "name-desc")
+    }
+
+    /// Packages matching `term` by one of aurweb's fields (`name`, `name-desc`,
+    /// `provides`, `depends`, …), names checked as in [`AurClient::info`].
+    ///
+    /// # Errors
+    /// As [`AurClient::search`].
+    pub fn search_by(&self, term: &str, field: &str) -> Result<Vec<AurPackage>> {
         let url = format!(
-            "{}/rpc/v5/search/{}?by=name-desc",
+            "{}/rpc/v5/search/{}?by={}",
             self.base,
-            percent_encode(term)
+            percent_encode(term),
+            percent_encode(field)
         );
         let body = self.get(&url)?;
-        parse_envelope(&url, &body, "search")
+        Ok(parse_envelope(&url, &body, "search")?
+            .into_iter()
+            .filter(|package| super::valid_package_name(&package.name))
+            .collect())
     }
 
     /// The packages among `names` the AUR has, with every field. Names that break

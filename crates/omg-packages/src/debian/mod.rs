@@ -568,6 +568,18 @@ impl PackageBackend for DebianBackend {
         Ok(packages)
     }
 
+    fn satisfiers(&self, _dependencies: &[String]) -> Result<Vec<omg_core::Satisfier>> {
+        Err(Error::Apt {
+            message: "the AUR is for Arch only".to_owned(),
+        })
+    }
+
+    fn foreign(&self) -> Result<Vec<InstalledPackage>> {
+        Err(Error::Apt {
+            message: "the AUR is for Arch only".to_owned(),
+        })
+    }
+
     fn upgradable(&self) -> Result<Vec<Upgrade>> {
         let setup = self.setup()?;
         let status = self.read_status()?;

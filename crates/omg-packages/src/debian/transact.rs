@@ -284,6 +284,11 @@ impl AptChanger {
                     message: "a refresh is not a planned change".to_owned(),
                 })
             }
+            ChangeRequest::InstallWithReasons { .. } => {
+                return Err(Error::Apt {
+                    message: "installing built AUR packages is for Arch only".to_owned(),
+                })
+            }
         }
         if let Err(errors) = cache.resolve(false) {
             return Err(unresolvable(&cache, &errors));
