@@ -1,7 +1,7 @@
 //! `omg install`, `remove`, `sync` and `update` on a hermetic Arch root, each
 //! checked against pacman on the same root (install reason included).
 
-use crate::common::{args, installed, Context};
+use crate::common::{args, installed, omg_on_terminal, Context};
 use omg_testbed::ArchRoot;
 
 fn explicit(root: &ArchRoot) -> String {
@@ -276,36 +276,6 @@ fn update_shows_a_replacement_in_the_plan_then_makes_it() {
     assert_eq!(installed(&root), "omg-oldname 1.0-1\n");
     context.omg_ok(&args(&pacman_args, &["update", "-y"]));
     assert_eq!(installed(&root), "omg-renamed 3.0-1\n");
-}
-
-/// `omg ARGS` on a pseudo-terminal (util-linux `script`), typing `answer`.
-pub(crate) fn omg_on_terminal(
-    context: &Context,
-    args: &[&str],
-    answer: &str,
-) -> std::process::Output {
-    use std::io::Write;
-    let line = std::iter::once(env!("CARGO_BIN_EXE_omg"))
-        .chain(args.iter().copied())
-        .map(|word| format!("'{word}'"))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let mut child = context
-        .command("script")
-        .args(["-qec", &line, "/dev/null"])
-        .env("OMG_NO_DAEMON", "1")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("run script");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(answer.as_bytes())
-        .expect("type the answer");
-    child.wait_with_output().expect("wait for script")
 }
 
 #[test]

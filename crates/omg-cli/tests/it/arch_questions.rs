@@ -4,7 +4,7 @@
 //! where pacman ends when it is told yes (`--ask`, which turns pacman's
 //! `--noconfirm` answer to that kind of question around).
 
-use crate::arch_change::omg_on_terminal;
+use crate::common::omg_on_terminal;
 use crate::common::{args, installed, Context};
 use omg_testbed::ArchRoot;
 

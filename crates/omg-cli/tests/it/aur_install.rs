@@ -4,7 +4,7 @@
 //! libalpm. pacman on the same root is asked what is installed, and why, after
 //! each install.
 
-use crate::common::{installed, Context};
+use crate::common::{installed, omg_on_terminal_with, Context};
 use omg_testbed::{aur_build_fixtures, ArchRoot, AurGitRepos, AurMode, AurServer};
 use std::path::PathBuf;
 use std::process::Output;
@@ -401,4 +401,111 @@ fn update_rebuilds_an_outdated_aur_package_after_the_repositories() {
     assert_eq!(installed(&root), "omg-aur-lib 1.1-1\nomg-lib 2.3-1\n");
     // An upgrade keeps the install reason.
     assert_eq!(pacman_names(&root, "-Qqe"), ["omg-aur-lib"]);
+}
+
+#[test]
+fn a_review_on_a_terminal_is_asked_and_remembered() {
+    if !omg_testbed::is_root() {
+        return;
+    }
+    let context = Context::new();
+    let root = ArchRoot::new();
+    let aur = aur();
+    let url = aur.server.url();
+    let variables = [
+        ("OMG_AUR_URL", url.as_str()),
+        ("OMG_AUR_BUILD_USER", BUILD_USER),
+    ];
+    let mut words = root.pacman_args();
+    words.extend(["install", "omg-aur-lib"].map(str::to_owned));
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    // No to the review: nothing is built and nothing is remembered.
+    let declined = omg_on_terminal_with(&context, &words, "n\n", &variables);
+    let shown = text(&declined.stdout);
+    assert_eq!(declined.status.code(), Some(1), "{shown}");
+    assert!(shown.contains(":: omg-aur-lib/PKGBUILD"), "{shown}");
+    assert!(
+        shown.contains(":: Build omg-aur-lib as shown? [y/N]"),
+        "{shown}"
+    );
+    assert!(!clone_dir(&context, "omg-aur-lib")
+        .join(".git/omg-reviewed")
+        .exists());
+    assert_eq!(installed(&root), "");
+    // Yes to the review, then yes to the plan.
+    let accepted = omg_on_terminal_with(&context, &words, "y\ny\n", &variables);
+    let shown = text(&accepted.stdout);
+    assert!(accepted.status.success(), "{shown}");
+    assert!(clone_dir(&context, "omg-aur-lib")
+        .join(".git/omg-reviewed")
+        .is_file());
+    assert_eq!(installed(&root), "omg-aur-lib 1.0-1\nomg-lib 2.3-1\n");
+}
+
+#[test]
+fn hostile_repositories_are_refused_or_shown_escaped() {
+    if !omg_testbed::is_root() {
+        return;
+    }
+    let context = Context::new();
+    let root = ArchRoot::new();
+    let aur = aur();
+    // Escape sequences in a PKGBUILD reach the terminal written out.
+    let hostile = aur
+        .repos
+        .file("omg-aur-lib", "PKGBUILD")
+        .replace("pkgdesc=", "# \x1b]0;pwned\x07\x1b[2J\npkgdesc=");
+    aur.repos.commit(
+        "omg-aur-lib",
+        &[("PKGBUILD".to_owned(), hostile.into_bytes())],
+        "Hostile comment",
+    );
+    let shown = omg(&context, &root, &aur, &["install", "-y", "omg-aur-lib"]);
+    let stdout = text(&shown.stdout);
+    assert!(stdout.contains("# \\x1b]0;pwned\\x07\\x1b[2J"), "{stdout}");
+    assert!(!stdout.contains('\x1b'), "{stdout}");
+    // A clone path that is a link is not followed.
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    let clone = clone_dir(&context, "omg-aur-app");
+    std::os::unix::fs::symlink(elsewhere.path(), &clone).expect("plant a link");
+    let linked = omg(
+        &context,
+        &root,
+        &aur,
+        &["install", "-y", "--noreview", "omg-aur-app"],
+    );
+    assert_eq!(linked.status.code(), Some(2));
+    let stderr = text(&linked.stderr);
+    assert!(
+        stderr.contains("is not a directory omg created"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_dir(elsewhere.path()).expect("read").count(),
+        0
+    );
+    // A package base that is a path is refused before it becomes one.
+    let escape = AurServer::with_git(
+        vec![omg_testbed::AurFixture {
+            name: "omg-escape",
+            package_base: "../../escape",
+            version: "1.0-1",
+            ..omg_testbed::AurFixture::default()
+        }],
+        aur.repos.dir(),
+    );
+    let output = context
+        .command(env!("CARGO_BIN_EXE_omg"))
+        .args(root.pacman_args())
+        .args(["install", "-y", "--noreview", "omg-escape"])
+        .env("OMG_NO_DAEMON", "1")
+        .env("OMG_AUR_URL", escape.url())
+        .env("OMG_AUR_BUILD_USER", BUILD_USER)
+        .output()
+        .expect("run omg");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("invalid package base"), "{stderr}");
+    assert!(!context.home().join("cache/escape").exists());
+    assert_eq!(installed(&root), "");
 }

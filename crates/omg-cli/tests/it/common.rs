@@ -256,3 +256,41 @@ pub(crate) fn args<'a>(root: &'a [String], rest: &[&'a str]) -> Vec<&'a str> {
 pub(crate) fn installed(root: &omg_testbed::ArchRoot) -> String {
     String::from_utf8_lossy(&root.pacman(&["-Q"]).stdout).into_owned()
 }
+
+/// `omg ARGS` on a pseudo-terminal (`script`), on the direct path, typing
+/// `answer`; stdout carries everything the terminal showed.
+pub(crate) fn omg_on_terminal(context: &Context, args: &[&str], answer: &str) -> Output {
+    omg_on_terminal_with(context, args, answer, &[])
+}
+
+/// [`omg_on_terminal`] with extra environment variables.
+pub(crate) fn omg_on_terminal_with(
+    context: &Context,
+    args: &[&str],
+    answer: &str,
+    variables: &[(&str, &str)],
+) -> Output {
+    use std::io::Write;
+    let line = std::iter::once(env!("CARGO_BIN_EXE_omg"))
+        .chain(args.iter().copied())
+        .map(|word| format!("'{word}'"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut child = context
+        .command("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env("OMG_NO_DAEMON", "1")
+        .envs(variables.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run script");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(answer.as_bytes())
+        .expect("type the answer");
+    child.wait_with_output().expect("wait for script")
+}
