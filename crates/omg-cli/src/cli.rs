@@ -179,6 +179,10 @@ pub(crate) enum Command {
         /// AUR: rebuild without showing each PKGBUILD's changes for review first.
         #[arg(long, help_heading = "Arch")]
         noreview: bool,
+        /// AUR: also rebuild VCS packages (-git …) whose upstream branch moved
+        /// since they were built.
+        #[arg(long, help_heading = "Arch")]
+        devel: bool,
     },
     /// Delete old package files from the cache, keeping the newest versions of
     /// each package (paccache -rk N); with --orphans also remove the dependencies

@@ -85,6 +85,15 @@ impl AurGitRepos {
         &self.dir
     }
 
+    /// A new repository `<name>.git` holding `files` (an AUR base, or an upstream
+    /// project a VCS package follows).
+    pub fn add(&self, name: &str, files: &[(String, Vec<u8>)]) {
+        run(git(&self.dir)
+            .args(["init", "--quiet", "--bare"])
+            .arg(format!("{name}.git")));
+        self.commit(name, files, "Initial import");
+    }
+
     /// Commits `files` (name, contents) to `base`, replacing what they name and
     /// keeping the rest, as a maintainer's push would.
     pub fn commit(&self, base: &str, files: &[(String, Vec<u8>)], message: &str) {

@@ -14,6 +14,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use omg_core::{ChangeRequest, Satisfier};
 use omg_ipc::{Reply, Request};
 use omg_packages::aur::build::{self, BuildJob, BuildSettings};
+use omg_packages::aur::devel;
 use omg_packages::aur::git::AurRepos;
 use omg_packages::aur::{
     self, AurClient, AurPackage, Dependency, Reason, Repositories, ResolveOptions, Srcinfo,
@@ -29,6 +30,8 @@ pub(crate) struct AurFlags {
     pub(crate) no_review: bool,
     /// `--keep-makedeps`: leave the packages needed only to build installed.
     pub(crate) keep_make_dependencies: bool,
+    /// `update --devel`: also rebuild VCS packages whose upstream moved.
+    pub(crate) devel: bool,
 }
 
 /// Splits the words of `omg install` into those the repositories satisfy and
@@ -403,6 +406,17 @@ fn build_and_install(
         if status != ExitStatus::Success {
             bail!("installing {} did not complete", base.base);
         }
+        if !base.srcinfo.base.vcs_sources.is_empty() {
+            let path = devel::records_path(&settings.aur.cache_dir);
+            let mut records = devel::DevelRecords::load(&path);
+            records.record(&base.base, &base.srcinfo.base.vcs_sources);
+            if let Err(error) = records.save(&path) {
+                message(&format!(
+                    "warning: cannot record {}'s upstream for --devel: {error}",
+                    base.base
+                ));
+            }
+        }
     }
     Ok(())
 }
@@ -574,15 +588,42 @@ pub(crate) fn update(
             return Ok(ExitStatus::Success);
         }
     };
-    let newer: Vec<(String, String, String)> = foreign
-        .into_iter()
+    let mut newer: Vec<(String, String, String)> = foreign
+        .iter()
         .filter_map(|package| {
             let aur = offered.iter().find(|aur| aur.name == package.name)?;
             (omg_core::version::pacman::vercmp(&aur.version, &package.version)
                 == std::cmp::Ordering::Greater)
-                .then(|| (package.name, package.version, aur.version.clone()))
+                .then(|| {
+                    (
+                        package.name.clone(),
+                        package.version.clone(),
+                        aur.version.clone(),
+                    )
+                })
         })
         .collect();
+    if flags.devel {
+        let records = devel::DevelRecords::load(&devel::records_path(&settings.aur.cache_dir));
+        let bases = offered.iter().map(|aur| aur.package_base.as_str());
+        let (moved, problems) = records.moved(bases);
+        for problem in problems {
+            message(&format!("warning: cannot check {problem}"));
+        }
+        for package in &foreign {
+            let moved_base = offered
+                .iter()
+                .find(|aur| aur.name == package.name)
+                .is_some_and(|aur| moved.contains(&aur.package_base));
+            if moved_base && !newer.iter().any(|(name, _, _)| *name == package.name) {
+                newer.push((
+                    package.name.clone(),
+                    package.version.clone(),
+                    "latest upstream commit".to_owned(),
+                ));
+            }
+        }
+    }
     if newer.is_empty() {
         if !settings.json {
             message("AUR packages are up to date");

@@ -76,6 +76,7 @@ pub(crate) fn run(
                 aur: aur_install::AurFlags {
                     no_review: noreview,
                     keep_make_dependencies: keep_makedeps,
+                    devel: false,
                 },
             },
             settings,
@@ -101,6 +102,7 @@ pub(crate) fn run(
             confirm,
             check,
             noreview,
+            devel,
         } => {
             let confirm = if check {
                 Confirm::Never
@@ -114,6 +116,7 @@ pub(crate) fn run(
             let flags = aur_install::AurFlags {
                 no_review: noreview,
                 keep_make_dependencies: false,
+                devel,
             };
             aur_install::update(confirm, flags, settings, printer)
         }

@@ -509,3 +509,78 @@ fn hostile_repositories_are_refused_or_shown_escaped() {
     assert!(!context.home().join("cache/escape").exists());
     assert_eq!(installed(&root), "");
 }
+
+/// A VCS package following `omg-upstream`, served by the same server.
+fn add_vcs_package(aur: &Aur) {
+    let file = |name: &str, text: &str| (name.to_owned(), text.as_bytes().to_vec());
+    aur.repos.add("omg-upstream", &[file("VERSION", "first\n")]);
+    let source = format!("upstream::git+{}/omg-upstream.git", aur.server.url());
+    let pkgbuild = format!(
+        "pkgname=omg-aur-vcs-git\npkgver=r0.0000000\npkgrel=1\npkgdesc=\"Follows a local upstream\"\narch=('any')\nlicense=('MIT')\nsource=(\"{source}\")\nsha256sums=('SKIP')\npkgver() {{\n  cd upstream\n  printf 'r%s.%s' \"$(git rev-list --count HEAD)\" \"$(git rev-parse --short=7 HEAD)\"\n}}\npackage() {{\n  install -Dm644 upstream/VERSION \"$pkgdir/usr/share/omg-aur-vcs/VERSION\"\n}}\n"
+    );
+    let srcinfo = format!(
+        "pkgbase = omg-aur-vcs-git\n\tpkgdesc = Follows a local upstream\n\tpkgver = r0.0000000\n\tpkgrel = 1\n\tarch = any\n\tlicense = MIT\n\tsource = {source}\n\tsha256sums = SKIP\n\npkgname = omg-aur-vcs-git\n"
+    );
+    aur.repos.add(
+        "omg-aur-vcs-git",
+        &[file("PKGBUILD", &pkgbuild), file(".SRCINFO", &srcinfo)],
+    );
+    aur.server.set_package(omg_testbed::AurFixture {
+        name: "omg-aur-vcs-git",
+        package_base: "omg-aur-vcs-git",
+        version: "r0.0000000-1",
+        ..omg_testbed::AurFixture::default()
+    });
+}
+
+#[test]
+fn update_devel_rebuilds_a_vcs_package_whose_upstream_moved() {
+    if !omg_testbed::is_root() {
+        return;
+    }
+    let context = Context::new();
+    let root = ArchRoot::new();
+    let aur = aur();
+    add_vcs_package(&aur);
+    succeeded(&omg(
+        &context,
+        &root,
+        &aur,
+        &["install", "-y", "--noreview", "omg-aur-vcs-git"],
+    ));
+    let built = installed(&root);
+    assert!(built.starts_with("omg-aur-vcs-git r1."), "{built}");
+    // Nothing moved: --devel finds nothing, and without it nothing is asked.
+    let (_, stderr) = succeeded(&omg(
+        &context,
+        &root,
+        &aur,
+        &["update", "-y", "--noreview", "--devel"],
+    ));
+    assert!(stderr.contains("AUR packages are up to date"), "{stderr}");
+    aur.repos.commit(
+        "omg-upstream",
+        &[("VERSION".to_owned(), b"second\n".to_vec())],
+        "Second commit",
+    );
+    let (_, stderr) = succeeded(&omg(&context, &root, &aur, &["update", "-y", "--noreview"]));
+    assert!(stderr.contains("AUR packages are up to date"), "{stderr}");
+    assert_eq!(installed(&root), built);
+    let (stdout, _) = succeeded(&omg(
+        &context,
+        &root,
+        &aur,
+        &["update", "-y", "--noreview", "--devel"],
+    ));
+    assert!(
+        stdout.contains("omg-aur-vcs-git  r1.") && stdout.contains("-> latest upstream commit"),
+        "{stdout}"
+    );
+    let rebuilt = installed(&root);
+    assert!(rebuilt.starts_with("omg-aur-vcs-git r2."), "{rebuilt}");
+    let file = root.root().join("usr/share/omg-aur-vcs/VERSION");
+    assert_eq!(
+        std::fs::read_to_string(file).expect("installed file"),
+        "second\n"
+    );
+}

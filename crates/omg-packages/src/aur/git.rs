@@ -77,7 +77,7 @@ impl AurRepos {
         match std::fs::symlink_metadata(&dir) {
             Ok(meta) if meta.is_dir() => {
                 run(
-                    git(&dir).args(["fetch", "--quiet", "--prune", "origin"]),
+                    command(&dir).args(["fetch", "--quiet", "--prune", "origin"]),
                     "fetch",
                     base,
                 )?;
@@ -85,7 +85,7 @@ impl AurRepos {
             Ok(_) => return Err(GitError::NotOurs(dir)),
             Err(_) => self.clone_new(base, &remote, &dir)?,
         }
-        let head = git(&dir)
+        let head = command(&dir)
             .args(["rev-parse", "--verify", "--quiet"])
             .arg("refs/remotes/origin/HEAD^{commit}")
             .output()
@@ -94,7 +94,7 @@ impl AurRepos {
             head
         } else {
             // A dumb-http clone may not learn the remote's HEAD; the AUR's is master.
-            git(&dir)
+            command(&dir)
                 .args(["rev-parse", "--verify", "--quiet"])
                 .arg("refs/remotes/origin/master^{commit}")
                 .output()
@@ -119,7 +119,7 @@ impl AurRepos {
             .join(format!(".{base}.partial-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&partial);
         let cloned = run(
-            git(&self.dir)
+            command(&self.dir)
                 .args(["clone", "--quiet", "--no-checkout", "--", remote])
                 .arg(&partial),
             "clone",
@@ -143,7 +143,7 @@ impl AurRepos {
         path: &str,
     ) -> Result<Option<Vec<u8>>, GitError> {
         let dir = self.clone_dir(base)?;
-        let mut child = git(&dir)
+        let mut child = command(&dir)
             .args(["cat-file", "blob"])
             .arg(format!("{commit}:{path}"))
             .stdout(Stdio::piped())
@@ -173,7 +173,7 @@ impl AurRepos {
     pub fn files_at(&self, base: &str, commit: &str) -> Result<Vec<String>, GitError> {
         let dir = self.clone_dir(base)?;
         let output = run(
-            git(&dir).args(["ls-tree", "-r", "-z", "--name-only", commit]),
+            command(&dir).args(["ls-tree", "-r", "-z", "--name-only", commit]),
             "ls-tree",
             base,
         )?;
@@ -188,7 +188,7 @@ impl AurRepos {
     pub fn diff(&self, base: &str, from: &str, to: &str) -> Result<String, GitError> {
         let dir = self.clone_dir(base)?;
         let output = run(
-            git(&dir).args([
+            command(&dir).args([
                 "diff",
                 "--no-color",
                 "--no-ext-diff",
@@ -208,7 +208,7 @@ impl AurRepos {
         let dir = self.clone_dir(base).ok()?;
         let commit = std::fs::read_to_string(dir.join(".git/omg-reviewed")).ok()?;
         let commit = commit.trim();
-        let known = git(&dir)
+        let known = command(&dir)
             .args(["cat-file", "-e"])
             .arg(format!("{commit}^{{commit}}"))
             .stderr(Stdio::null())
@@ -231,7 +231,7 @@ impl AurRepos {
     pub fn archive(&self, base: &str, commit: &str) -> Result<Vec<u8>, GitError> {
         let dir = self.clone_dir(base)?;
         run(
-            git(&dir).args(["archive", "--format=tar", commit]),
+            command(&dir).args(["archive", "--format=tar", commit]),
             "archive",
             base,
         )
@@ -243,7 +243,7 @@ fn is_commit_id(text: &str) -> bool {
 }
 
 /// git in `dir`, unable to run a hook, prompt, or use a transport but http(s) and file.
-fn git(dir: &Path) -> Command {
+pub(crate) fn command(dir: &Path) -> Command {
     let mut command = Command::new("git");
     command
         .current_dir(dir)

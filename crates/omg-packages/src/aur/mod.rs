@@ -10,6 +10,8 @@
 pub mod build;
 mod dependency;
 #[cfg(feature = "aur")]
+pub mod devel;
+#[cfg(feature = "aur")]
 pub mod git;
 mod graph;
 #[cfg(feature = "aur")]

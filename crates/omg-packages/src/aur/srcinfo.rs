@@ -143,6 +143,9 @@ pub struct PackageBase {
     pub epoch: Option<String>,
     pub makedepends: ArchList<Dependency>,
     pub checkdepends: ArchList<Dependency>,
+    /// The version-control sources (`git+https://…#branch=main`, on any
+    /// architecture), without their `name::` prefix: what `--devel` watches.
+    pub vcs_sources: Vec<String>,
 }
 
 impl PackageBase {
@@ -252,8 +255,12 @@ struct Parser {
     epoch: Option<String>,
     makedepends: ArchList<Dependency>,
     checkdepends: ArchList<Dependency>,
+    vcs_sources: Vec<String>,
     packages: Vec<Section>,
 }
+
+/// makepkg's version-control source prefixes (`git+https://…`).
+const VCS_PROTOCOLS: &[&str] = &["git", "svn", "hg", "bzr", "fossil"];
 
 /// The keys omg reads. Everything else (source, checksums, options, backup …) is
 /// makepkg's business and skipped, except that the base-only ones are refused in
@@ -274,6 +281,7 @@ enum Key {
     Provides,
     Conflicts,
     Replaces,
+    Source,
     OtherBaseOnly,
     Other,
 }
@@ -295,10 +303,9 @@ impl Key {
             "provides" => Self::Provides,
             "conflicts" => Self::Conflicts,
             "replaces" => Self::Replaces,
-            "source" | "validpgpkeys" | "noextract" | "md5sums" | "sha1sums" | "sha224sums"
-            | "sha256sums" | "sha384sums" | "sha512sums" | "b2sums" | "cksums" => {
-                Self::OtherBaseOnly
-            }
+            "source" => Self::Source,
+            "validpgpkeys" | "noextract" | "md5sums" | "sha1sums" | "sha224sums" | "sha256sums"
+            | "sha384sums" | "sha512sums" | "b2sums" | "cksums" => Self::OtherBaseOnly,
             _ => Self::Other,
         }
     }
@@ -314,6 +321,7 @@ impl Key {
                 | Self::Provides
                 | Self::Conflicts
                 | Self::Replaces
+                | Self::Source
                 | Self::OtherBaseOnly
         )
     }
@@ -378,10 +386,21 @@ impl Parser {
                 | Key::Epoch
                 | Key::Makedepends
                 | Key::Checkdepends
+                | Key::Source
                 | Key::OtherBaseOnly
         );
         if base_only && !in_base {
             return Err(LineProblem::BaseOnly(full_key.to_owned()));
+        }
+        if key == Key::Source {
+            let url = value.split_once("::").map_or(value, |(_, url)| url);
+            if VCS_PROTOCOLS
+                .iter()
+                .any(|protocol| url.starts_with(&format!("{protocol}+")))
+            {
+                self.vcs_sources.push(url.to_owned());
+            }
+            return Ok(());
         }
         if key == Key::Other || key == Key::OtherBaseOnly {
             return Ok(());
@@ -450,6 +469,7 @@ impl Parser {
                 epoch: self.epoch,
                 makedepends: self.makedepends,
                 checkdepends: self.checkdepends,
+                vcs_sources: self.vcs_sources,
             },
             packages,
         })
