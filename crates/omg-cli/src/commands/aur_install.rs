@@ -34,6 +34,25 @@ pub(crate) struct AurFlags {
     pub(crate) devel: bool,
 }
 
+impl AurFlags {
+    /// Refuses AUR flags on a system without the AUR, naming the first given.
+    pub(crate) fn check_backend(&self, settings: &Settings) -> Result<()> {
+        let given = [
+            (self.no_review, "--noreview"),
+            (self.keep_make_dependencies, "--keep-makedeps"),
+            (self.devel, "--devel"),
+        ]
+        .into_iter()
+        .find_map(|(on, flag)| on.then_some(flag));
+        match given {
+            Some(flag) if settings.backend()?.kind != omg_core::BackendKind::Arch => {
+                bail!("the AUR is Arch-only: {flag} needs the Arch backend")
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Splits the words of `omg install` into those the repositories satisfy and
 /// the names to look up in the AUR. Installed-only names are the AUR's too: a
 /// foreign package is rebuilt from there, as paru does.

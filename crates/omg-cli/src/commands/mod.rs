@@ -109,15 +109,16 @@ pub(crate) fn run(
             } else {
                 confirm.into()
             };
-            let status = system::change(&ChangeRequest::Upgrade, confirm, settings, printer)?;
-            if status != ExitStatus::Success || settings.backend()?.kind != BackendKind::Arch {
-                return Ok(status);
-            }
             let flags = aur_install::AurFlags {
                 no_review: noreview,
                 keep_make_dependencies: false,
                 devel,
             };
+            flags.check_backend(settings)?;
+            let status = system::change(&ChangeRequest::Upgrade, confirm, settings, printer)?;
+            if status != ExitStatus::Success || settings.backend()?.kind != BackendKind::Arch {
+                return Ok(status);
+            }
             aur_install::update(confirm, flags, settings, printer)
         }
         Command::Clean {

@@ -72,6 +72,7 @@ pub(crate) fn install(
     settings: &Settings,
     printer: &mut Printer,
 ) -> Result<ExitStatus> {
+    flags.aur.check_backend(settings)?;
     let (runtimes, mut packages): (Vec<String>, Vec<String>) = words
         .iter()
         .cloned()

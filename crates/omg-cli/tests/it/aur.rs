@@ -413,6 +413,19 @@ fn debian_refuses_the_aur_flags() {
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
         assert!(stderr.contains("the AUR is Arch-only"), "{stderr}");
     }
+    for words in [
+        &["install", "--noreview", "vim"][..],
+        &["install", "--keep-makedeps", "vim"],
+        &["update", "--devel"],
+    ] {
+        let mut all = vec!["--backend", "debian"];
+        all.extend_from_slice(words);
+        let output = context.omg(&all);
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = text(&output.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("the AUR is Arch-only: --"), "{stderr}");
+    }
 }
 
 #[test]
