@@ -4,6 +4,7 @@
 //! strings. It can be told to rate-limit (HTTP 429, as aurweb answers) or to
 //! answer malformed JSON. Every request is recorded.
 
+use crate::aur_git::GitProtocol;
 use crate::http::percent_decode;
 use serde_json::{json, Map, Value};
 use std::io::{BufRead, BufReader, Write};
@@ -256,8 +257,8 @@ pub enum AurMode {
 
 struct Shared {
     packages: Mutex<Vec<AurFixture>>,
-    /// Where `{pkgbase}.git` repositories are served from (git's dumb protocol).
-    git_root: Option<std::path::PathBuf>,
+    /// Where `{pkgbase}.git` repositories are served from, and how.
+    git: Option<(std::path::PathBuf, GitProtocol)>,
     mode: Mutex<AurMode>,
     requests: Mutex<Vec<String>>,
     stop: AtomicBool,
@@ -284,10 +285,16 @@ impl AurServer {
     }
 
     /// Serves `packages` and the package repositories under `git_root` (see
-    /// [`crate::AurGitRepos`]) at `{url}/{pkgbase}.git`.
+    /// [`crate::AurGitRepos`]) at `{url}/{pkgbase}.git`, over git's dumb protocol.
     #[must_use]
     pub fn with_git(packages: Vec<AurFixture>, git_root: &std::path::Path) -> Self {
-        Self::serving(packages, Some(git_root.to_owned()))
+        Self::serving(packages, Some((git_root.to_owned(), GitProtocol::Dumb)))
+    }
+
+    /// [`AurServer::with_git`] over the smart protocol (`git http-backend`).
+    #[must_use]
+    pub fn with_smart_git(packages: Vec<AurFixture>, git_root: &std::path::Path) -> Self {
+        Self::serving(packages, Some((git_root.to_owned(), GitProtocol::Smart)))
     }
 
     /// Replaces (by name) or adds a package's RPC entry, as a push updates aurweb.
@@ -297,12 +304,12 @@ impl AurServer {
         packages.push(package);
     }
 
-    fn serving(packages: Vec<AurFixture>, git_root: Option<std::path::PathBuf>) -> Self {
+    fn serving(packages: Vec<AurFixture>, git: Option<(std::path::PathBuf, GitProtocol)>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
         let address = listener.local_addr().expect("local address");
         let shared = Arc::new(Shared {
             packages: Mutex::new(packages),
-            git_root,
+            git,
             mode: Mutex::new(AurMode::Normal),
             requests: Mutex::new(Vec::new()),
             stop: AtomicBool::new(false),
@@ -361,10 +368,14 @@ fn respond(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request_line = String::new();
     reader.read_line(&mut request_line)?;
+    let mut headers = Vec::new();
     loop {
         let mut header = String::new();
         if reader.read_line(&mut header)? == 0 || header.trim().is_empty() {
             break;
+        }
+        if let Some((name, value)) = header.split_once(':') {
+            headers.push((name.trim().to_owned(), value.trim().to_owned()));
         }
     }
     let target = request_line
@@ -372,23 +383,28 @@ fn respond(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
         .nth(1)
         .unwrap_or("/")
         .to_owned();
+    let body = read_body(&mut reader, &headers)?;
     shared
         .requests
         .lock()
         .expect("requests")
         .push(target.clone());
     let mode = *shared.mode.lock().expect("mode");
-    let git = match (&shared.git_root, mode) {
-        (Some(root), AurMode::Normal) => crate::aur_git::git_file(root, &target),
+    let git = match (&shared.git, mode) {
+        (Some((root, protocol)), AurMode::Normal) => {
+            let method = request_line.split_whitespace().next().unwrap_or("GET");
+            let request = crate::aur_git::HttpRequest {
+                method,
+                target: &target,
+                headers: &headers,
+                body: &body,
+            };
+            crate::aur_git::respond(root, *protocol, &request)
+        }
         _ => None,
     };
     if let Some(bytes) = git {
         let mut stream = stream;
-        write!(
-            stream,
-            "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            bytes.len()
-        )?;
         return stream.write_all(&bytes);
     }
     let (status, body) = match mode {
@@ -411,6 +427,41 @@ fn respond(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
         "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
+}
+
+/// The request body: `Content-Length` bytes, or a chunked one decoded (git sends
+/// large pushes and fetch negotiations chunked).
+fn read_body(reader: &mut impl BufRead, headers: &[(String, String)]) -> std::io::Result<Vec<u8>> {
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    };
+    let mut body = Vec::new();
+    if header("Transfer-Encoding").is_some_and(|value| value.eq_ignore_ascii_case("chunked")) {
+        loop {
+            let mut size = String::new();
+            reader.read_line(&mut size)?;
+            let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+            if size == 0 {
+                let mut end = String::new();
+                reader.read_line(&mut end)?;
+                return Ok(body);
+            }
+            let start = body.len();
+            body.resize(start + size, 0);
+            std::io::Read::read_exact(reader, &mut body[start..])?;
+            let mut end = String::new();
+            reader.read_line(&mut end)?;
+        }
+    }
+    let length: usize = header("Content-Length")
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(0);
+    body.resize(length, 0);
+    std::io::Read::read_exact(reader, &mut body)?;
+    Ok(body)
 }
 
 fn error_envelope(message: &str) -> String {

@@ -171,7 +171,7 @@ pub fn aur_build_fixtures() -> Vec<AurFixture> {
 
 /// The bytes of `<root>/<path>` when `path` names a file inside a `*.git`
 /// directory there, without `..` or links.
-pub(crate) fn git_file(root: &Path, path: &str) -> Option<Vec<u8>> {
+fn git_file(root: &Path, path: &str) -> Option<Vec<u8>> {
     let path = path.split('?').next()?.trim_start_matches('/');
     let (repo, _) = path.split_once(".git/")?;
     if repo.is_empty() || repo.contains('/') {
@@ -186,4 +186,129 @@ pub(crate) fn git_file(root: &Path, path: &str) -> Option<Vec<u8>> {
     }
     let meta = fs::symlink_metadata(&full).ok()?;
     meta.is_file().then(|| fs::read(&full).ok()).flatten()
+}
+
+/// How [`crate::AurServer`] serves the package repositories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GitProtocol {
+    /// Static files after `git update-server-info`.
+    Dumb,
+    /// `git http-backend` as a CGI program, as the real AUR serves them.
+    Smart,
+}
+
+/// One HTTP request as the server read it.
+pub(crate) struct HttpRequest<'a> {
+    pub(crate) method: &'a str,
+    pub(crate) target: &'a str,
+    pub(crate) headers: &'a [(String, String)],
+    pub(crate) body: &'a [u8],
+}
+
+impl HttpRequest<'_> {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// The whole HTTP response for a request under `{base}.git/`, or `None` when the
+/// request is not for a repository.
+pub(crate) fn respond(
+    root: &Path,
+    protocol: GitProtocol,
+    request: &HttpRequest<'_>,
+) -> Option<Vec<u8>> {
+    let (path, query) = request
+        .target
+        .split_once('?')
+        .unwrap_or((request.target, ""));
+    let (repo, _) = path.trim_start_matches('/').split_once(".git/")?;
+    if repo.is_empty() || repo.contains('/') || repo.starts_with('.') {
+        return None;
+    }
+    match protocol {
+        GitProtocol::Dumb => {
+            let bytes = git_file(root, path)?;
+            Some(response("200 OK", "application/octet-stream", &bytes))
+        }
+        GitProtocol::Smart => Some(http_backend(root, path, query, request)),
+    }
+}
+
+fn response(status: &str, content_type: &str, body: &[u8]) -> Vec<u8> {
+    let mut bytes = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    bytes.extend_from_slice(body);
+    bytes
+}
+
+/// Runs `git http-backend` for one request and turns its CGI answer into HTTP.
+fn http_backend(root: &Path, path: &str, query: &str, request: &HttpRequest<'_>) -> Vec<u8> {
+    use std::io::Write;
+    let mut command = Command::new("git");
+    command
+        .arg("http-backend")
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("GIT_PROJECT_ROOT", root)
+        .env("GIT_HTTP_EXPORT_ALL", "1")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("PATH_INFO", path)
+        .env("QUERY_STRING", query)
+        .env("REQUEST_METHOD", request.method)
+        .env("REMOTE_ADDR", "127.0.0.1")
+        .env("CONTENT_LENGTH", request.body.len().to_string())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    for (header, variable) in [
+        ("Content-Type", "CONTENT_TYPE"),
+        ("Content-Encoding", "HTTP_CONTENT_ENCODING"),
+        ("Git-Protocol", "GIT_PROTOCOL"),
+    ] {
+        if let Some(value) = request.header(header) {
+            command.env(variable, value);
+        }
+    }
+    let Ok(mut child) = command.spawn() else {
+        return response("500 Internal Server Error", "text/plain", b"no git");
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(request.body);
+    }
+    let Ok(output) = child.wait_with_output() else {
+        return response("500 Internal Server Error", "text/plain", b"git failed");
+    };
+    let cgi = output.stdout;
+    let split = cgi
+        .windows(4)
+        .position(|window| window == b"\r\n\r\n")
+        .map(|at| (at, at + 4))
+        .or_else(|| {
+            cgi.windows(2)
+                .position(|w| w == b"\n\n")
+                .map(|at| (at, at + 2))
+        });
+    let Some((head_end, body_start)) = split else {
+        return response("500 Internal Server Error", "text/plain", b"bad CGI answer");
+    };
+    let head = String::from_utf8_lossy(&cgi[..head_end]);
+    let mut status = "200 OK".to_owned();
+    let mut content_type = "application/octet-stream".to_owned();
+    for line in head.lines() {
+        if let Some((name, value)) = line.split_once(':') {
+            match name.trim().to_ascii_lowercase().as_str() {
+                "status" => status = value.trim().to_owned(),
+                "content-type" => content_type = value.trim().to_owned(),
+                _ => {}
+            }
+        }
+    }
+    response(&status, &content_type, &cgi[body_start..])
 }

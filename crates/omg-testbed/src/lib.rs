@@ -12,7 +12,7 @@ mod signed;
 
 pub use arch::{arch_repo, ArchRepo, ArchRoot, RootOptions, LOCAL_RECIPES, UPGRADE_RECIPES};
 pub use aur::{aur_fixtures, AurFixture, AurMode, AurServer};
-pub use aur_git::{aur_build_fixtures, AurGitRepos};
+pub use aur_git::{aur_build_fixtures, AurGitRepos, GitProtocol};
 pub use exec::is_root;
 pub use http::{Fault, HttpServer};
 pub use runtimes::{

@@ -584,3 +584,40 @@ fn update_devel_rebuilds_a_vcs_package_whose_upstream_moved() {
         "second\n"
     );
 }
+
+#[test]
+fn package_bases_come_over_the_smart_protocol_too() {
+    if !omg_testbed::is_root() {
+        return;
+    }
+    let context = Context::new();
+    let root = ArchRoot::new();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let repos = AurGitRepos::create(dir.path());
+    let server = AurServer::with_smart_git(aur_build_fixtures(), repos.dir());
+    let aur = Aur {
+        repos,
+        server,
+        _dir: dir,
+    };
+    succeeded(&omg(
+        &context,
+        &root,
+        &aur,
+        &["install", "-y", "--noreview", "omg-aur-lib"],
+    ));
+    assert_eq!(installed(&root), "omg-aur-lib 1.0-1\nomg-lib 2.3-1\n");
+    let requests = aur.server.requests();
+    assert!(
+        requests.iter().any(
+            |request| request.starts_with("/omg-aur-lib.git/info/refs?service=git-upload-pack")
+        ),
+        "{requests:?}"
+    );
+    assert!(
+        requests
+            .iter()
+            .any(|request| request == "/omg-aur-lib.git/git-upload-pack"),
+        "{requests:?}"
+    );
+}
