@@ -104,9 +104,9 @@ pub(crate) enum Command {
     /// Show everything known about a package; on Arch, an AUR package when no
     /// repository has it.
     Info {
-        /// Package name.
-        #[arg(add = ArgValueCompleter::new(available_packages))]
-        package: String,
+        /// Package names.
+        #[arg(required = true, add = ArgValueCompleter::new(available_packages))]
+        packages: Vec<String>,
     },
     /// List explicitly installed packages.
     Explicit,

@@ -12,6 +12,7 @@ mod progress;
 mod render;
 mod settings;
 mod source;
+mod time;
 
 use clap::Parser;
 use std::process::ExitCode;

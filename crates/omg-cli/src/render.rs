@@ -53,7 +53,8 @@ struct JsonAurHit<'a> {
     matched: MatchKind,
     votes: u64,
     popularity: f64,
-    /// When it was flagged (unix time), or null.
+    /// When it was flagged (RFC 3339), or null.
+    #[serde(serialize_with = "rfc3339_or_null")]
     out_of_date: Option<i64>,
     /// Null when orphaned.
     maintainer: Option<&'a str>,
@@ -201,7 +202,7 @@ fn aur_hit(
         write!(out, " ")?;
         out.paint(
             s.red,
-            format_args!("[out of date: {}]", format_unix_date(flagged)),
+            format_args!("[out of date: {}]", crate::time::local_date(flagged)),
         )?;
     }
     if package.maintainer.is_none() {
@@ -229,7 +230,6 @@ fn aur_hit(
 
 /// pacman -Si style key/value block.
 pub(crate) fn info(printer: &mut Printer, details: &PackageDetails) -> io::Result<()> {
-    let s = printer.styles;
     let list = |items: &[String]| {
         if items.is_empty() {
             "None".to_owned()
@@ -270,10 +270,10 @@ pub(crate) fn info(printer: &mut Printer, details: &PackageDetails) -> io::Resul
         ("Packager", optional(details.packager.clone())),
     ]);
     if let Some(date) = details.build_date {
-        rows.push(("Build Date", format_unix_utc(date)));
+        rows.push(("Build Date", crate::time::local(date)));
     }
     if let Some(date) = details.install_date {
-        rows.push(("Install Date", format_unix_utc(date)));
+        rows.push(("Install Date", crate::time::local(date)));
     }
     if let Some(explicit) = details.explicit {
         let reason = if explicit {
@@ -283,13 +283,72 @@ pub(crate) fn info(printer: &mut Printer, details: &PackageDetails) -> io::Resul
         };
         rows.push(("Install Reason", reason.to_owned()));
     }
+    key_values(printer, &rows)
+}
+
+/// `Key : value` rows as pacman -Si prints them, long values wrapped at words to
+/// the terminal's width with their continuation lines under the first.
+fn key_values(printer: &mut Printer, rows: &[(&str, String)]) -> io::Result<()> {
+    let s = printer.styles;
     let width = rows.iter().map(|(key, _)| key.len()).max().unwrap_or(0);
+    let columns = terminal_columns();
     let out = printer.out();
     for (key, value) in rows {
         out.paint(s.bold, format_args!("{key:<width$}"))?;
-        writeln!(out, " : {value}")?;
+        writeln!(out, " : {}", wrap(value, width + 3, columns))?;
     }
     Ok(())
+}
+
+/// `text` broken at spaces so no line passes `columns`, lines after the first
+/// indented by `indent`; as it is when there is no width or a word alone is wider.
+fn wrap(text: &str, indent: usize, columns: Option<usize>) -> String {
+    let Some(room) = columns.and_then(|columns| columns.checked_sub(indent)) else {
+        return text.to_owned();
+    };
+    if room < 10 || text.chars().count() <= room {
+        return text.to_owned();
+    }
+    let mut wrapped = String::with_capacity(text.len() + 16);
+    let mut line = 0;
+    for word in text.split(' ') {
+        let length = word.chars().count();
+        if line > 0 && line + 1 + length > room {
+            wrapped.push('\n');
+            wrapped.push_str(&" ".repeat(indent));
+            line = 0;
+        } else if line > 0 {
+            wrapped.push(' ');
+            line += 1;
+        }
+        wrapped.push_str(word);
+        line += length;
+    }
+    wrapped
+}
+
+/// The width to wrap to, as pacman finds it: `COLUMNS`, else the terminal's
+/// when stdout is one; none for a pipe.
+fn terminal_columns() -> Option<usize> {
+    if let Some(columns) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|value| value.trim().parse::<usize>().ok())
+        .filter(|&columns| columns > 0)
+    {
+        return Some(columns);
+    }
+    if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        return None;
+    }
+    stdout_width()
+}
+
+#[expect(unsafe_code, reason = "the terminal's size is an ioctl")]
+fn stdout_width() -> Option<usize> {
+    // SAFETY: winsize is plain data, and TIOCGWINSZ writes one into it or fails.
+    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
+    let done = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &raw mut size) };
+    (done == 0 && size.ws_col > 0).then_some(usize::from(size.ws_col))
 }
 
 /// `omg info --json` for an AUR package: every field the RPC gives.
@@ -317,10 +376,39 @@ pub(crate) struct JsonAurInfo<'a> {
     submitter: Option<&'a str>,
     votes: u64,
     popularity: f64,
+    #[serde(serialize_with = "rfc3339")]
     first_submitted: i64,
+    #[serde(serialize_with = "rfc3339")]
     last_modified: i64,
-    /// When it was flagged (unix time), or null.
+    /// When it was flagged (RFC 3339), or null.
+    #[serde(serialize_with = "rfc3339_or_null")]
     out_of_date: Option<i64>,
+}
+
+/// Dates in `--json` are RFC 3339 in UTC (`2023-11-14T22:13:20Z`).
+fn rfc3339<S: serde::Serializer>(time: &i64, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&crate::time::rfc3339_utc(*time))
+}
+
+fn rfc3339_or_null<S: serde::Serializer>(
+    time: &Option<i64>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match time {
+        Some(time) => rfc3339(time, serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
+/// `omg info --json` of a repository package: its fields, dates in RFC 3339.
+pub(crate) fn details_json(details: &PackageDetails) -> serde_json::Value {
+    let mut value = serde_json::to_value(details).unwrap_or_default();
+    for key in ["build_date", "install_date"] {
+        if let Some(time) = value.get(key).and_then(serde_json::Value::as_i64) {
+            value[key] = crate::time::rfc3339_utc(time).into();
+        }
+    }
+    value
 }
 
 impl<'a> From<&'a AurPackage> for JsonAurInfo<'a> {
@@ -357,7 +445,6 @@ impl<'a> From<&'a AurPackage> for JsonAurInfo<'a> {
 /// The same key/value block as [`info`] for an AUR package (paru -Si's fields).
 /// Every value is the AUR's text on one line.
 pub(crate) fn aur_info(printer: &mut Printer, package: &AurPackage) -> io::Result<()> {
-    let s = printer.styles;
     let one = |text: &str| printable(text).into_owned();
     let list = |items: &[String]| {
         if items.is_empty() {
@@ -399,23 +486,20 @@ pub(crate) fn aur_info(printer: &mut Printer, package: &AurPackage) -> io::Resul
         ("Submitter", optional(package.submitter.as_deref())),
         ("Votes", package.num_votes.to_string()),
         ("Popularity", format!("{:.2}", package.popularity)),
-        ("First Submitted", format_unix_utc(package.first_submitted)),
-        ("Last Modified", format_unix_utc(package.last_modified)),
+        (
+            "First Submitted",
+            crate::time::local(package.first_submitted),
+        ),
+        ("Last Modified", crate::time::local(package.last_modified)),
         (
             "Out Of Date",
             package.out_of_date.map_or_else(
                 || "No".to_owned(),
-                |flagged| format!("Yes [{}]", format_unix_utc(flagged)),
+                |flagged| format!("Yes [{}]", crate::time::local(flagged)),
             ),
         ),
     ];
-    let width = rows.iter().map(|(key, _)| key.len()).max().unwrap_or(0);
-    let out = printer.out();
-    for (key, value) in rows {
-        out.paint(s.bold, format_args!("{key:<width$}"))?;
-        writeln!(out, " : {value}")?;
-    }
-    Ok(())
+    key_values(printer, &rows)
 }
 
 pub(crate) fn status(
@@ -561,47 +645,7 @@ fn format_age(unix: i64) -> String {
         3600..86_400 => format!("{} h ago", age / 3600),
         _ => format!("{} days ago", age / 86_400),
     };
-    format!("{} ({ago})", format_unix_utc(unix))
-}
-
-/// `2023-11-14`: the day is what matters for AUR flags.
-fn format_unix_date(unix: i64) -> String {
-    format_unix_utc(unix)
-        .split_once(' ')
-        .map_or_else(String::new, |(date, _)| date.to_owned())
-}
-
-/// Year, month, day of a day count since 1970-01-01 (Howard Hinnant's
-/// `civil_from_days`, proleptic Gregorian).
-pub(crate) fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    let month = if shifted_month < 10 {
-        shifted_month + 3
-    } else {
-        shifted_month - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-/// `YYYY-MM-DD HH:MM:SS UTC`, without a date library.
-fn format_unix_utc(unix: i64) -> String {
-    let days = unix.div_euclid(86_400);
-    let seconds = unix.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
-        seconds / 3600,
-        seconds % 3600 / 60,
-        seconds % 60
-    )
+    format!("{} ({ago})", crate::time::local(unix))
 }
 
 #[cfg(test)]
@@ -609,10 +653,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn format_unix_utc_matches_known_dates() {
-        assert_eq!(format_unix_utc(0), "1970-01-01 00:00:00 UTC");
-        assert_eq!(format_unix_utc(1_700_000_000), "2023-11-14 22:13:20 UTC");
-        assert_eq!(format_unix_utc(951_782_400), "2000-02-29 00:00:00 UTC");
+    fn long_values_wrap_at_words_under_their_first_line() {
+        let text = "one two three four five six seven eight nine ten";
+        assert_eq!(wrap(text, 4, None), text);
+        assert_eq!(wrap(text, 4, Some(80)), text);
+        assert_eq!(
+            wrap(text, 4, Some(24)),
+            "one two three four\n    five six seven eight\n    nine ten"
+        );
+        // A word wider than the room stays whole.
+        let long = "a ".to_owned() + &"x".repeat(40);
+        assert_eq!(
+            wrap(&long, 4, Some(24)),
+            format!("a\n    {}", "x".repeat(40))
+        );
     }
 
     #[test]

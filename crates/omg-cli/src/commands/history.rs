@@ -45,7 +45,7 @@ pub(crate) fn run(
     let styles = printer.styles;
     let out = printer.out();
     for entry in &entries {
-        write!(out, "[{}] ", local_time(entry.time))?;
+        write!(out, "[{}] ", crate::time::pacman_log_stamp(entry.time))?;
         out.paint(styles.bold, entry.command.join(" "))?;
         write!(out, " (by {}): ", entry.user)?;
         match entry.result {
@@ -109,7 +109,7 @@ fn read(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
 /// as unix seconds.
 fn entry_json(entry: &HistoryEntry) -> serde_json::Value {
     serde_json::json!({
-        "time": rfc3339_utc(entry.time),
+        "time": crate::time::rfc3339_utc(entry.time),
         "timestamp": entry.time,
         "user": entry.user,
         "command": entry.command,
@@ -120,61 +120,4 @@ fn entry_json(entry: &HistoryEntry) -> serde_json::Value {
         "cache_files": entry.cache_files,
         "cache_size": entry.cache_size,
     })
-}
-
-/// `2026-11-30T10:15:03Z`.
-fn rfc3339_utc(time: i64) -> String {
-    let days = time.div_euclid(86_400);
-    let seconds = time.rem_euclid(86_400);
-    let (year, month, day) = crate::render::civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        seconds / 3600,
-        seconds % 3600 / 60,
-        seconds % 60
-    )
-}
-
-/// pacman.log's stamp in local time: `2026-11-30T11:15:03+0100`; UTC when the
-/// time cannot be converted.
-fn local_time(time: i64) -> String {
-    let Some(tm) = localtime(time) else {
-        return rfc3339_utc(time);
-    };
-    let offset = tm.tm_gmtoff / 60;
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{}{:02}{:02}",
-        i64::from(tm.tm_year) + 1900,
-        tm.tm_mon + 1,
-        tm.tm_mday,
-        tm.tm_hour,
-        tm.tm_min,
-        tm.tm_sec,
-        if offset < 0 { '-' } else { '+' },
-        offset.abs() / 60,
-        offset.abs() % 60
-    )
-}
-
-#[expect(unsafe_code, reason = "std has no local time conversion")]
-fn localtime(time: i64) -> Option<libc::tm> {
-    let time = libc::time_t::try_from(time).ok()?;
-    // SAFETY: `tm` is plain data; all-zero is a valid value for localtime_r to fill.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    // SAFETY: both pointers are valid for the call; localtime_r is thread-safe.
-    let filled = unsafe { libc::localtime_r(&raw const time, &raw mut tm) };
-    (!filled.is_null()).then_some(tm)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rfc3339_matches_known_instants() {
-        assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339_utc(1_700_000_000), "2023-11-14T22:13:20Z");
-        assert_eq!(rfc3339_utc(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(rfc3339_utc(-1), "1969-12-31T23:59:59Z");
-    }
 }

@@ -50,7 +50,7 @@ pub(crate) fn run(
             };
             search::run(&terms, limit, scope, settings, printer)
         }
-        Command::Info { package } => info::run(&package, settings, printer),
+        Command::Info { packages } => info::run(&packages, settings, printer),
         Command::Explicit => packages::explicit(settings, printer),
         Command::List {
             installed: true, ..

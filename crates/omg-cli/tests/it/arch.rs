@@ -113,9 +113,9 @@ fn pacman_list(value: &str) -> Vec<String> {
     }
 }
 
-fn ctime_utc(unix: i64) -> String {
+fn ctime_utc(rfc3339: &str) -> String {
     let output = std::process::Command::new("date")
-        .args(["-u", "-d", &format!("@{unix}"), "+%a %b %e %H:%M:%S %Y"])
+        .args(["-u", "-d", rfc3339, "+%a %b %e %H:%M:%S %Y"])
         .env("LC_ALL", "C")
         .output()
         .expect("date");
@@ -195,7 +195,7 @@ fn info_equals_pacman_si() {
             "{name}"
         );
         assert_eq!(
-            ctime_utc(info["build_date"].as_i64().unwrap()),
+            ctime_utc(info["build_date"].as_str().unwrap()),
             expected["Build Date"],
             "{name}"
         );
@@ -301,4 +301,107 @@ fn missing_pacman_conf_is_one_clear_error() {
         String::from_utf8_lossy(&output.stderr).trim_end(),
         "error: cannot read /nonexistent/pacman.conf: No such file or directory (os error 2)"
     );
+}
+
+/// `omg info` on the hermetic root with extra environment.
+fn info_with(
+    context: &Context,
+    root: &ArchRoot,
+    names: &[&str],
+    variables: &[(&str, &str)],
+) -> std::process::Output {
+    context
+        .command(env!("CARGO_BIN_EXE_omg"))
+        .args(root.pacman_args())
+        .arg("info")
+        .args(names)
+        .env("OMG_NO_DAEMON", "1")
+        .envs(variables.iter().copied())
+        .output()
+        .expect("run omg")
+}
+
+#[test]
+fn dates_print_in_local_time_as_date_prints_them() {
+    let context = Context::new();
+    let root = ArchRoot::new();
+    // A zone that needs no tz database: two hours east of UTC, named XYZ.
+    let zone = "XYZ-2";
+    let output = info_with(&context, &root, &["omg-hello"], &[("TZ", zone)]);
+    assert!(output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    // --json: RFC 3339 in UTC, whatever the zone; pacman says the same instant.
+    let json = context.omg_json(&omg_args(&root.pacman_args(), &["info", "omg-hello"]));
+    let instant = json["build_date"].as_str().expect("build_date").to_owned();
+    assert!(instant.ends_with('Z'), "{instant}");
+    let pacman = pacman_fields(&root.pacman_ok(&["-Si", "omg-hello"]))["Build Date"].clone();
+    assert_eq!(ctime_utc(&instant), pacman);
+    let reference = std::process::Command::new("date")
+        .args(["-d", &instant, "+%Y-%m-%d %H:%M:%S %Z"])
+        .env("TZ", zone)
+        .env("LC_ALL", "C")
+        .output()
+        .expect("date");
+    let expected = String::from_utf8_lossy(&reference.stdout).trim().to_owned();
+    assert!(expected.ends_with(" XYZ"), "{expected}");
+    assert!(
+        stdout.contains(&format!("Build Date     : {expected}\n")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn long_values_wrap_to_the_terminal_width_and_not_in_a_pipe() {
+    let context = Context::new();
+    let root = ArchRoot::new();
+    let narrow = info_with(&context, &root, &["omg-hello"], &[("COLUMNS", "40")]);
+    let stdout = String::from_utf8_lossy(&narrow.stdout);
+    // Lines break between words; a word longer than the room (a URL) stays whole.
+    assert!(
+        stdout
+            .lines()
+            .all(|line| line.chars().count() <= 40 || !line[17..].contains(' ')),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Description    : Prints a friendly\n                 greeting\n"),
+        "{stdout}"
+    );
+    let piped = info_with(&context, &root, &["omg-hello"], &[]);
+    let stdout = String::from_utf8_lossy(&piped.stdout);
+    assert!(
+        stdout.contains("Description    : Prints a friendly greeting\n"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn info_takes_several_names_and_reports_the_missing_one() {
+    let context = Context::new();
+    let root = ArchRoot::new();
+    let output = info_with(&context, &root, &["omg-hello", "omg-nope", "omg-lib"], &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let names: Vec<&str> = stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix("Name           : "))
+        .collect();
+    assert_eq!(names, ["omg-hello", "omg-lib"]);
+    assert_eq!(stdout.matches("\n\n").count(), 2, "{stdout}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("error: package `omg-nope` was not found"),
+        "{stderr}"
+    );
+    let json = context.omg_json(&omg_args(
+        &root.pacman_args(),
+        &["info", "omg-hello", "omg-lib"],
+    ));
+    let names: Vec<&str> = json
+        .as_array()
+        .expect("an array for several names")
+        .iter()
+        .filter_map(|info| info["name"].as_str())
+        .collect();
+    assert_eq!(names, ["omg-hello", "omg-lib"]);
 }

@@ -222,7 +222,7 @@ fn info_shows_every_aur_field_when_no_repository_has_the_package() {
     assert_eq!(info["provides"], serde_json::json!(["omg-hello"]));
     assert_eq!(info["conflicts"], serde_json::json!(["omg-hello"]));
     assert_eq!(info["maintainer"], "omgtester");
-    assert_eq!(info["first_submitted"], 1_700_000_000);
+    assert_eq!(info["first_submitted"], "2023-11-14T22:13:20Z");
     assert!(info["out_of_date"].is_null());
     let info = json(&omg(
         &context,

@@ -54,7 +54,9 @@ impl Context {
             .env("XDG_CACHE_HOME", home.join("cache"))
             .env("OMG_SOCKET", self.socket())
             .env("OMG_AUR_URL", self.aur.url())
-            .env("NO_COLOR", "1");
+            .env("NO_COLOR", "1")
+            // Dates print in local time: every test sees the same zone.
+            .env("TZ", "UTC");
         command
     }
 
