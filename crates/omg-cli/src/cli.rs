@@ -28,16 +28,28 @@ pub(crate) struct GlobalArgs {
     #[arg(long, global = true, value_enum)]
     pub(crate) backend: Option<BackendArg>,
 
-    /// Arch: pacman.conf to read (default /etc/pacman.conf).
-    #[arg(long, global = true, value_name = "FILE")]
+    /// pacman.conf to read (default /etc/pacman.conf).
+    #[arg(long, global = true, help_heading = "Arch", value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
 
-    /// Arch: installation root, overriding pacman.conf's RootDir.
-    #[arg(short = 'r', long, global = true, value_name = "DIR")]
+    /// Installation root, overriding pacman.conf's RootDir.
+    #[arg(
+        short = 'r',
+        long,
+        global = true,
+        help_heading = "Arch",
+        value_name = "DIR"
+    )]
     pub(crate) root: Option<PathBuf>,
 
-    /// Arch: database directory, overriding pacman.conf's DBPath.
-    #[arg(short = 'b', long, global = true, value_name = "DIR")]
+    /// Database directory, overriding pacman.conf's DBPath.
+    #[arg(
+        short = 'b',
+        long,
+        global = true,
+        help_heading = "Arch",
+        value_name = "DIR"
+    )]
     pub(crate) dbpath: Option<PathBuf>,
 
     /// Answer directly from the package databases; never use or start omgd.
@@ -266,9 +278,10 @@ pub(crate) enum Command {
         /// `<runtime>@<version>` (`node@22`, `go@latest`).
         #[arg(value_name = "RUNTIME@VERSION")]
         spec: String,
-        /// The command and its arguments, after `--`.
-        #[arg(last = true, required = true, value_name = "COMMAND")]
-        command: Vec<String>,
+        /// The command and its arguments, after `--` (passed on byte for byte,
+        /// UTF-8 or not).
+        #[arg(last = true, required = true, value_name = "COMMAND", value_parser = clap::value_parser!(std::ffi::OsString))]
+        command: Vec<std::ffi::OsString>,
     },
     /// Summarise the system: counts, upgrades, database freshness.
     Status,

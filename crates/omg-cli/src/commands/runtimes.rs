@@ -313,7 +313,11 @@ pub(crate) fn uninstall(spec: &str, settings: &Settings) -> Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-pub(crate) fn exec(spec: &str, command: &[String], settings: &Settings) -> Result<ExitStatus> {
+pub(crate) fn exec(
+    spec: &str,
+    command: &[std::ffi::OsString],
+    settings: &Settings,
+) -> Result<ExitStatus> {
     let (runtime, request) = parse_spec(spec)?;
     let layout = layout(settings);
     let version = match layout.find_installed(&runtime, request) {
@@ -331,7 +335,7 @@ pub(crate) fn exec(spec: &str, command: &[String], settings: &Settings) -> Resul
         .args(arguments)
         .env("PATH", std::env::join_paths(entries)?)
         .status()
-        .with_context(|| format!("cannot run {program}"))?;
+        .with_context(|| format!("cannot run {}", program.to_string_lossy()))?;
     // The child's own exit code is the answer (a signal counts as failure).
     Ok(match status.code() {
         Some(0) => ExitStatus::Success,

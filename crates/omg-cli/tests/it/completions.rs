@@ -306,3 +306,28 @@ fn man_renders_a_page_for_omg_every_subcommand_and_omgd() {
     assert!(install.contains("reinstall"), "{install}");
     assert!(install.contains("no\\-daemon"), "{install}");
 }
+
+#[test]
+fn arch_flags_sit_under_their_own_heading_in_help() {
+    let context = Context::new();
+    let output = context.omg(&["--help"]);
+    let help = String::from_utf8_lossy(&output.stdout);
+    let heading = help.find("\nArch:\n").unwrap_or_else(|| panic!("{help}"));
+    let options = help
+        .find("\nOptions:\n")
+        .unwrap_or_else(|| panic!("{help}"));
+    for flag in ["--config <FILE>", "--root <DIR>", "--dbpath <DIR>"] {
+        let at = help.find(flag).unwrap_or_else(|| panic!("{flag}: {help}"));
+        assert!(at > heading, "{flag} is not under Arch: {help}");
+    }
+    assert!(options < heading, "{help}");
+    // The runtime commands' help keeps them out of its own options.
+    let install = String::from_utf8_lossy(&context.omg(&["install", "--help"]).stdout).into_owned();
+    let arch = install
+        .find("\nArch:\n")
+        .unwrap_or_else(|| panic!("{install}"));
+    assert!(
+        install.find("--noreview").is_some_and(|at| at > arch),
+        "{install}"
+    );
+}

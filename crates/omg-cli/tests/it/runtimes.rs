@@ -322,6 +322,21 @@ fn exec_runs_with_the_version_and_uninstall_removes_it() {
         &["exec", "node@22", "--", "node", "-e", "process.exit(7)"],
     );
     assert_eq!(failing.status.code(), Some(7));
+    // Arguments that are not UTF-8 reach the command byte for byte.
+    use std::os::unix::ffi::OsStrExt;
+    let raw = std::ffi::OsStr::from_bytes(b"caf\xe9 \xff");
+    let passed = runtimes
+        .context
+        .command(env!("CARGO_BIN_EXE_omg"))
+        .current_dir(&home)
+        .env("OMG_NO_DAEMON", "1")
+        .env("OMG_NODE_MIRROR", runtimes.server.url())
+        .args(["exec", "node@22", "--", "printf", "%s"])
+        .arg(raw)
+        .output()
+        .expect("run omg");
+    assert!(passed.status.success(), "{passed:?}");
+    assert_eq!(passed.stdout, raw.as_bytes());
     let missing = runtimes.omg_in(&home, &["uninstall", "node@1.0.0"]);
     assert_eq!(missing.status.code(), Some(2));
     assert_eq!(
