@@ -21,5 +21,6 @@ mod daemon;
 mod debian;
 mod downloads;
 mod hostile;
+mod packaging;
 mod runtimes;
 mod terminal;
