@@ -60,6 +60,11 @@ pub(crate) struct GlobalArgs {
     #[arg(short = 'v', long, global = true)]
     pub(crate) verbose: bool,
 
+    /// No progress bars or progress lines (downloads, package steps, builds);
+    /// results, warnings and errors still print.
+    #[arg(short = 'q', long, global = true, conflicts_with = "verbose")]
+    pub(crate) quiet: bool,
+
     /// When to colour output.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub(crate) color: ColorChoice,

@@ -1,7 +1,7 @@
-//! Progress of a system change on stderr: on a terminal, a bar per download (with
-//! speed and ETA, several at once when the library fetches in parallel) and one
-//! for the package steps; elsewhere, one line per finished download and per step,
-//! so logs stay readable.
+//! Progress on stderr, of a system change and of runtime downloads: on a
+//! terminal, a bar per download (with speed and ETA, several at once in one
+//! multi-bar) and one for the package steps; elsewhere, one line per finished
+//! download and per step, so logs stay readable; with `-q`, nothing.
 
 use crate::printer::{escape, message};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -13,6 +13,8 @@ use std::io::IsTerminal;
 pub(crate) struct ChangeProgress {
     bars: Option<Bars>,
     last_download: Option<String>,
+    /// `-q`: only warnings and script output are shown.
+    quiet: bool,
 }
 
 struct Bars {
@@ -22,9 +24,9 @@ struct Bars {
 }
 
 impl ChangeProgress {
-    /// Bars when stderr is a terminal, lines otherwise.
-    pub(crate) fn new() -> Self {
-        let bars = std::io::stderr().is_terminal().then(|| Bars {
+    /// Bars when stderr is a terminal, lines otherwise, neither when `quiet`.
+    pub(crate) fn new(quiet: bool) -> Self {
+        let bars = (!quiet && std::io::stderr().is_terminal()).then(|| Bars {
             multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(10)),
             downloads: HashMap::new(),
             steps: None,
@@ -32,12 +34,21 @@ impl ChangeProgress {
         Self {
             bars,
             last_download: None,
+            quiet,
         }
     }
 
     pub(crate) fn show(&mut self, event: &ChangeEvent) {
         match &mut self.bars {
             Some(bars) => bars.show(event),
+            None if self.quiet => {
+                if matches!(
+                    event,
+                    ChangeEvent::Warning { .. } | ChangeEvent::ScriptOutput { .. }
+                ) {
+                    message(&other_text(event));
+                }
+            }
             None => self.line(event),
         }
     }
@@ -123,6 +134,88 @@ impl Bars {
             other => {
                 // Lines above the bars, so hook and script output is never torn.
                 let _ = self.multi.println(escape(&other_text(other)));
+            }
+        }
+    }
+}
+
+/// Bars for downloads that run at once on several threads (runtime installs).
+pub(crate) struct DownloadBars {
+    multi: Option<MultiProgress>,
+    quiet: bool,
+}
+
+/// One download's bar, or its line once finished.
+pub(crate) struct DownloadBar {
+    bar: Option<ProgressBar>,
+    label: String,
+    quiet: bool,
+    total: Option<u64>,
+    said: bool,
+}
+
+impl DownloadBars {
+    /// Bars when stderr is a terminal, lines otherwise, neither when `quiet`.
+    pub(crate) fn new(quiet: bool) -> Self {
+        let multi = (!quiet && std::io::stderr().is_terminal())
+            .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(10)));
+        Self { multi, quiet }
+    }
+
+    /// A bar labelled `label` (`node 22.12.0`).
+    pub(crate) fn add(&self, label: &str) -> DownloadBar {
+        let bar = self.multi.as_ref().map(|multi| {
+            let bar = multi.add(ProgressBar::new(0).with_style(download_style()));
+            bar.set_message(escape(label).into_owned());
+            bar
+        });
+        DownloadBar {
+            bar,
+            label: label.to_owned(),
+            quiet: self.quiet,
+            total: None,
+            said: false,
+        }
+    }
+
+    /// A line above the bars (or on its own without them).
+    pub(crate) fn println(&self, text: &str) {
+        match &self.multi {
+            Some(multi) => {
+                let _ = multi.println(escape(text));
+            }
+            None if self.quiet => {}
+            None => message(text),
+        }
+    }
+}
+
+impl DownloadBar {
+    /// `done` bytes of `total` (when known) have arrived.
+    pub(crate) fn update(&mut self, done: u64, total: Option<u64>) {
+        self.total = total.or(self.total);
+        if let Some(bar) = &self.bar {
+            if let Some(total) = total {
+                if bar.length() != Some(total) {
+                    bar.set_length(total);
+                }
+            }
+            bar.set_position(done);
+        }
+    }
+
+    /// The download is complete: the bar stays as a line, or a line says so.
+    pub(crate) fn finish(&mut self) {
+        match &self.bar {
+            Some(bar) => bar.finish(),
+            None if self.quiet || self.said => {}
+            None => {
+                self.said = true;
+                let size = self
+                    .total
+                    .map(|total| format!(" ({})", crate::render::human_size(total)))
+                    .unwrap_or_default();
+                message(&format!("downloaded {}{size}", self.label));
             }
         }
     }

@@ -225,6 +225,8 @@ pub(crate) struct Settings {
     pub(crate) json: bool,
     pub(crate) color: bool,
     pub(crate) verbose: bool,
+    /// `-q`: no progress.
+    pub(crate) quiet: bool,
     /// The package database, or why none could be chosen (only package commands
     /// need one: runtime commands work on any distribution).
     backend: Result<BackendSelection, String>,
@@ -376,6 +378,7 @@ impl Settings {
             json: args.json,
             color,
             verbose: args.verbose,
+            quiet: args.quiet,
             backend,
             fuzzy_below: config.search.fuzzy_below,
             daemon: DaemonSettings {

@@ -371,7 +371,7 @@ pub(crate) fn install(
         package_dir: settings.aur.cache_dir.join("aur-packages"),
         log_dir: settings.aur.cache_dir.join("aur-logs"),
         skip_dependency_check: another_root(settings)?,
-        echo: !settings.json,
+        echo: !settings.json && !settings.quiet,
     };
     let built = build_and_install(&plan, &source, &settings_for_build, settings, printer);
     let removed = if flags.keep_make_dependencies {

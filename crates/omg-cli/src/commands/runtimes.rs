@@ -3,6 +3,7 @@
 //! that this omg cannot manage them yet.
 
 use crate::printer::{message, Printer};
+use crate::progress::DownloadBars;
 use crate::settings::Settings;
 use crate::ExitStatus;
 use anyhow::{bail, Context, Result};
@@ -19,33 +20,41 @@ fn layout(settings: &Settings) -> Layout {
 
 /// Resolves against the mirror and installs when missing; returns the version.
 fn ensure(settings: &Settings, runtime: &Runtime, request: &str) -> Result<String> {
+    ensure_with(
+        settings,
+        runtime,
+        request,
+        &DownloadBars::new(settings.quiet),
+    )
+}
+
+/// [`ensure`], drawing its download among `bars`.
+fn ensure_with(
+    settings: &Settings,
+    runtime: &Runtime,
+    request: &str,
+    bars: &DownloadBars,
+) -> Result<String> {
     let manager = manager(settings, runtime)?;
     let version = manager.resolve(request)?;
     let layout = layout(settings);
     if layout.version_dir(runtime, &version)?.is_dir() {
         return Ok(version);
     }
-    message(&format!("installing {runtime} {version}"));
-    let mut last_tenth = None;
+    bars.println(&format!("installing {runtime} {version}"));
+    let mut bar = bars.add(&format!("{runtime} {version}"));
     let installed = manager.install(
         &layout,
         &version,
         &settings.runtimes.downloads,
         &mut |done, total| {
-            // A line per tenth: progress without a terminal library.
-            if let Some(total) = total.filter(|&total| total > 0) {
-                let tenth = done * 10 / total;
-                if last_tenth != Some(tenth) {
-                    last_tenth = Some(tenth);
-                    message(&format!(
-                        "  {runtime} {version}: {}% of {} MiB",
-                        tenth * 10,
-                        total >> 20
-                    ));
-                }
+            bar.update(done, total);
+            if total.is_some_and(|total| total > 0 && done >= total) {
+                bar.finish();
             }
         },
     )?;
+    bar.finish();
     // The checksum held, but nothing vouched for the list it came from: say so.
     if let Some(reason) = omg_runtimes::signature::recorded(&installed)
         .as_deref()
@@ -69,17 +78,21 @@ fn parse_spec(spec: &str) -> Result<(Runtime, &str)> {
     Ok((Runtime::parse(runtime)?, version))
 }
 
-/// Installs every spec at once, one thread each (downloads overlap; each reports
-/// its own progress lines). All specs are checked before anything is fetched.
+/// Installs every spec at once, one thread each (downloads overlap, each with its
+/// bar in one multi-bar). All specs are checked before anything is fetched.
 pub(crate) fn install(specs: &[String], settings: &Settings) -> Result<ExitStatus> {
     let parsed = specs
         .iter()
         .map(|spec| parse_spec(spec))
         .collect::<Result<Vec<_>>>()?;
+    let bars = DownloadBars::new(settings.quiet);
     let outcomes: Vec<Result<String>> = std::thread::scope(|scope| {
+        let bars = &bars;
         let workers: Vec<_> = parsed
             .iter()
-            .map(|(runtime, request)| scope.spawn(move || ensure(settings, runtime, request)))
+            .map(|(runtime, request)| {
+                scope.spawn(move || ensure_with(settings, runtime, request, bars))
+            })
             .collect();
         workers
             .into_iter()

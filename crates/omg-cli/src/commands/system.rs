@@ -129,7 +129,7 @@ pub(crate) fn change(
         settings,
         plan: None,
         refused: false,
-        progress: ChangeProgress::new(),
+        progress: ChangeProgress::new(settings.quiet),
         agreed: None,
         answers: Vec::new(),
         previewing: false,

@@ -540,3 +540,23 @@ fn progress_is_drawn_as_bars_on_a_terminal_and_as_lines_elsewhere() {
     );
     assert!(!stderr.contains('\r') && !stderr.contains("[#"), "{stderr}");
 }
+
+#[test]
+fn quiet_changes_show_the_plan_and_the_result_but_no_progress() {
+    let context = Context::new();
+    let root = ArchRoot::new();
+    let pacman_args = root.pacman_args();
+    let output = context.omg(&args(
+        &pacman_args,
+        &["-q", "install", "-y", "omg-chain-top"],
+    ));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        !stderr.contains("installing") && !stderr.contains("downloaded"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("done"), "{stderr}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("omg-chain-top"));
+    assert!(installed(&root).contains("omg-chain-top"));
+}

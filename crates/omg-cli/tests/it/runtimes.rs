@@ -449,6 +449,15 @@ fn several_runtimes_install_at_once() {
         stderr.contains(&format!("go {} is installed", omg_testbed::GO_VERSION)),
         "{stderr}"
     );
+    // Without a terminal, one line per finished download, no bar.
+    assert!(
+        stderr.contains(&format!("downloaded node {NODE_VERSION} (")),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains('\r') && !stderr.contains('\x1b'),
+        "{stderr}"
+    );
     let (list, _) = runtimes.ok_in(&home, &["list"]);
     assert_eq!(
         list,
@@ -459,4 +468,57 @@ fn several_runtimes_install_at_once() {
     let bad = runtimes.omg_in(&home, &["install", "node@20", "nonsense"]);
     assert_eq!(bad.status.code(), Some(2));
     assert_eq!(runtimes.server.requests().len(), before);
+}
+
+#[test]
+fn downloads_draw_one_multi_bar_on_a_terminal_and_nothing_with_quiet() {
+    let runtimes = Runtimes::new();
+    let go_server = HttpServer::serve(&omg_testbed::go_dist().root);
+    let go_url = go_server.url();
+    let node_url = runtimes.server.url();
+    let variables = [
+        ("OMG_NODE_MIRROR", node_url.as_str()),
+        ("OMG_GO_MIRROR", go_url.as_str()),
+        ("TERM", "xterm"),
+    ];
+    let context = &runtimes.context;
+    let shown = crate::common::omg_on_terminal_with(
+        context,
+        &["install", "node@22", "go@latest"],
+        "",
+        &variables,
+    );
+    let screen = String::from_utf8_lossy(&shown.stdout);
+    assert!(shown.status.success(), "{screen}");
+    // Both downloads drawn, finished bars with their sizes.
+    for label in [
+        format!("node {NODE_VERSION}"),
+        format!("go {}", omg_testbed::GO_VERSION),
+    ] {
+        assert!(screen.contains(&label), "{label}: {screen}");
+    }
+    assert!(
+        screen.contains("[#########################] 100%"),
+        "{screen}"
+    );
+    assert!(screen.contains(" MiB/"), "{screen}");
+    // -q: the results only.
+    std::fs::remove_dir_all(context.home().join("data/omg/versions")).expect("clean");
+    let quiet = crate::common::omg_on_terminal_with(
+        context,
+        &["-q", "install", "node@22", "go@latest"],
+        "",
+        &variables,
+    );
+    let screen = String::from_utf8_lossy(&quiet.stdout);
+    assert!(quiet.status.success(), "{screen}");
+    assert!(
+        !screen.contains("MiB/") && !screen.contains("100%"),
+        "{screen}"
+    );
+    assert!(!screen.contains("installing node"), "{screen}");
+    assert!(
+        screen.contains(&format!("node {NODE_VERSION} is installed")),
+        "{screen}"
+    );
 }
