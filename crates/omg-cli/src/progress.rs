@@ -145,11 +145,14 @@ pub(crate) struct DownloadBars {
     quiet: bool,
 }
 
-/// One download's bar, or its line once finished.
+/// One install's bar (its download, then its build phases), or its lines.
 pub(crate) struct DownloadBar {
     bar: Option<ProgressBar>,
+    multi: Option<MultiProgress>,
     label: String,
     quiet: bool,
+    /// `-v`: a build's output is shown as it comes.
+    verbose: bool,
     total: Option<u64>,
     said: bool,
 }
@@ -162,8 +165,8 @@ impl DownloadBars {
         Self { multi, quiet }
     }
 
-    /// A bar labelled `label` (`node 22.12.0`).
-    pub(crate) fn add(&self, label: &str) -> DownloadBar {
+    /// A bar labelled `label` (`node 22.12.0`); `verbose` shows build output.
+    pub(crate) fn add(&self, label: &str, verbose: bool) -> DownloadBar {
         let bar = self.multi.as_ref().map(|multi| {
             let bar = multi.add(ProgressBar::new(0).with_style(download_style()));
             bar.set_message(escape(label).into_owned());
@@ -171,8 +174,10 @@ impl DownloadBars {
         });
         DownloadBar {
             bar,
+            multi: self.multi.clone(),
             label: label.to_owned(),
             quiet: self.quiet,
+            verbose,
             total: None,
             said: false,
         }
@@ -186,6 +191,48 @@ impl DownloadBars {
             }
             None if self.quiet => {}
             None => message(text),
+        }
+    }
+}
+
+impl omg_runtimes::Reporter for DownloadBar {
+    fn bytes(&mut self, done: u64, total: Option<u64>) {
+        self.update(done, total);
+        if total.is_some_and(|total| total > 0 && done >= total) {
+            self.finish();
+        }
+    }
+
+    fn phase(&mut self, phase: &str) {
+        let text = format!("{}: {phase}", self.label);
+        match (&self.bar, &self.multi) {
+            (Some(bar), Some(multi)) => {
+                // The finished download bar becomes a spinner for the build.
+                let spinner =
+                    multi.insert_after(bar, ProgressBar::new_spinner().with_style(phase_style()));
+                spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+                spinner.set_message(escape(&text).into_owned());
+                bar.finish_and_clear();
+                multi.remove(bar);
+                self.bar = Some(spinner);
+            }
+            _ if self.quiet => {}
+            _ => message(&text),
+        }
+    }
+
+    fn output(&mut self, chunk: &[u8]) {
+        if !self.verbose {
+            return;
+        }
+        let text = String::from_utf8_lossy(chunk);
+        let write = || {
+            use std::io::Write;
+            let _ = std::io::stderr().write_all(escape(&text).as_bytes());
+        };
+        match &self.multi {
+            Some(multi) => multi.suspend(write),
+            None => write(),
         }
     }
 }
@@ -219,6 +266,11 @@ impl DownloadBar {
             }
         }
     }
+}
+
+fn phase_style() -> ProgressStyle {
+    ProgressStyle::with_template(" {spinner} {msg} ({elapsed})")
+        .unwrap_or_else(|_| ProgressStyle::default_spinner())
 }
 
 fn download_style() -> ProgressStyle {

@@ -12,6 +12,7 @@ pub mod history;
 pub mod package;
 pub mod paths;
 pub mod plan;
+pub mod process;
 pub mod selection;
 pub mod text;
 pub mod version;

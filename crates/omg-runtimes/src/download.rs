@@ -221,14 +221,14 @@ impl Downloader {
 
     /// Downloads `url` to `destination`, continuing a `.part` file left by an
     /// interrupted attempt, and keeps it only when its SHA-256 is `expected`.
-    /// `progress(done, total)` is called as bytes arrive. A `destination` that
+    /// `progress.bytes(done, total)` is called as bytes arrive. A `destination` that
     /// already holds those bytes (a concurrent install finished first) is kept.
     pub fn download(
         &self,
         url: &str,
         destination: &Path,
         expected: &str,
-        progress: &mut dyn FnMut(u64, Option<u64>),
+        progress: &mut dyn crate::manager::Reporter,
     ) -> Result<()> {
         let part = part_path(destination);
         let mut file = lock_part(&part)?;
@@ -248,12 +248,12 @@ impl Downloader {
         expected: &str,
         part: &Path,
         file: &mut File,
-        progress: &mut dyn FnMut(u64, Option<u64>),
+        progress: &mut dyn crate::manager::Reporter,
     ) -> Result<()> {
         if let Ok(size) = verified_size(destination, expected) {
             // Ours is empty or stale; nobody else can be using it while we hold it.
             drop(std::fs::remove_file(part));
-            progress(size, Some(size));
+            progress.bytes(size, Some(size));
             return Ok(());
         }
         let resume_from = file.metadata().map_err(io(part))?.len();
@@ -293,7 +293,7 @@ impl Downloader {
         file: &mut File,
         part: &Path,
         resumed: bool,
-        progress: &mut dyn FnMut(u64, Option<u64>),
+        progress: &mut dyn crate::manager::Reporter,
     ) -> Result<()> {
         if !resumed {
             file.set_len(0).map_err(io(part))?;
@@ -316,7 +316,7 @@ impl Downloader {
             }
             file.write_all(&buffer[..read]).map_err(io(part))?;
             done += read as u64;
-            progress(done, total);
+            progress.bytes(done, total);
         }
         file.sync_all().map_err(io(part))?;
         if let Some(total) = total.filter(|&total| total != done) {
@@ -475,7 +475,7 @@ pub fn download(
     url: &str,
     destination: &Path,
     expected: &str,
-    progress: &mut dyn FnMut(u64, Option<u64>),
+    progress: &mut dyn crate::manager::Reporter,
 ) -> Result<()> {
     Downloader::global().download(url, destination, expected, progress)
 }

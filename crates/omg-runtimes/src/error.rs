@@ -47,6 +47,16 @@ pub enum Error {
         /// The file.
         file: String,
     },
+    /// A build from source failed; its output is in the log.
+    #[error("`{command}` failed ({status}); the build log is {}", log.display())]
+    BuildFailed {
+        /// What ran.
+        command: String,
+        /// How it ended.
+        status: String,
+        /// Everything the build printed.
+        log: PathBuf,
+    },
     /// A delegated tool (mise) failed; its own message is already on stderr.
     #[error("`{command}` failed ({status})")]
     Delegated {

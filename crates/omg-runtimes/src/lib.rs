@@ -28,6 +28,6 @@ pub mod version_files;
 pub use active::{active, probe, Active, Selection};
 pub use error::{Error, Result};
 pub use layout::Layout;
-pub use manager::{Offer, Progress, RuntimeManager};
+pub use manager::{Offer, Progress, Reporter, RuntimeManager};
 pub use registry::{manager, Mirrors};
 pub use runtime::Runtime;

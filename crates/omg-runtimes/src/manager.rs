@@ -13,8 +13,27 @@ pub struct Offer {
     pub label: Option<String>,
 }
 
-/// Reports download progress: bytes done, and the total when known.
-pub type Progress<'a> = &'a mut dyn FnMut(u64, Option<u64>);
+/// What an install reports as it goes: download bytes always; a build from
+/// source also its phases and its output (which the caller may show or not; it
+/// is kept in a log either way). A closure over `(done, total)` is a reporter
+/// that only cares about bytes.
+pub trait Reporter {
+    /// `done` bytes have arrived, of `total` when known.
+    fn bytes(&mut self, done: u64, total: Option<u64>);
+    /// A build step begins (`configure`, `make`, `make install`).
+    fn phase(&mut self, _phase: &str) {}
+    /// Output of a build step, as it comes.
+    fn output(&mut self, _chunk: &[u8]) {}
+}
+
+impl<F: FnMut(u64, Option<u64>)> Reporter for F {
+    fn bytes(&mut self, done: u64, total: Option<u64>) {
+        self(done, total);
+    }
+}
+
+/// The reporter an install is given.
+pub type Progress<'a> = &'a mut dyn Reporter;
 
 /// A runtime omg installs itself.
 pub trait RuntimeManager {

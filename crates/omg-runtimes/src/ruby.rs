@@ -180,20 +180,32 @@ impl crate::RuntimeManager for RubyMirror {
                 ],
             ),
         ];
-        for (program, args) in steps {
-            let status = Command::new(program)
+        // Kept beside the downloads; a failure names it.
+        let log = downloads.join(format!("ruby-{version}-build.log"));
+        for (index, (program, args)) in steps.into_iter().enumerate() {
+            let phase = match (program, args.first().map(String::as_str)) {
+                ("make", Some("install")) => "make install",
+                (program, _) => program.trim_start_matches("./"),
+            };
+            progress.phase(phase);
+            let mut command = Command::new(program);
+            command
                 .args(&args)
                 .current_dir(source.path())
-                .stdout(Stdio::null())
-                .status()
-                .map_err(crate::Error::io(source.path().join(program)))?;
+                .stdin(Stdio::null());
+            let status = omg_core::process::run_logged(command, &log, index > 0, &mut |chunk| {
+                progress.output(chunk);
+            })
+            .map_err(crate::Error::io(source.path().join(program)))?;
             if !status.success() {
-                return Err(crate::Error::Delegated {
+                return Err(crate::Error::BuildFailed {
                     command: format!("{program} {}", args.join(" ")),
                     status: status.to_string(),
+                    log,
                 });
             }
         }
+        let _ = std::fs::remove_file(&log);
         // `make install DESTDIR=root` put the tree at root/<prefix>.
         let built = destdir.join(prefix.trim_start_matches('/'));
         let tree = tempfile::Builder::new()

@@ -42,18 +42,8 @@ fn ensure_with(
         return Ok(version);
     }
     bars.println(&format!("installing {runtime} {version}"));
-    let mut bar = bars.add(&format!("{runtime} {version}"));
-    let installed = manager.install(
-        &layout,
-        &version,
-        &settings.runtimes.downloads,
-        &mut |done, total| {
-            bar.update(done, total);
-            if total.is_some_and(|total| total > 0 && done >= total) {
-                bar.finish();
-            }
-        },
-    )?;
+    let mut bar = bars.add(&format!("{runtime} {version}"), settings.verbose);
+    let installed = manager.install(&layout, &version, &settings.runtimes.downloads, &mut bar)?;
     bar.finish();
     // The checksum held, but nothing vouched for the list it came from: say so.
     if let Some(reason) = omg_runtimes::signature::recorded(&installed)

@@ -10,7 +10,7 @@
 //! them with links to anything.
 
 use super::valid_package_name;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -174,7 +174,13 @@ pub fn build(job: &BuildJob<'_>, settings: &BuildSettings) -> Result<Vec<PathBuf
     if settings.skip_dependency_check {
         command.arg("--nodeps");
     }
-    let status = run_logged(command, &log, settings.echo).map_err(io(&log))?;
+    let echo = settings.echo;
+    let status = omg_core::process::run_logged(command, &log, false, &mut |chunk| {
+        if echo {
+            let _ = std::io::stderr().write_all(chunk);
+        }
+    })
+    .map_err(io(&log))?;
     if !status.success() {
         return Err(BuildError::Failed {
             base: base.to_owned(),
@@ -297,35 +303,6 @@ fn as_user(command: &mut Command, user: Option<&BuildUser>) {
         // std drops the supplementary groups when root changes its uid.
         command.uid(user.uid).gid(user.gid);
     }
-}
-
-/// Runs `command` with stdout and stderr into `log` (and to stderr when `echo`).
-fn run_logged(
-    mut command: Command,
-    log: &Path,
-    echo: bool,
-) -> std::io::Result<std::process::ExitStatus> {
-    let (mut reader, writer) = std::io::pipe()?;
-    command.stdout(writer.try_clone()?).stderr(writer);
-    let mut child = command.spawn()?;
-    // The command holds this process's copies of the write end: without dropping
-    // them the read below would never see the end.
-    drop(command);
-    let mut file = std::fs::File::create(log)?;
-    let mut buffer = [0u8; 8192];
-    loop {
-        let read = match reader.read(&mut buffer) {
-            Ok(0) => break,
-            Ok(read) => read,
-            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(error) => return Err(error),
-        };
-        file.write_all(&buffer[..read])?;
-        if echo {
-            let _ = std::io::stderr().write_all(&buffer[..read]);
-        }
-    }
-    child.wait()
 }
 
 /// The package name of a package file name, `name-pkgver-pkgrel-arch.pkg.tar.*`

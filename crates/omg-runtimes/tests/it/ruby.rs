@@ -9,6 +9,28 @@ use omg_testbed::HttpServer;
 use std::path::Path;
 use std::process::Command;
 
+/// What an install reported.
+#[derive(Default)]
+struct Recorder {
+    bytes: u64,
+    phases: Vec<String>,
+    output: Vec<u8>,
+}
+
+impl omg_runtimes::Reporter for Recorder {
+    fn bytes(&mut self, done: u64, _total: Option<u64>) {
+        self.bytes = done;
+    }
+
+    fn phase(&mut self, phase: &str) {
+        self.phases.push(phase.to_owned());
+    }
+
+    fn output(&mut self, chunk: &[u8]) {
+        self.output.extend_from_slice(chunk);
+    }
+}
+
 fn source_tarball(root: &Path, version: &str, configure_works: bool) -> String {
     let work = tempfile::tempdir().unwrap();
     let top = work.path().join(format!("ruby-{version}"));
@@ -62,19 +84,33 @@ fn builds_from_source_into_place_and_a_failed_build_leaves_nothing() {
     let data = tempfile::tempdir().unwrap();
     let layout = Layout::new(data.path());
     let downloads = data.path().join("downloads");
+    let mut seen = Recorder::default();
     let dir = mirror
-        .install(&layout, "3.3.6", &downloads, &mut |_, _| {})
+        .install(&layout, "3.3.6", &downloads, &mut seen)
         .unwrap();
+    assert_eq!(seen.phases, ["configure", "make", "make install"]);
+    assert!(seen.bytes > 0);
+    assert!(!downloads.join("ruby-3.3.6-build.log").exists());
     let output = Command::new(dir.join("bin/ruby")).output().unwrap();
     assert_eq!(
         String::from_utf8_lossy(&output.stdout).trim(),
         "ruby 3.3.6 load-relative=yes"
     );
+    let mut seen = Recorder::default();
     let error = mirror
-        .install(&layout, "3.2.9", &downloads, &mut |_, _| {})
+        .install(&layout, "3.2.9", &downloads, &mut seen)
         .unwrap_err()
         .to_string();
     assert!(error.starts_with("`./configure --prefix="), "{error}");
+    // The output reached the reporter (shown with -v) and stays in the named log.
+    let compiler = "configure: error: no acceptable C compiler found";
+    assert!(String::from_utf8_lossy(&seen.output).contains(compiler));
+    let log = downloads.join("ruby-3.2.9-build.log");
+    assert!(
+        error.ends_with(&format!("the build log is {}", log.display())),
+        "{error}"
+    );
+    assert!(std::fs::read_to_string(&log).unwrap().contains(compiler));
     assert_eq!(layout.installed(&Runtime::Ruby).unwrap(), ["3.3.6"]);
     crate::selects(
         &layout,
