@@ -2,6 +2,7 @@
 //! new requests, replies and errors are only ever appended; existing variants never
 //! change shape; a change that breaks that bumps [`PROTOCOL_VERSION`].
 
+use omg_core::audit::{AuditReport, AuditSummary};
 use omg_core::{
     BackendSelection, ChangeEvent, ChangeOutcome, ChangeRequest, InfoAnswer, InstalledPackage,
     Plan, Question, RuntimeProbe, SearchRequest, SearchResults, SystemStatus, Upgrade,
@@ -10,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 /// Bumped whenever an existing message changes shape.
-pub const PROTOCOL_VERSION: u16 = 3;
+pub const PROTOCOL_VERSION: u16 = 4;
 
 /// The id of a reply about the connection rather than a request: a client never
 /// sends it (its ids start above zero), so such a reply can come before any request.
@@ -94,6 +95,15 @@ pub enum Request {
     },
     /// Installed packages with a newer candidate, with both versions.
     Upgradable,
+    /// `omg audit`: every finding omgd's worker last matched (it never fetches to
+    /// answer), or with `refresh` the feed fetched and matched again first.
+    Audit {
+        /// Fetch the feed now (`omg audit --refresh`).
+        refresh: bool,
+    },
+    /// Vulnerability counts for `omg status`, from the report omgd's worker last
+    /// matched; never matches or fetches to answer.
+    AuditSummary,
 }
 
 /// Replies, one per request kind. Append only.
@@ -135,6 +145,10 @@ pub enum Reply {
     Question(Question),
     /// Answer to [`Request::Upgradable`].
     Upgrades(Vec<Upgrade>),
+    /// Answer to [`Request::Audit`].
+    Audit(AuditReport),
+    /// Answer to [`Request::AuditSummary`]: `None` until the worker has matched.
+    AuditSummary(Option<AuditSummary>),
 }
 
 /// Typed failures. Variant 0 must stay `ProtocolMismatch` with this shape forever.

@@ -13,6 +13,7 @@ mod arch_questions;
 mod arch_safety;
 mod arch_signed;
 mod audit;
+mod audit_daemon;
 mod aur;
 mod common;
 mod completions;
