@@ -18,6 +18,7 @@ use omg_core::ChangeRequest;
 use system::Confirm;
 
 pub(crate) use search::AurResults;
+pub(crate) use status::Vulnerabilities;
 
 /// The clap flag becomes the plain setting the commands take.
 impl From<YesArg> for Confirm {

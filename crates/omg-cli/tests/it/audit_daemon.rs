@@ -150,3 +150,60 @@ fn audit_through_omgd_equals_the_direct_answer_and_matches_once() {
     let direct = context.omg_via_daemon(&["--no-daemon", "--backend", "debian", "--json", "audit"]);
     assert_eq!(json_of(&direct), after);
 }
+
+#[test]
+fn status_counts_vulnerabilities_from_omgd_and_never_fetches() {
+    let apt = installed_from(&["apt"]).len();
+    let feeds = tempfile::tempdir().unwrap();
+    write_feed(feeds.path());
+    let server = HttpServer::serve(feeds.path());
+    let context = Context::new();
+    configure(&context, &server);
+
+    // Without omgd, status says nothing about vulnerabilities and fetches nothing.
+    let direct = context.omg_ok(&["--backend", "debian", "status"]);
+    assert!(!direct.contains("Vulnerabilities"), "{direct}");
+    let json = context.omg_json(&["--backend", "debian", "status"]);
+    assert_eq!(json["vulnerabilities"], serde_json::Value::Null);
+    assert!(feed_requests(&server).is_empty(), "{:?}", server.requests());
+
+    // omgd alone fetches nothing, so it has nothing to count.
+    let daemon = context.start_daemon(&["--backend", "debian"]);
+    wait_for_no_copy(&daemon);
+    let text = context.omg_via_daemon(&["--backend", "debian", "status"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(!text.contains("Vulnerabilities"), "{text}");
+    assert!(feed_requests(&server).is_empty(), "{:?}", server.requests());
+
+    // Once an audit kept a feed and omgd matched it, status counts from that.
+    context.omg(&["--backend", "debian", "audit"]);
+    context.omg_via_daemon(&["--backend", "debian", "audit"]);
+    assert_eq!(matches_logged(&daemon), 1, "{}", daemon.log_text());
+    let fetched = feed_requests(&server).len();
+    let text = context.omg_via_daemon(&["--backend", "debian", "status"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    let line = text
+        .lines()
+        .find(|line| line.starts_with("Vulnerabilities"))
+        .unwrap_or_else(|| panic!("no vulnerability line: {text}"));
+    // apt's binaries each have the open high issue and the medium one fixed
+    // later; bash's unimportant one is not counted, dpkg's never affected it.
+    assert!(
+        line.contains(&format!(
+            ": {apt} high, {apt} medium in {apt} packages (0 fixed by an upgrade); Debian Security Tracker checked "
+        )),
+        "{line}"
+    );
+    let json = context.omg_via_daemon(&["--backend", "debian", "--json", "status"]);
+    let json = json_of(&json);
+    let counts = &json["vulnerabilities"];
+    assert_eq!(counts["high"], apt);
+    assert_eq!(counts["medium"], apt);
+    assert_eq!(counts["critical"], 0);
+    assert_eq!(counts["low"], 0);
+    assert_eq!(counts["packages"], apt);
+    assert_eq!(counts["feed"], "Debian Security Tracker");
+    // Counted from the kept report: nothing fetched or matched for it.
+    assert_eq!(feed_requests(&server).len(), fetched);
+    assert_eq!(matches_logged(&daemon), 1, "{}", daemon.log_text());
+}
