@@ -6,6 +6,7 @@
 pub mod arch;
 pub mod debian;
 pub mod fetch;
+pub mod sbom;
 pub mod system;
 
 pub use omg_core::audit::{AuditReport, Finding, Severity};

@@ -7,9 +7,10 @@
 use crate::printer::{message, Printer};
 use crate::settings::Settings;
 use crate::{source, ExitStatus};
-use anyhow::Result;
+use anyhow::{Context, Result};
 use omg_audit::fetch::FetchMode;
 use omg_audit::{AuditReport, Finding, Severity};
+use omg_core::BackendKind;
 use omg_ipc::{Reply, Request};
 use std::io::Write;
 use std::time::Duration;
@@ -112,6 +113,51 @@ pub(crate) fn report(settings: &Settings, refresh: bool) -> Result<AuditReport> 
         &settings.audit,
         mode,
     )?)
+}
+
+/// `omg audit sbom [--vulns]`: the installed system as CycloneDX 1.5 JSON,
+/// whatever `--json` says. Exit 0: the document is an inventory, not a check.
+pub(crate) fn sbom(vulns: bool, settings: &Settings, printer: &mut Printer) -> Result<ExitStatus> {
+    let kind = settings.backend()?.kind;
+    let installed = source::answer(settings, Request::Installed, packages, |catalog| {
+        catalog.installed()
+    })?;
+    let runtimes = match source::ask_any_daemon(settings, Request::Runtimes) {
+        Some(Reply::Runtimes(probes)) => probes,
+        _ => omg_runtimes::probe(&omg_runtimes::Layout::new(&settings.runtimes.data_dir)),
+    };
+    let report = if vulns {
+        let report = report(settings, false)?;
+        if let Some(warning) =
+            report.stale_warning(omg_audit::system::unix_seconds(std::time::SystemTime::now()))
+        {
+            message(&format!("warning: {warning}"));
+        }
+        Some(report)
+    } else {
+        None
+    };
+    let distribution = match kind {
+        BackendKind::Arch => "arch",
+        // purl's deb namespace is the vendor; Debian derivatives other than
+        // Ubuntu ship Debian's packages.
+        BackendKind::Debian if omg_core::distro::id().as_deref() == Some("ubuntu") => "ubuntu",
+        BackendKind::Debian => "debian",
+    };
+    let serial_number = omg_audit::sbom::serial_number()
+        .context("cannot make a serial number from /dev/urandom")?;
+    let now = omg_audit::system::unix_seconds(std::time::SystemTime::now());
+    let document = omg_audit::sbom::document(&omg_audit::sbom::SbomInput {
+        kind,
+        distribution,
+        packages: &installed,
+        runtimes: &runtimes,
+        report: report.as_ref(),
+        serial_number: &serial_number,
+        timestamp: &super::history::rfc3339_utc(now),
+    });
+    printer.json(&document)?;
+    Ok(ExitStatus::Success)
 }
 
 fn message_debug(settings: &Settings, text: &str) {

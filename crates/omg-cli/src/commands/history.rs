@@ -123,7 +123,7 @@ fn entry_json(entry: &HistoryEntry) -> serde_json::Value {
 }
 
 /// `2026-11-30T10:15:03Z`.
-fn rfc3339_utc(time: i64) -> String {
+pub(crate) fn rfc3339_utc(time: i64) -> String {
     let days = time.div_euclid(86_400);
     let seconds = time.rem_euclid(86_400);
     let (year, month, day) = crate::render::civil_from_days(days);

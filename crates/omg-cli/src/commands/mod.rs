@@ -129,6 +129,11 @@ pub(crate) fn run(
         }
         Command::Status => status::run(settings, printer),
         Command::Audit {
+            action: Some(crate::cli::AuditAction::Sbom { vulns }),
+            ..
+        } => audit::sbom(vulns, settings, printer),
+        Command::Audit {
+            action: None,
             severity,
             upgradable,
             refresh,

@@ -44,6 +44,23 @@ fn matches_logged(daemon: &Daemon) -> usize {
     daemon.log_text().matches(" findings against the ").count()
 }
 
+/// Matches beyond the first that neither a package change (an index rebuild,
+/// which other work on this machine can cause at any time) nor one of
+/// `refreshes` explains: a match made for an ordinary request.
+fn unexplained_matches(daemon: &Daemon, refreshes: usize) -> usize {
+    let log = daemon.log_text();
+    let mut matches = 0_usize;
+    let mut rebuilds = 0_usize;
+    for line in log.lines() {
+        if line.contains(" findings against the ") {
+            matches += 1;
+        } else if matches > 0 && line.contains("index rebuilt") {
+            rebuilds += 1;
+        }
+    }
+    matches.saturating_sub(1 + rebuilds + refreshes)
+}
+
 /// Waits until omgd's worker has looked for a feed copy and found none.
 fn wait_for_no_copy(daemon: &Daemon) {
     let deadline = Instant::now() + Duration::from_secs(120);
@@ -122,7 +139,7 @@ fn audit_through_omgd_equals_the_direct_answer_and_matches_once() {
         ["CVE-2026-2000", "CVE-2026-2001"]
     );
     // Every answer came from the one report: no match, no fetch per request.
-    assert_eq!(matches_logged(&daemon), 1, "{}", daemon.log_text());
+    assert_eq!(unexplained_matches(&daemon, 0), 0, "{}", daemon.log_text());
     assert_eq!(feed_requests(&server).len(), 1, "{:?}", server.requests());
 
     // --refresh through omgd revalidates now and matches again; a new feed body
@@ -140,7 +157,8 @@ fn audit_through_omgd_equals_the_direct_answer_and_matches_once() {
         feed_requests(&server).last().map(String::as_str),
         Some("GET /json if-none-match")
     );
-    assert_eq!(matches_logged(&daemon), 2, "{}", daemon.log_text());
+    assert!(matches_logged(&daemon) >= 2, "{}", daemon.log_text());
+    assert_eq!(unexplained_matches(&daemon, 1), 0, "{}", daemon.log_text());
     let after = json_of(&context.omg_via_daemon(&["--backend", "debian", "--json", "audit"]));
     assert!(after
         .as_array()
@@ -178,7 +196,7 @@ fn status_counts_vulnerabilities_from_omgd_and_never_fetches() {
     // Once an audit kept a feed and omgd matched it, status counts from that.
     context.omg(&["--backend", "debian", "audit"]);
     context.omg_via_daemon(&["--backend", "debian", "audit"]);
-    assert_eq!(matches_logged(&daemon), 1, "{}", daemon.log_text());
+    assert!(matches_logged(&daemon) >= 1, "{}", daemon.log_text());
     let fetched = feed_requests(&server).len();
     let text = context.omg_via_daemon(&["--backend", "debian", "status"]);
     let text = String::from_utf8_lossy(&text.stdout);
@@ -205,5 +223,5 @@ fn status_counts_vulnerabilities_from_omgd_and_never_fetches() {
     assert_eq!(counts["feed"], "Debian Security Tracker");
     // Counted from the kept report: nothing fetched or matched for it.
     assert_eq!(feed_requests(&server).len(), fetched);
-    assert_eq!(matches_logged(&daemon), 1, "{}", daemon.log_text());
+    assert_eq!(unexplained_matches(&daemon, 0), 0, "{}", daemon.log_text());
 }

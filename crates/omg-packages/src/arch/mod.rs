@@ -277,6 +277,8 @@ impl PackageBackend for ArchBackend {
             .iter()
             .map(|package| InstalledPackage {
                 source: None,
+                architecture: package.arch().map(str::to_owned),
+                licenses: package.licenses().iter().map(str::to_owned).collect(),
                 name: package.name().to_owned(),
                 version: package.version().to_string(),
                 explicit: package.reason() == PackageReason::Explicit,
