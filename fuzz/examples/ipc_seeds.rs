@@ -103,6 +103,9 @@ fn main() {
             name: "bash".into(),
             version: "5.2.15-2+b7".into(),
             explicit: true,
+            source: None,
+            architecture: Some("amd64".into()),
+            licenses: Vec::new(),
         }])),
         Ok(Reply::Status(SystemStatus {
             backend: BackendKind::Debian,

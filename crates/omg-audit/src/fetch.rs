@@ -2,8 +2,9 @@
 //! interval is used as it is; an older one is revalidated with its ETag (304: the
 //! copy stands); a new body replaces it only once it parses, written beside it and
 //! renamed over it. A feed that is unreachable, refused, truncated, slow or
-//! malformed leaves the previous copy in place: it is used with a warning that
-//! says how old it is, and only a feed never fetched is an error.
+//! malformed leaves the previous copy in place: it is used, the reason is handed
+//! back so the caller can say how old the copy is, and only a feed never fetched
+//! is an error.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -16,7 +17,28 @@ pub struct Fetched {
     /// When the copy was last confirmed current (fetched or revalidated).
     pub checked_at: SystemTime,
     /// Why the copy could not be refreshed, when it could not.
-    pub warning: Option<String>,
+    pub refresh_error: Option<String>,
+}
+
+/// When [`FeedCache::load`] may go to the network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FetchMode {
+    /// Only when the kept copy is older than the refresh interval (or missing).
+    IfStale,
+    /// Now, whatever the copy's age (`omg audit --refresh`).
+    Refresh,
+    /// Never: the kept copy, however old (omgd answering a request). With no copy
+    /// this is an error.
+    KeptOnly,
+}
+
+/// What identifies one kept copy of a feed: when it was written and how long it
+/// is, and when it was last confirmed current.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CopyStamp {
+    pub written: SystemTime,
+    pub len: u64,
+    pub checked_at: SystemTime,
 }
 
 /// Why a feed cannot be used at all.
@@ -58,9 +80,31 @@ impl FeedCache {
         }
     }
 
+    /// The kept copy of feed `name`, if any, without reading it.
+    #[must_use]
+    pub fn stamp(&self, name: &str) -> Option<CopyStamp> {
+        let data = std::fs::metadata(self.dir.join(format!("{name}.json"))).ok()?;
+        let checked_at = std::fs::metadata(self.dir.join(format!("{name}.etag")))
+            .and_then(|meta| meta.modified())
+            .ok()?;
+        Some(CopyStamp {
+            written: data.modified().ok()?,
+            len: data.len(),
+            checked_at,
+        })
+    }
+
+    /// Whether a copy checked at `checked_at` is due for revalidation.
+    #[must_use]
+    pub fn is_due(&self, checked_at: SystemTime) -> bool {
+        SystemTime::now()
+            .duration_since(checked_at)
+            .map_or(true, |age| age >= self.max_age)
+    }
+
     /// The feed `name` (a file name of ours, not the server's) from `url`,
-    /// refreshed when stale or `refresh`; `valid` decides whether a new body may
-    /// replace the copy.
+    /// refreshed as `mode` allows; `valid` decides whether a new body may replace
+    /// the copy.
     ///
     /// # Errors
     /// No usable copy and the feed cannot be fetched, or the cache directory cannot
@@ -70,7 +114,7 @@ impl FeedCache {
         feed: &'static str,
         name: &str,
         url: &str,
-        refresh: bool,
+        mode: FetchMode,
         valid: &dyn Fn(&[u8]) -> Result<(), String>,
     ) -> Result<Fetched, FetchError> {
         let data = self.dir.join(format!("{name}.json"));
@@ -83,13 +127,25 @@ impl FeedCache {
         let fresh = checked_at
             .and_then(|at| SystemTime::now().duration_since(at).ok())
             .is_some_and(|age| age < self.max_age);
-        if let (Some(checked_at), true, false) = (checked_at, fresh, refresh) {
-            // A feed is tens of MB: handed over, not copied.
-            return Ok(Fetched {
-                bytes: cached.unwrap_or_default(),
-                checked_at,
-                warning: None,
-            });
+        let keep = match mode {
+            FetchMode::IfStale => fresh,
+            FetchMode::Refresh => false,
+            FetchMode::KeptOnly => true,
+        };
+        if keep {
+            return match checked_at {
+                // A feed is tens of MB: handed over, not copied.
+                Some(checked_at) => Ok(Fetched {
+                    bytes: cached.unwrap_or_default(),
+                    checked_at,
+                    refresh_error: None,
+                }),
+                None => Err(FetchError::Unavailable {
+                    feed,
+                    url: url.to_owned(),
+                    reason: "not fetched yet".to_owned(),
+                }),
+            };
         }
         let etag = cached
             .as_ref()
@@ -108,7 +164,7 @@ impl FeedCache {
                 Ok(Fetched {
                     bytes: cached.unwrap_or_default(),
                     checked_at: SystemTime::now(),
-                    warning: None,
+                    refresh_error: None,
                 })
             }
             Ok(Answer::Body { bytes, etag }) => match valid(&bytes) {
@@ -120,7 +176,7 @@ impl FeedCache {
                     Ok(Fetched {
                         bytes,
                         checked_at: SystemTime::now(),
-                        warning: None,
+                        refresh_error: None,
                     })
                 }
                 Err(reason) => stale(feed, url, cached, checked_at, &reason),
@@ -137,7 +193,7 @@ impl FeedCache {
     }
 }
 
-/// The previous copy with a warning, or the error when there is none.
+/// The previous copy with the reason it was kept, or the error when there is none.
 fn stale(
     feed: &'static str,
     url: &str,
@@ -146,34 +202,16 @@ fn stale(
     reason: &str,
 ) -> Result<Fetched, FetchError> {
     match (cached, checked_at) {
-        (Some(bytes), Some(checked_at)) => {
-            let age = SystemTime::now()
-                .duration_since(checked_at)
-                .unwrap_or_default();
-            Ok(Fetched {
-                bytes,
-                checked_at,
-                warning: Some(format!(
-                    "cannot refresh the {feed} feed ({reason}); using the copy from {} ago",
-                    describe_age(age)
-                )),
-            })
-        }
+        (Some(bytes), Some(checked_at)) => Ok(Fetched {
+            bytes,
+            checked_at,
+            refresh_error: Some(reason.to_owned()),
+        }),
         _ => Err(FetchError::Unavailable {
             feed,
             url: url.to_owned(),
             reason: reason.to_owned(),
         }),
-    }
-}
-
-fn describe_age(age: Duration) -> String {
-    let seconds = age.as_secs();
-    match seconds {
-        0..=119 => format!("{seconds} s"),
-        120..=7199 => format!("{} min", seconds / 60),
-        7200..=172_799 => format!("{} h", seconds / 3600),
-        _ => format!("{} days", seconds / 86_400),
     }
 }
 

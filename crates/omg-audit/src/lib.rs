@@ -1,14 +1,15 @@
 //! Vulnerability audit: the distributions' security feeds parsed into typed
 //! advisories, and installed packages matched against them with the
-//! distribution's own version order. This crate knows feeds and matching; it
-//! fetches nothing and prints nothing (the daemon and the CLI do).
+//! distribution's own version order. This crate knows feeds, keeping them and
+//! matching; it prints nothing and knows nothing of the CLI or the daemon.
 
 pub mod arch;
 pub mod debian;
 pub mod fetch;
-mod finding;
+pub mod sbom;
+pub mod system;
 
-pub use finding::{Finding, Severity};
+pub use omg_core::audit::{AuditReport, Finding, Severity};
 
 /// A feed that could not be used.
 #[derive(Debug, thiserror::Error)]

@@ -291,9 +291,15 @@ pub(crate) enum Command {
     /// Summarise the system: counts, upgrades, database freshness.
     Status,
     /// Check the installed packages against the distribution's security feed
-    /// (Arch Security Tracker, Debian Security Tracker). Exit code 1 when any
-    /// finding is shown, 0 when none, 2 on error.
+    /// (Arch Security Tracker, Debian Security Tracker; Ubuntu systems are
+    /// checked against Debian's tracker, which knows Debian's source packages
+    /// and versions, not Ubuntu's USNs: set [audit] release to the Debian
+    /// release the system follows, or treat the result as approximate). Exit code
+    /// 1 when any finding is shown, 0 when none, 2 on error.
+    #[command(args_conflicts_with_subcommands = true)]
     Audit {
+        #[command(subcommand)]
+        action: Option<AuditAction>,
         /// Show only findings at or above this severity: low, medium, high, critical.
         #[arg(long, value_name = "LEVEL", value_parser = parse_severity)]
         severity: Option<omg_audit::Severity>,
@@ -317,6 +323,18 @@ pub(crate) enum Command {
     Daemon {
         #[command(subcommand)]
         action: DaemonAction,
+    },
+}
+
+/// What `omg audit` can do besides listing findings.
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub(crate) enum AuditAction {
+    /// Print a CycloneDX 1.5 JSON SBOM of the installed system packages and
+    /// runtime versions.
+    Sbom {
+        /// Add the vulnerabilities section from the audit's findings.
+        #[arg(long)]
+        vulns: bool,
     },
 }
 

@@ -3,7 +3,9 @@
 //! is escaped like everything else written to the printer.
 
 use crate::commands::AurResults;
+use crate::commands::Vulnerabilities;
 use crate::printer::{Escaping, Printer, Styles};
+use omg_core::audit::AuditSummary;
 use omg_core::text::printable;
 use omg_core::{
     BackendSelection, MatchKind, PackageDetails, RuntimeProbe, SearchHit, SearchResults,
@@ -506,11 +508,16 @@ pub(crate) fn status(
     printer: &mut Printer,
     status: &SystemStatus,
     runtimes: &[RuntimeProbe],
+    vulnerabilities: &Vulnerabilities,
 ) -> io::Result<()> {
     let s = printer.styles;
     let synced = status
         .database_synced_at
         .map_or_else(|| "never".to_owned(), format_age);
+    let vulnerabilities = match vulnerabilities {
+        Vulnerabilities::Unknown => None,
+        Vulnerabilities::Counted(summary) => Some(vulnerability_summary(summary)),
+    };
     let rows = [
         (
             "Backend",
@@ -524,12 +531,44 @@ pub(crate) fn status(
         ("Databases synced", synced),
         ("Runtimes", runtime_summary(runtimes)),
     ];
+    let vulnerability_row = vulnerabilities.map(|value| ("Vulnerabilities", value));
     let out = printer.out();
-    for (key, value) in rows {
+    for (key, value) in rows.into_iter().chain(vulnerability_row) {
         out.paint(s.bold, format_args!("{key:<16}"))?;
         writeln!(out, " : {value}")?;
     }
     Ok(())
+}
+
+/// `3 high, 1 low in 2 packages (2 fixed by an upgrade); Debian Security Tracker
+/// checked 2026-11-30 10:00:00 UTC (3 h ago)`.
+fn vulnerability_summary(summary: &AuditSummary) -> String {
+    let counts: Vec<String> = [
+        ("critical", summary.critical),
+        ("high", summary.high),
+        ("medium", summary.medium),
+        ("low", summary.low),
+        ("unknown", summary.unknown),
+    ]
+    .into_iter()
+    .filter(|(_, count)| *count > 0)
+    .map(|(severity, count)| format!("{count} {severity}"))
+    .collect();
+    let found = if counts.is_empty() {
+        "none known".to_owned()
+    } else {
+        format!(
+            "{} in {} packages ({} fixed by an upgrade)",
+            counts.join(", "),
+            summary.packages,
+            summary.fixed_by_upgrade
+        )
+    };
+    format!(
+        "{found}; {} checked {}",
+        summary.feed,
+        format_age(summary.checked_at)
+    )
 }
 
 pub(crate) fn daemon_status(

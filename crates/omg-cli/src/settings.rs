@@ -239,7 +239,8 @@ pub(crate) struct Settings {
     /// The AUR's base URL: `OMG_AUR_URL`, else `[aur] url`, else the real AUR.
     pub(crate) aur_url: String,
     pub(crate) aur: AurSettings,
-    pub(crate) audit: AuditSettings,
+    /// Where the vulnerability feeds come from and are kept.
+    pub(crate) audit: omg_audit::system::FeedSources,
 }
 
 /// How AUR packages are built.
@@ -262,46 +263,6 @@ impl AurSettings {
                 .map(|user| user.trim().to_owned()),
             review: config.aur.review.unwrap_or(true),
             cache_dir: paths.cache_dir.clone(),
-        }
-    }
-}
-
-/// Where the vulnerability feeds come from and go.
-#[derive(Debug, Clone)]
-pub(crate) struct AuditSettings {
-    pub(crate) arch_url: String,
-    pub(crate) debian_url: String,
-    /// The Debian release to match: `[audit] release`, else os-release's codename.
-    pub(crate) release: Option<String>,
-    /// `$XDG_CACHE_HOME/omg/audit`.
-    pub(crate) cache_dir: std::path::PathBuf,
-}
-
-impl AuditSettings {
-    fn resolve(config: &Config, paths: &Paths, variable: &dyn Fn(&str) -> Option<String>) -> Self {
-        let url = |name: &str, configured: &Option<String>, default: &str| {
-            variable(name)
-                .filter(|value| !value.trim().is_empty())
-                .or_else(|| configured.clone())
-                .map_or_else(|| default.to_owned(), |url| url.trim().to_owned())
-        };
-        Self {
-            arch_url: url(
-                env::OMG_AUDIT_ARCH_URL,
-                &config.audit.arch_url,
-                "https://security.archlinux.org/all.json",
-            ),
-            debian_url: url(
-                env::OMG_AUDIT_DEBIAN_URL,
-                &config.audit.debian_url,
-                "https://security-tracker.debian.org/tracker/data/json",
-            ),
-            release: config
-                .audit
-                .release
-                .clone()
-                .or_else(omg_core::distro::codename),
-            cache_dir: paths.cache_dir.join("audit"),
         }
     }
 }
@@ -391,7 +352,7 @@ impl Settings {
             elevate: resolve_elevate(&config, &process_env),
             aur_url: resolve_aur_url(&config, &process_env),
             aur: AurSettings::resolve(&config, &paths, &process_env),
-            audit: AuditSettings::resolve(&config, &paths, &process_env),
+            audit: omg_audit::system::FeedSources::resolve(&config, &paths, &process_env),
         })
     }
 }

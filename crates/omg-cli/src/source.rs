@@ -11,7 +11,7 @@ use omg_packages::Catalog;
 use std::time::Duration;
 
 /// How long a fast-path command waits on omgd before answering itself.
-const DAEMON_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const DAEMON_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Asks omgd for `request`; on any failure to get a usable answer, computes it
 /// directly: with `direct` for Debian, through `omgd --answer` for Arch (see
@@ -118,8 +118,16 @@ enum Fallback {
 }
 
 fn ask_daemon(settings: &Settings, request: Request) -> Result<Result<Reply, IpcError>, Fallback> {
+    ask_daemon_within(settings, request, DAEMON_TIMEOUT)
+}
+
+fn ask_daemon_within(
+    settings: &Settings,
+    request: Request,
+    timeout: Duration,
+) -> Result<Result<Reply, IpcError>, Fallback> {
     let mut client =
-        Client::connect(&settings.daemon.socket, DAEMON_TIMEOUT).map_err(|error| match error {
+        Client::connect(&settings.daemon.socket, timeout).map_err(|error| match error {
             ClientError::Absent => Fallback::Absent,
             other => Fallback::Quietly(other.to_string()),
         })?;
@@ -136,6 +144,40 @@ fn ask_daemon(settings: &Settings, request: Request) -> Result<Result<Reply, Ipc
         }
         Err(error) => Err(Fallback::Quietly(error.to_string())),
     }
+}
+
+/// omgd's answer to `request` when it runs, serves this system and answers
+/// within `timeout`; `None` (the command then works directly) otherwise, also
+/// for [`IpcError::NotReady`]. A request omgd ran and failed is the command's
+/// error. Unlike [`answer`], the direct path is the caller's.
+pub(crate) fn daemon_answer<T>(
+    settings: &Settings,
+    request: Request,
+    timeout: Duration,
+    from_reply: impl FnOnce(Reply) -> Option<T>,
+) -> Option<Result<T>> {
+    if !settings.daemon.enabled {
+        return None;
+    }
+    let why = match ask_daemon_within(settings, request, timeout) {
+        Ok(Ok(reply)) => {
+            debug(settings, "answered by omgd");
+            return Some(unwrap_reply(Ok(reply), from_reply));
+        }
+        Ok(Err(IpcError::Failed(error))) => {
+            debug(settings, "answered by omgd");
+            return Some(Err(anyhow!(error)));
+        }
+        Ok(Err(error)) => error.to_string(),
+        Err(Fallback::Absent) => "omgd is not running".to_owned(),
+        Err(Fallback::Quietly(reason)) => reason,
+        Err(Fallback::Say(reason)) => {
+            message(&format!("note: {reason}; answering directly"));
+            reason
+        }
+    };
+    debug(settings, &format!("answering directly ({why})"));
+    None
 }
 
 /// omgd's answer to a request that does not depend on the package database

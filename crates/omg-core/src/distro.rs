@@ -37,6 +37,12 @@ pub fn codename() -> Option<String> {
     os_release_value(&os_release()?, "VERSION_CODENAME").filter(|name| !name.is_empty())
 }
 
+/// The distribution's id (`debian`, `ubuntu`, `arch`) from os-release's `ID`.
+#[must_use]
+pub fn id() -> Option<String> {
+    os_release_value(&os_release()?, "ID").filter(|id| !id.is_empty())
+}
+
 fn kind_of_id(id: &str) -> Option<BackendKind> {
     match id {
         "arch" | "archarm" | "manjaro" | "endeavouros" | "cachyos" | "artix" | "garuda" => {

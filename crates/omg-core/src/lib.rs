@@ -1,9 +1,11 @@
 //! Types every omg crate shares: package records, the two version comparisons
 //! (pacman's `vercmp` and dpkg's), XDG paths, the TOML config, distro detection,
-//! the table of environment variables and the history of system changes.
+//! the table of environment variables, the history of system changes and the
+//! values a vulnerability audit produces.
 //!
 //! This crate does no package-database I/O and depends on no other omg crate.
 
+pub mod audit;
 pub mod config;
 pub mod distro;
 pub mod env;

@@ -122,6 +122,11 @@ pub struct InstalledPackage {
     /// The source package it was built from and that source's version, where the
     /// distribution records one apart from the binary (dpkg's `Source:`).
     pub source: Option<(String, String)>,
+    /// The architecture it was built for (`x86_64`, `amd64`, `any`, `all`).
+    pub architecture: Option<String>,
+    /// Its licenses as the package database records them (pacman's `%LICENSE%`;
+    /// dpkg's database records none).
+    pub licenses: Vec<String>,
 }
 
 /// How the system could satisfy one dependency (`name`, `name>=1.2`), as pacman

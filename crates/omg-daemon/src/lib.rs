@@ -9,6 +9,7 @@
 //! cleanly: connections drain, the store is closed, socket and lock are removed.
 
 mod args;
+mod audit;
 mod detach;
 mod history;
 mod instance;

@@ -69,6 +69,12 @@ pub(crate) async fn run(
         store,
         Duration::from_secs(setup.config.daemon.cache_ttl_secs.min(LONGEST_INTERVAL)),
         &setup.paths.data_dir,
+        crate::audit::Audit::new(
+            omg_audit::system::FeedSources::resolve(&setup.config, &setup.paths, &|name| {
+                std::env::var(name).ok()
+            }),
+            setup.selection.kind,
+        ),
     )?);
     crate::log::info(&format!(
         "pid {} serving {} on {}",

@@ -76,6 +76,8 @@ pub(crate) struct State {
     started: Instant,
     /// One rebuild at a time; a request for another waits for the running one.
     rebuilding: tokio::sync::Mutex<()>,
+    /// The vulnerability report, matched by the worker.
+    pub(crate) audit: crate::audit::Audit,
 }
 
 /// A catalog and what it was built from.
@@ -94,8 +96,10 @@ impl State {
         store: Store,
         cache_ttl: Duration,
         data_dir: &std::path::Path,
+        audit: crate::audit::Audit,
     ) -> anyhow::Result<Self> {
         Ok(Self {
+            audit,
             runtimes: omg_runtimes::Layout::new(data_dir),
             served: postcard::to_stdvec(&selection)?,
             selection,
@@ -125,6 +129,14 @@ impl State {
             started: Instant::now(),
             rebuilding: tokio::sync::Mutex::new(()),
         })
+    }
+
+    /// The catalog being served and its generation, for work kept beside the
+    /// answer cache (the audit).
+    pub(crate) fn catalog(&self) -> Option<(Arc<Catalog>, u64)> {
+        self.loaded
+            .load_full()
+            .map(|loaded| (Arc::clone(&loaded.catalog), loaded.generation))
     }
 
     pub(crate) fn is_ready(&self) -> bool {
@@ -288,6 +300,8 @@ impl State {
                 let probes = self.refresh_runtimes().await.map_err(failed)?;
                 return encode_body(&Ok(Reply::Runtimes(probes)));
             }
+            Err(Request::Audit { refresh }) => return self.audit.answer(self, refresh).await,
+            Err(Request::AuditSummary) => return self.audit.summary(),
             Err(other) => {
                 return Err(IpcError::BadRequest(format!(
                     "unexpected request {other:?}"
@@ -405,7 +419,7 @@ pub(crate) fn failed(error: impl Into<anyhow::Error>) -> IpcError {
     IpcError::Failed(omg_ipc::error_chain(error.as_ref()))
 }
 
-fn encode_body(body: &Result<Reply, IpcError>) -> Result<Encoded, IpcError> {
+pub(crate) fn encode_body(body: &Result<Reply, IpcError>) -> Result<Encoded, IpcError> {
     postcard::to_stdvec(body)
         .map(Arc::from)
         .map_err(|error| IpcError::Failed(format!("cannot encode the answer: {error}")))

@@ -1,7 +1,7 @@
 //! Background work: the first index build, then a status refresh every
 //! `daemon.refresh_secs`, and index rebuilds when the package databases change.
-//! Each refresh also probes the installed runtimes into the store; vulnerability
-//! counts join it when the audit lands.
+//! Each refresh also probes the installed runtimes into the store and matches
+//! the vulnerability audit again when something it depends on changed.
 
 use crate::state::State;
 use std::sync::Arc;
@@ -39,6 +39,8 @@ pub(crate) async fn start(
     if !state.restore_status() {
         refresh(&state).await;
     }
+    // Matched even when the status came from the store: the report is not kept.
+    crate::audit::refresh(&state).await;
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     loop {
         tokio::select! {
@@ -73,4 +75,5 @@ async fn refresh(state: &Arc<State>) {
     if let Err(error) = state.refresh_runtimes().await {
         crate::log::error(&format!("probing runtimes: {error:#}"));
     }
+    crate::audit::refresh(state).await;
 }

@@ -2,6 +2,7 @@
 //! new requests, replies and errors are only ever appended; existing variants never
 //! change shape; a change that breaks that bumps [`PROTOCOL_VERSION`].
 
+use omg_core::audit::{AuditReport, AuditSummary};
 use omg_core::{
     BackendSelection, ChangeEvent, ChangeOutcome, ChangeRequest, InfoAnswer, InstalledPackage,
     Plan, Question, RuntimeProbe, Satisfier, SearchRequest, SearchResults, SystemStatus, Upgrade,
@@ -101,6 +102,15 @@ pub enum Request {
     },
     /// Installed packages no repository offers (answered with [`Reply::Packages`]).
     Foreign,
+    /// `omg audit`: every finding omgd's worker last matched (it never fetches to
+    /// answer), or with `refresh` the feed fetched and matched again first.
+    Audit {
+        /// Fetch the feed now (`omg audit --refresh`).
+        refresh: bool,
+    },
+    /// Vulnerability counts for `omg status`, from the report omgd's worker last
+    /// matched; never matches or fetches to answer.
+    AuditSummary,
 }
 
 /// Replies, one per request kind. Append only.
@@ -144,6 +154,10 @@ pub enum Reply {
     Upgrades(Vec<Upgrade>),
     /// Answer to [`Request::Satisfiers`], one per dependency in order.
     Satisfiers(Vec<Satisfier>),
+    /// Answer to [`Request::Audit`].
+    Audit(AuditReport),
+    /// Answer to [`Request::AuditSummary`]: `None` until the worker has matched.
+    AuditSummary(Option<AuditSummary>),
 }
 
 /// Typed failures. Variant 0 must stay `ProtocolMismatch` with this shape forever.

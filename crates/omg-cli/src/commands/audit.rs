@@ -1,19 +1,17 @@
 //! `omg audit`: installed packages against the distribution's security feed (the
 //! Arch Security Tracker, the Debian Security Tracker), matched by omg-audit with
-//! the distribution's version order. The feed is kept under
-//! `$XDG_CACHE_HOME/omg/audit` and refreshed daily or on `--refresh`; the installed
-//! packages and the upgrades available come from omgd when it runs.
+//! the distribution's version order. omgd's worker keeps the report in memory and
+//! answers from it; without omgd the same report is made here, from the feed kept
+//! under `$XDG_CACHE_HOME/omg/audit` (refreshed daily or on `--refresh`).
 
 use crate::printer::{message, Printer};
 use crate::settings::Settings;
 use crate::{source, ExitStatus};
-use anyhow::{anyhow, Result};
-use omg_audit::fetch::FeedCache;
-use omg_audit::{Finding, Installed, Severity};
+use anyhow::{Context, Result};
+use omg_audit::fetch::FetchMode;
+use omg_audit::{AuditReport, Finding, Severity};
 use omg_core::BackendKind;
 use omg_ipc::{Reply, Request};
-use std::cell::RefCell;
-use std::collections::HashMap;
 use std::io::Write;
 use std::time::Duration;
 
@@ -30,72 +28,26 @@ pub(crate) struct AuditFlags {
     pub(crate) all: bool,
 }
 
-const DAY: Duration = Duration::from_secs(24 * 60 * 60);
+/// omgd answers from memory, but may be finishing a match it started (after a
+/// package change); past this the command matches itself.
+const DAEMON_TIMEOUT: Duration = Duration::from_secs(10);
+/// A refresh fetches tens of MB first: the fetch's own cap, and time to match.
+const DAEMON_REFRESH_TIMEOUT: Duration = Duration::from_secs(330);
 
 pub(crate) fn run(
     flags: AuditFlags,
     settings: &Settings,
     printer: &mut Printer,
 ) -> Result<ExitStatus> {
-    let kind = settings.backend()?.kind;
-    let installed = source::answer(settings, Request::Installed, packages, |catalog| {
-        catalog.installed()
-    })?;
-    let upgrades = source::answer(settings, Request::Upgradable, upgrades, |catalog| {
-        catalog.upgradable()
-    })?;
-    let candidates: HashMap<String, String> = upgrades
-        .into_iter()
-        .map(|upgrade| (upgrade.name, upgrade.new_version))
-        .collect();
-    let inputs: Vec<Installed> = installed
-        .into_iter()
-        .map(|package| Installed {
-            candidate: candidates.get(&package.name).cloned(),
-            name: package.name,
-            version: package.version,
-            source: package.source,
-        })
-        .collect();
-    let cache = FeedCache::new(&settings.audit.cache_dir, DAY);
-    let findings = match kind {
-        BackendKind::Arch => {
-            let groups = load(
-                &cache,
-                "Arch Security Tracker",
-                "arch",
-                &settings.audit.arch_url,
-                flags.refresh,
-                &omg_audit::arch::parse,
-            )?;
-            omg_audit::arch::matches(&groups, &inputs)
-        }
-        BackendKind::Debian => {
-            let release = settings.audit.release.clone().ok_or_else(|| {
-                anyhow!("cannot tell this system's Debian release (no VERSION_CODENAME in os-release): set [audit] release")
-            })?;
-            // Only the installed sources are built: the feed is tens of MB.
-            let sources: std::collections::HashSet<String> = inputs
-                .iter()
-                .map(|package| match &package.source {
-                    Some((source, _)) => source.clone(),
-                    None => package.name.clone(),
-                })
-                .collect();
-            let parse = |bytes: &[u8]| omg_audit::debian::parse_for(bytes, &sources);
-            let feed = load(
-                &cache,
-                "Debian Security Tracker",
-                "debian",
-                &settings.audit.debian_url,
-                flags.refresh,
-                &parse,
-            )?;
-            omg_audit::debian::matches(&feed, &release, &inputs)
-        }
-    };
-    let shown: Vec<Finding> = findings
-        .into_iter()
+    let report = report(settings, flags.refresh)?;
+    if let Some(warning) =
+        report.stale_warning(omg_audit::system::unix_seconds(std::time::SystemTime::now()))
+    {
+        message(&format!("warning: {warning}"));
+    }
+    let shown: Vec<&Finding> = report
+        .findings
+        .iter()
         .filter(|finding| flags.all || !finding.minor)
         .filter(|finding| finding.severity >= flags.threshold)
         .filter(|finding| !flags.upgradable || finding.fixed_by_upgrade)
@@ -112,33 +64,109 @@ pub(crate) fn run(
     })
 }
 
-/// The feed parsed, fetched or from the kept copy; a new body is parsed once and
-/// only replaces the copy when it parses.
-fn load<T>(
-    cache: &FeedCache,
-    feed: &'static str,
-    name: &str,
-    url: &str,
-    refresh: bool,
-    parse: &dyn Fn(&[u8]) -> Result<T, omg_audit::FeedError>,
-) -> Result<T> {
-    let parsed = RefCell::new(None);
-    let fetched = cache.load(feed, name, url, refresh, &|bytes| {
-        let value = parse(bytes).map_err(|error| error.to_string())?;
-        *parsed.borrow_mut() = Some(value);
-        Ok(())
-    })?;
-    if let Some(warning) = &fetched.warning {
-        message(&format!("warning: {warning}"));
+/// The whole report: omgd's when it runs, serves this system and matched the
+/// same feed and release; else made here.
+pub(crate) fn report(settings: &Settings, refresh: bool) -> Result<AuditReport> {
+    let kind = settings.backend()?.kind;
+    let timeout = if refresh {
+        DAEMON_REFRESH_TIMEOUT
+    } else {
+        DAEMON_TIMEOUT
+    };
+    let answered =
+        source::daemon_answer(
+            settings,
+            Request::Audit { refresh },
+            timeout,
+            |reply| match reply {
+                Reply::Audit(report) => Some(report),
+                _ => None,
+            },
+        );
+    match answered {
+        Some(Ok(report))
+            if settings
+                .audit
+                .made(kind, &report.feed_url, report.release.as_deref()) =>
+        {
+            return Ok(report)
+        }
+        Some(Ok(_)) => message_debug(settings, "omgd audits another feed; answering directly"),
+        Some(Err(error)) => return Err(error),
+        None => {}
     }
-    match parsed.into_inner() {
-        // Parsed only if it was the body just fetched and kept.
-        Some(value) if fetched.warning.is_none() => Ok(value),
-        _ => Ok(parse(&fetched.bytes)?),
+    let installed = source::answer(settings, Request::Installed, packages, |catalog| {
+        catalog.installed()
+    })?;
+    let upgrades = source::answer(settings, Request::Upgradable, upgrades, |catalog| {
+        catalog.upgradable()
+    })?;
+    let mode = if refresh {
+        FetchMode::Refresh
+    } else {
+        FetchMode::IfStale
+    };
+    Ok(omg_audit::system::audit(
+        kind,
+        installed,
+        upgrades,
+        &settings.audit,
+        mode,
+    )?)
+}
+
+/// `omg audit sbom [--vulns]`: the installed system as CycloneDX 1.5 JSON,
+/// whatever `--json` says. Exit 0: the document is an inventory, not a check.
+pub(crate) fn sbom(vulns: bool, settings: &Settings, printer: &mut Printer) -> Result<ExitStatus> {
+    let kind = settings.backend()?.kind;
+    let installed = source::answer(settings, Request::Installed, packages, |catalog| {
+        catalog.installed()
+    })?;
+    let runtimes = match source::ask_any_daemon(settings, Request::Runtimes) {
+        Some(Reply::Runtimes(probes)) => probes,
+        _ => omg_runtimes::probe(&omg_runtimes::Layout::new(&settings.runtimes.data_dir)),
+    };
+    let report = if vulns {
+        let report = report(settings, false)?;
+        if let Some(warning) =
+            report.stale_warning(omg_audit::system::unix_seconds(std::time::SystemTime::now()))
+        {
+            message(&format!("warning: {warning}"));
+        }
+        Some(report)
+    } else {
+        None
+    };
+    let distribution = match kind {
+        BackendKind::Arch => "arch",
+        // purl's deb namespace is the vendor; Debian derivatives other than
+        // Ubuntu ship Debian's packages.
+        BackendKind::Debian if omg_core::distro::id().as_deref() == Some("ubuntu") => "ubuntu",
+        BackendKind::Debian => "debian",
+    };
+    let serial_number = omg_audit::sbom::serial_number()
+        .context("cannot make a serial number from /dev/urandom")?;
+    let now = omg_audit::system::unix_seconds(std::time::SystemTime::now());
+    let document = omg_audit::sbom::document(&omg_audit::sbom::SbomInput {
+        kind,
+        distribution,
+        packages: &installed,
+        runtimes: &runtimes,
+        report: report.as_ref(),
+        serial_number: &serial_number,
+        timestamp: &crate::time::rfc3339_utc(now),
+    });
+    printer.json(&document)?;
+    Ok(ExitStatus::Success)
+}
+
+fn message_debug(settings: &Settings, text: &str) {
+    if settings.verbose {
+        message(&format!("debug: {text}"));
     }
 }
 
-fn render(printer: &mut Printer, findings: &[Finding]) -> std::io::Result<()> {
+fn render(printer: &mut Printer, findings: &[&Finding]) -> std::io::Result<()> {
     let styles = printer.styles;
     let out = printer.out();
     if findings.is_empty() {

@@ -19,6 +19,7 @@ use omg_core::{BackendKind, ChangeRequest};
 use system::Confirm;
 
 pub(crate) use search::AurResults;
+pub(crate) use status::Vulnerabilities;
 
 /// The clap flag becomes the plain setting the commands take.
 impl From<YesArg> for Confirm {
@@ -149,6 +150,11 @@ pub(crate) fn run(
         }
         Command::Status => status::run(settings, printer),
         Command::Audit {
+            action: Some(crate::cli::AuditAction::Sbom { vulns }),
+            ..
+        } => audit::sbom(vulns, settings, printer),
+        Command::Audit {
+            action: None,
             severity,
             upgradable,
             refresh,

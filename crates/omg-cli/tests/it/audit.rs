@@ -8,7 +8,7 @@ use omg_testbed::{ArchRoot, Fault, HttpServer};
 use std::collections::BTreeSet;
 use std::process::Output;
 
-fn json_of(output: &Output) -> serde_json::Value {
+pub(crate) fn json_of(output: &Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
         panic!(
             "not JSON ({error}): {}{}",
@@ -114,7 +114,7 @@ fn arch_findings_match_the_tracker_as_arch_audit_reads_it() {
 
 /// `name version source source-version` of the installed binaries built from the
 /// `apt` source, and of dpkg and bash, as dpkg-query reports them.
-fn installed_from(sources: &[&str]) -> Vec<(String, String, String, String)> {
+pub(crate) fn installed_from(sources: &[&str]) -> Vec<(String, String, String, String)> {
     let output = std::process::Command::new("dpkg-query")
         .args([
             "-W",

@@ -13,6 +13,8 @@ mod arch_questions;
 mod arch_safety;
 mod arch_signed;
 mod audit;
+mod audit_daemon;
+mod audit_sbom;
 mod aur;
 mod aur_install;
 mod common;

@@ -158,6 +158,17 @@ impl Session {
     }
 }
 
+fn installed_package(package: alpm::Package<'_>) -> InstalledPackage {
+    InstalledPackage {
+        source: None,
+        architecture: package.arch().map(str::to_owned),
+        licenses: package.licenses().iter().map(str::to_owned).collect(),
+        name: package.name().to_owned(),
+        version: package.version().to_string(),
+        explicit: package.reason() == PackageReason::Explicit,
+    }
+}
+
 fn dep_strings<'a>(deps: impl Iterator<Item = alpm::Dep<'a>>) -> Vec<String> {
     deps.map(|dep| dep.to_string()).collect()
 }
@@ -275,12 +286,7 @@ impl PackageBackend for ArchBackend {
             .localdb()
             .pkgs()
             .iter()
-            .map(|package| InstalledPackage {
-                source: None,
-                name: package.name().to_owned(),
-                version: package.version().to_string(),
-                explicit: package.reason() == PackageReason::Explicit,
-            })
+            .map(installed_package)
             .collect();
         session.check(&self.dbpath.join("local"))?;
         packages.sort_by(|a, b| a.name.cmp(&b.name));
@@ -344,12 +350,7 @@ impl PackageBackend for ArchBackend {
             .pkgs()
             .iter()
             .filter(|package| syncdbs.iter().all(|db| db.pkg(package.name()).is_err()))
-            .map(|package| InstalledPackage {
-                source: None,
-                name: package.name().to_owned(),
-                version: package.version().to_string(),
-                explicit: package.reason() == PackageReason::Explicit,
-            })
+            .map(installed_package)
             .collect();
         packages.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(packages)

@@ -555,6 +555,8 @@ impl PackageBackend for DebianBackend {
                 let version = stanza.text_field("Version").unwrap_or_default();
                 Some(InstalledPackage {
                     explicit: !auto.contains(&name),
+                    architecture: stanza.text_field("Architecture"),
+                    licenses: Vec::new(),
                     source: stanza
                         .text_field("Source")
                         .map(|field| source_of(&field, &version)),

@@ -28,8 +28,9 @@ fn assert_same_both_ways(context: &Context, daemon: &Daemon, args: &[&str]) {
     let mut verbose = vec!["-v"];
     verbose.extend(args);
     let via = context.omg_via_daemon(&verbose);
-    // `status` asks twice: the system, then the runtime probes.
-    let asked = if args.contains(&"status") { 2 } else { 1 };
+    // `status` asks three times: the system, the runtime probes, the
+    // vulnerability counts.
+    let asked = if args.contains(&"status") { 3 } else { 1 };
     assert_eq!(
         daemon.requests(),
         before + asked,
