@@ -571,6 +571,23 @@ fn vulnerability_summary(summary: &AuditSummary) -> String {
     )
 }
 
+/// The index's size and age, or that omgd is still building its first one (it
+/// answers `NotReady` to package reads until then).
+fn index_line(status: &DaemonStatus) -> String {
+    if status.index_built_at == 0 {
+        return format!(
+            "loading (running {}; package reads answer directly until it is built)",
+            format_duration(status.uptime_secs)
+        );
+    }
+    format!(
+        "{} packages, built {} in {} ms",
+        status.index_packages,
+        format_age(status.index_built_at),
+        status.index_build_ms
+    )
+}
+
 pub(crate) fn daemon_status(
     printer: &mut Printer,
     status: &DaemonStatus,
@@ -592,15 +609,7 @@ pub(crate) fn daemon_status(
         ("Uptime", format_duration(status.uptime_secs)),
         ("Socket", status.socket.display().to_string()),
         ("Serves", serves.describe()),
-        (
-            "Index",
-            format!(
-                "{} packages, built {} in {} ms",
-                status.index_packages,
-                optional_age(Some(status.index_built_at)),
-                status.index_build_ms
-            ),
-        ),
+        ("Index", index_line(status)),
         ("Cache hit rate", hit_rate),
         ("Requests", status.requests.to_string()),
         ("Store", status.store.display().to_string()),
@@ -706,6 +715,33 @@ mod tests {
             wrap(&long, 4, Some(24)),
             format!("a\n    {}", "x".repeat(40))
         );
+    }
+
+    #[test]
+    fn a_daemon_still_loading_says_so_instead_of_an_epoch_date() {
+        let mut status = DaemonStatus {
+            pid: 1,
+            version: "0".to_owned(),
+            uptime_secs: 3,
+            socket: "/run/omg.sock".into(),
+            index_packages: 0,
+            index_built_at: 0,
+            index_build_ms: 0,
+            cache_hits: 0,
+            cache_misses: 0,
+            requests: 0,
+            store: "/s".into(),
+            last_refresh: None,
+            rss_bytes: None,
+        };
+        assert!(
+            index_line(&status).starts_with("loading (running 3 s;"),
+            "{}",
+            index_line(&status)
+        );
+        status.index_built_at = 1_700_000_000;
+        status.index_packages = 5;
+        assert!(index_line(&status).starts_with("5 packages, built "));
     }
 
     #[test]
