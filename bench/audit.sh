@@ -7,7 +7,7 @@
 # Needs: scripts/setup (hyperfine), python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release -q -p omg-cli
+cargo build --release -q -p omg-cli -p omg-daemon
 omg=$PWD/target/release/omg
 work=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT

@@ -8,7 +8,7 @@
 # may change (it installs and purges the package omgt-bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release -q -p omg-cli
+cargo build --release -q -p omg-cli -p omg-daemon
 omg=$PWD/target/release/omg
 out=bench/results
 mkdir -p "$out"

@@ -6,7 +6,7 @@
 # Needs: scripts/setup (pacman, makepkg, hyperfine); run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release -q -p omg-cli
+cargo build --release -q -p omg-cli -p omg-daemon
 cargo build --release -q -p omg-testbed --example arch-root
 omg=$PWD/target/release/omg
 out=bench/results

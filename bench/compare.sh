@@ -5,7 +5,7 @@
 # Needs: scripts/setup (hyperfine, pacman, makepkg).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release -q -p omg-cli
+cargo build --release -q -p omg-cli -p omg-daemon
 cargo build --release -q -p omg-testbed --example arch-root
 omg=$PWD/target/release/omg
 out=bench/results

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v nala >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nala >/dev/null
-cargo build --release -q -p omg-cli
+cargo build --release -q -p omg-cli -p omg-daemon
 cargo build --release -q -p omg-testbed --example arch-root --example big-arch-db
 cargo build --release -q -p omg-ipc --example load
 omg=$PWD/target/release/omg

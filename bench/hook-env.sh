@@ -4,7 +4,7 @@
 #   bench/hook-env.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release -q -p omg-cli
+cargo build --release -q -p omg-cli -p omg-daemon
 omg=$PWD/target/release/omg
 out=$PWD/bench/results
 mkdir -p "$out"

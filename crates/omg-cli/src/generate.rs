@@ -55,7 +55,17 @@ pub(crate) fn manpages(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     clap_mangen::generate_to(Cli::command(), dir)
         .with_context(|| format!("writing omg's man pages into {}", dir.display()))?;
-    clap_mangen::generate_to(omg_daemon::command(), dir)
-        .with_context(|| format!("writing omgd's man page into {}", dir.display()))?;
+    // omgd knows its own command line; omg does not link it to learn it.
+    let omgd = crate::source::omgd_binary();
+    let status = std::process::Command::new(&omgd)
+        .arg("--manpages")
+        .arg(dir)
+        .status()
+        .with_context(|| format!("running {} for its man page", omgd.display()))?;
+    anyhow::ensure!(
+        status.success(),
+        "{} could not write its man page ({status})",
+        omgd.display()
+    );
     Ok(())
 }

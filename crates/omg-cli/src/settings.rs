@@ -346,7 +346,7 @@ impl Settings {
                 enabled: !args.no_daemon,
                 autostart: config.daemon.autostart && !one_off,
                 socket: omg_ipc::socket_path(&environment),
-                log: omg_daemon::log_path(&paths),
+                log: omg_ipc::launch::log_path(&paths),
             },
             runtimes: RuntimeSettings::resolve(&config, &paths, &process_env)?,
             elevate: resolve_elevate(&config, &process_env),

@@ -218,7 +218,7 @@ fn autostart(settings: &Settings) {
     if !settings.daemon.autostart {
         return;
     }
-    let spawned = omg_daemon::spawn(&omgd_binary(), &backend.to_args(), &settings.daemon.log);
+    let spawned = omg_ipc::launch::spawn(&omgd_binary(), &backend.to_args(), &settings.daemon.log);
     match spawned {
         Ok(child) => debug(settings, &format!("started omgd (pid {})", child.id())),
         Err(error) => message(&format!("note: cannot start omgd: {error:#}")),

@@ -30,6 +30,10 @@ pub(crate) struct Args {
     #[arg(long, hide = true, requires = "transact")]
     pub(crate) preview: bool,
 
+    /// Write omgd's man page into DIR and exit (`omg manpages DIR` asks for it).
+    #[arg(long, hide = true, value_name = "DIR", exclusive = true)]
+    pub(crate) manpages: Option<PathBuf>,
+
     /// Package backend to serve instead of detecting it from /etc/os-release.
     #[arg(long, value_parser = parse_backend)]
     pub(crate) backend: Option<BackendKind>,

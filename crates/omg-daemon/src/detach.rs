@@ -7,12 +7,9 @@
 )]
 
 use crate::args::Args;
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use omg_ipc::{Client, Reply, Request};
-use std::ffi::OsString;
-use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// How long the index build may take before `omgd` gives up waiting.
@@ -26,8 +23,8 @@ pub(crate) fn start(args: &Args) -> Result<()> {
             setup.socket.display()
         );
     }
-    let log_path = log_path(&setup.paths);
-    let mut child = spawn(
+    let log_path = omg_ipc::launch::log_path(&setup.paths);
+    let mut child = omg_ipc::launch::spawn(
         &std::env::current_exe()?,
         &setup.selection.to_args(),
         &log_path,
@@ -57,34 +54,6 @@ pub(crate) fn start(args: &Args) -> Result<()> {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-}
-
-/// Where a detached omgd writes its log.
-#[must_use]
-pub fn log_path(paths: &omg_core::paths::Paths) -> std::path::PathBuf {
-    paths.data_dir.join("omgd.log")
-}
-
-/// Starts `omgd --foreground ARGS` from the binary `omgd`, out of the terminal's
-/// process group (a Ctrl-C there does not reach it), its output appended to
-/// `log_path`. The caller need not wait for it.
-pub fn spawn(omgd: &Path, args: &[OsString], log_path: &Path) -> Result<std::process::Child> {
-    if let Some(dir) = log_path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log_path)
-        .with_context(|| format!("cannot open {}", log_path.display()))?;
-    let mut command = Command::new(omgd);
-    command.arg("--foreground").args(args);
-    command
-        .stdin(Stdio::null())
-        .stdout(log.try_clone()?)
-        .stderr(log)
-        .process_group(0);
-    command.spawn().context("cannot start omgd")
 }
 
 fn ping(socket: &Path) -> Option<u32> {

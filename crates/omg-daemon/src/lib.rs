@@ -23,14 +23,13 @@ mod transact;
 mod watch;
 mod worker;
 
-pub use detach::{log_path, spawn};
 pub use server::{MAX_CONNECTIONS, WRITE_TIMEOUT};
 
 use clap::Parser;
 use std::process::ExitCode;
 
-/// omgd's command line as clap sees it, for generated documentation (omg's man
-/// pages) that must not drift from `omgd --help`.
+/// omgd's command line as clap sees it, for generated documentation that must
+/// not drift from `omgd --help`.
 #[must_use]
 pub fn command() -> clap::Command {
     <args::Args as clap::CommandFactory>::command()
@@ -40,7 +39,10 @@ pub fn command() -> clap::Command {
 #[must_use]
 pub fn main() -> ExitCode {
     let args = args::Args::parse();
-    let result = if args.answer {
+    let result = if let Some(dir) = &args.manpages {
+        // `omg manpages DIR` asks for this one: omg does not link omgd to know it.
+        clap_mangen::generate_to(command(), dir).map_err(anyhow::Error::from)
+    } else if args.answer {
         args.resolve().and_then(|setup| once::answer(&setup))
     } else if args.transact {
         args.resolve()

@@ -13,6 +13,7 @@
 pub mod asynchronous;
 mod client;
 mod frame;
+pub mod launch;
 mod protocol;
 mod socket;
 

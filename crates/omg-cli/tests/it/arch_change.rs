@@ -348,7 +348,7 @@ impl Blocked {
             .unwrap()
             .success());
         let mut child = context
-            .command(env!("CARGO_BIN_EXE_omgd"))
+            .command(crate::common::omgd())
             .arg("--transact")
             .args(root.pacman_args())
             .stdin(std::process::Stdio::piped())

@@ -81,7 +81,7 @@ fn omgd_asks_over_the_pipe_before_it_plans() {
     let root = ArchRoot::new();
     root.install(&["omg-virtual-a"]);
     let mut child = context
-        .command(env!("CARGO_BIN_EXE_omgd"))
+        .command(crate::common::omgd())
         .arg("--transact")
         .args(root.pacman_args())
         .stdin(std::process::Stdio::piped())

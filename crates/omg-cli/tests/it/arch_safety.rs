@@ -135,7 +135,7 @@ fn a_user_changing_roots_system_is_elevated_with_the_configured_program() {
         .unwrap_or_else(|_| panic!("doas never ran: {output:?}"));
     let mut expected = vec![
         "--".to_owned(),
-        env!("CARGO_BIN_EXE_omgd").to_owned(),
+        crate::common::omgd().display().to_string(),
         "--transact".to_owned(),
         "--backend".to_owned(),
         "arch".to_owned(),

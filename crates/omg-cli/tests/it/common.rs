@@ -5,6 +5,18 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+/// The omgd binary: the omg-daemon package's, built beside omg (`cargo test
+/// --workspace` builds it for that package's own tests).
+pub(crate) fn omgd() -> PathBuf {
+    let omgd = Path::new(env!("CARGO_BIN_EXE_omg")).with_file_name("omgd");
+    assert!(
+        omgd.is_file(),
+        "{} is missing: build it with `cargo build -p omg-daemon` (scripts/test does)",
+        omgd.display()
+    );
+    omgd
+}
+
 /// An isolated home for one test: no user config leaks in, and omgd (when a test
 /// starts one) listens on a socket of its own.
 pub(crate) struct Context {
@@ -81,7 +93,7 @@ impl Context {
     /// answers.
     pub(crate) fn start_daemon(&self, args: &[&str]) -> Daemon {
         let child = self
-            .command(env!("CARGO_BIN_EXE_omgd"))
+            .command(crate::common::omgd())
             .arg("--foreground")
             .args(args)
             .stdin(Stdio::null())

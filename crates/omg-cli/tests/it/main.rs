@@ -23,6 +23,7 @@ mod daemon;
 mod debian;
 mod downloads;
 mod hostile;
+mod lean;
 mod packaging;
 mod runtimes;
 mod terminal;

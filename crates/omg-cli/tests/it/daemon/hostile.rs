@@ -164,12 +164,8 @@ fn other_users_are_refused() {
         .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "env"])
         .arg(format!("HOME={}", home.path().display()))
         .arg(format!("OMG_SOCKET={}", socket.display()))
-        .args([
-            env!("CARGO_BIN_EXE_omgd"),
-            "--foreground",
-            "--backend",
-            "debian",
-        ])
+        .arg(crate::common::omgd())
+        .args(["--foreground", "--backend", "debian"])
         .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();

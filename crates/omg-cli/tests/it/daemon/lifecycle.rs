@@ -11,7 +11,7 @@ fn second_daemon_refuses_and_names_the_lock_holder() {
     let context = Context::new();
     let daemon = context.start_daemon(&["--backend", "debian"]);
     let second = context
-        .command(env!("CARGO_BIN_EXE_omgd"))
+        .command(crate::common::omgd())
         .args(["--foreground", "--backend", "debian"])
         .output()
         .unwrap();
@@ -27,7 +27,7 @@ fn second_daemon_refuses_and_names_the_lock_holder() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     // The detaching form says so before starting anything.
     let detached = context
-        .command(env!("CARGO_BIN_EXE_omgd"))
+        .command(crate::common::omgd())
         .args(["--backend", "debian"])
         .output()
         .unwrap();
@@ -204,7 +204,7 @@ fn default_socket_is_private() {
     let context = Context::new();
     let runtime = tempfile::tempdir().unwrap();
     let mut child = context
-        .command(env!("CARGO_BIN_EXE_omgd"))
+        .command(crate::common::omgd())
         .env_remove("OMG_SOCKET")
         .env("XDG_RUNTIME_DIR", runtime.path())
         .args(["--foreground", "--backend", "debian"])
@@ -234,7 +234,7 @@ fn default_socket_is_private() {
 fn omgd_exit(context: &Context, args: &[&str]) -> (Option<i32>, String) {
     let log = context.home().join("refused.log");
     let mut child = context
-        .command(env!("CARGO_BIN_EXE_omgd"))
+        .command(crate::common::omgd())
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -373,8 +373,8 @@ fn socket_is_0600_from_its_first_moment_even_under_umask_000() {
         .args([
             "-c",
             "umask 000 && exec \"$0\" --foreground --backend debian",
-            env!("CARGO_BIN_EXE_omgd"),
         ])
+        .arg(crate::common::omgd())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(context.home().join("omgd.log")).unwrap())

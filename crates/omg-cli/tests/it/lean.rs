@@ -1,0 +1,44 @@
+//! `omg` stays lean: the daemon's machinery (tokio, redb, moka, notify) is in the
+//! omg-daemon package's omgd only, and omg never links libalpm (Arch reads and
+//! changes go through `omgd --answer` and `omgd --transact`).
+
+use std::process::Command;
+
+#[test]
+fn omg_depends_on_none_of_the_daemons_machinery() {
+    let output = Command::new(env!("CARGO"))
+        .args(["tree", "--offline", "-p", "omg-cli", "-e", "normal"])
+        .args(["--prefix", "none", "--format", "{p}"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run cargo tree");
+    let tree = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        tree.lines().any(|line| line.starts_with("omg-ipc ")),
+        "{tree}"
+    );
+    for heavy in ["tokio", "redb", "moka", "notify", "omg-daemon", "alpm"] {
+        assert!(
+            !tree
+                .lines()
+                .any(|line| line.starts_with(&format!("{heavy} "))),
+            "omg depends on {heavy}:\n{tree}"
+        );
+    }
+}
+
+#[test]
+fn the_omg_binary_does_not_load_libalpm() {
+    let output = Command::new("ldd")
+        .arg(env!("CARGO_BIN_EXE_omg"))
+        .output()
+        .expect("run ldd");
+    let libraries = String::from_utf8_lossy(&output.stdout);
+    assert!(libraries.contains("libc.so"), "{libraries}");
+    assert!(!libraries.contains("libalpm"), "{libraries}");
+}
