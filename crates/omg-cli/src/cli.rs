@@ -308,6 +308,11 @@ pub(crate) enum DaemonAction {
     Restart,
     /// Make omgd re-read the package databases now.
     Refresh,
+    /// Install omgd's systemd user units (into $XDG_CONFIG_HOME/systemd/user) and
+    /// enable its socket: systemd starts omgd at the first request after login.
+    Enable,
+    /// Stop and disable omgd's systemd user units, and remove the ones `enable` wrote.
+    Disable,
 }
 
 fn parse_severity(value: &str) -> Result<omg_audit::Severity, String> {

@@ -9,6 +9,7 @@ mod runtimes;
 mod search;
 mod status;
 mod system;
+mod systemd;
 
 use crate::cli::{Command, YesArg};
 use crate::printer::Printer;
