@@ -281,6 +281,10 @@ pub(crate) enum Command {
         #[arg(short = 'n', long, value_name = "N")]
         limit: Option<usize>,
     },
+    /// Check the setup (shell hook, shims, omgd and its socket, package locks and
+    /// databases, runtime defaults, disk use) and say how to fix what is wrong.
+    /// Exit code 1 when a check finds a problem.
+    Doctor,
     /// Control omgd, the background daemon that answers reads instantly.
     Daemon {
         #[command(subcommand)]

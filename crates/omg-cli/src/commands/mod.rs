@@ -2,6 +2,7 @@
 
 mod audit;
 mod daemon;
+mod doctor;
 mod history;
 mod info;
 mod packages;
@@ -144,6 +145,7 @@ pub(crate) fn run(
             printer,
         ),
         Command::Daemon { action } => daemon::run(action, settings, printer),
+        Command::Doctor => doctor::run(settings, printer),
         Command::History { limit } => history::run(limit, settings, printer),
     }
 }

@@ -18,6 +18,7 @@ mod common;
 mod completions;
 mod daemon;
 mod debian;
+mod doctor;
 mod downloads;
 mod hostile;
 mod runtimes;
