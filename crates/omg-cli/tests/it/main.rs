@@ -22,4 +22,5 @@ mod doctor;
 mod downloads;
 mod hostile;
 mod runtimes;
+mod schemas;
 mod terminal;
