@@ -1,7 +1,7 @@
 //! The command line, as clap sees it. Nothing here runs a command: [`crate::settings`]
 //! turns these into resolved settings first.
 
-use crate::complete::{available_packages, installed_packages};
+use crate::complete::{available_packages, installed_packages, runtime_names, runtime_versions};
 use clap::{Parser, Subcommand, ValueEnum};
 use clap_complete::ArgValueCompleter;
 use std::path::PathBuf;
@@ -186,8 +186,10 @@ pub(crate) enum Command {
     /// Install a runtime version if needed and make it the default.
     Use {
         /// The runtime (`node`).
+        #[arg(add = ArgValueCompleter::new(runtime_names))]
         runtime: String,
         /// The request: `22`, `22.12`, `lts`, `lts/iron`, `latest`.
+        #[arg(add = ArgValueCompleter::new(runtime_versions))]
         version: String,
         /// Pin it for this directory (writes .node-version or the existing file)
         /// instead of changing the global default.
