@@ -93,8 +93,9 @@ impl Instance {
         })
     }
 
-    /// Removes the socket, then the lock file while still holding it (a starting
-    /// omgd that opened the old file notices, see [`Instance::acquire`]).
+    /// Removes the socket omgd bound (one systemd passed stays), then the lock
+    /// file while still holding it (a starting omgd that opened the old file
+    /// notices, see [`Instance::acquire`]).
     pub(crate) fn release(self) {
         if let Some(socket) = &self.bound_socket {
             let _ = std::fs::remove_file(socket);
