@@ -1,7 +1,7 @@
 //! The command line, as clap sees it. Nothing here runs a command: [`crate::settings`]
 //! turns these into resolved settings first.
 
-use crate::complete::{available_packages, installed_packages};
+use crate::complete::{available_packages, installed_packages, runtime_names, runtime_versions};
 use clap::{Parser, Subcommand, ValueEnum};
 use clap_complete::ArgValueCompleter;
 use std::path::PathBuf;
@@ -217,8 +217,10 @@ pub(crate) enum Command {
     /// Install a runtime version if needed and make it the default.
     Use {
         /// The runtime (`node`).
+        #[arg(add = ArgValueCompleter::new(runtime_names))]
         runtime: String,
         /// The request: `22`, `22.12`, `lts`, `lts/iron`, `latest`.
+        #[arg(add = ArgValueCompleter::new(runtime_versions))]
         version: String,
         /// Pin it for this directory (writes .node-version or the existing file)
         /// instead of changing the global default.
@@ -319,6 +321,10 @@ pub(crate) enum Command {
         #[arg(short = 'n', long, value_name = "N")]
         limit: Option<usize>,
     },
+    /// Check the setup (shell hook, shims, omgd and its socket, package locks and
+    /// databases, runtime defaults, disk use) and say how to fix what is wrong.
+    /// Exit code 1 when a check finds a problem.
+    Doctor,
     /// Control omgd, the background daemon that answers reads instantly.
     Daemon {
         #[command(subcommand)]
@@ -358,6 +364,11 @@ pub(crate) enum DaemonAction {
     Restart,
     /// Make omgd re-read the package databases now.
     Refresh,
+    /// Install omgd's systemd user units (into $XDG_CONFIG_HOME/systemd/user) and
+    /// enable its socket: systemd starts omgd at the first request after login.
+    Enable,
+    /// Stop and disable omgd's systemd user units, and remove the ones `enable` wrote.
+    Disable,
 }
 
 fn parse_severity(value: &str) -> Result<omg_audit::Severity, String> {

@@ -1,12 +1,16 @@
-//! Answers a TAB: the package-name words the completion scripts ask omg for.
+//! Answers a TAB: the package-name and runtime words the completion scripts ask
+//! omg for.
 //!
-//! Only a running omgd answers. A TAB must cost about as much as a warm search,
-//! so without omgd there are quietly no candidates: no direct database read, no
-//! autostart, nothing on stderr.
+//! Only a running omgd answers package names. A TAB must cost about as much as a
+//! warm search, so without omgd there are quietly no candidates: no direct
+//! database read, no autostart, nothing on stderr. Runtime names and installed
+//! versions come from the versions tree, a directory listing that costs less than
+//! asking omgd would.
 
 use clap_complete::CompletionCandidate;
 use omg_core::SearchRequest;
 use omg_ipc::{Client, Reply, Request};
+use omg_runtimes::{Layout, Runtime};
 use std::ffi::OsStr;
 use std::time::Duration;
 
@@ -59,6 +63,89 @@ pub(crate) fn installed_packages(current: &OsStr) -> Vec<CompletionCandidate> {
         .into_iter()
         .map(|package| CompletionCandidate::new(package.name))
         .collect()
+}
+
+/// Runtimes for `omg use <TAB>`: the ones installed, then the ones omg manages
+/// itself (any mise tool name is accepted too, but there is no list worth paging).
+pub(crate) fn runtime_names(current: &OsStr) -> Vec<CompletionCandidate> {
+    let Some(prefix) = current.to_str() else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = layout()
+        .runtimes()
+        .iter()
+        .map(|runtime| runtime.name().to_owned())
+        .collect();
+    for native in ["bun", "go", "java", "node", "python", "ruby", "rust"] {
+        if !names.iter().any(|name| name == native) {
+            names.push(native.to_owned());
+        }
+    }
+    names.retain(|name| name.starts_with(prefix));
+    names.into_iter().map(CompletionCandidate::new).collect()
+}
+
+/// Versions for `omg use <runtime> <TAB>`: those installed, newest first (the
+/// default marked), then the requests every runtime understands. The versions a
+/// mirror offers are not listed yet: they would need omgd to keep the indexes.
+pub(crate) fn runtime_versions(current: &OsStr) -> Vec<CompletionCandidate> {
+    let Some(prefix) = current.to_str() else {
+        return Vec::new();
+    };
+    let Some(runtime) = runtime_being_used() else {
+        return Vec::new();
+    };
+    let layout = layout();
+    let default = layout.current(&runtime);
+    let mut candidates: Vec<CompletionCandidate> = layout
+        .installed(&runtime)
+        .unwrap_or_default()
+        .into_iter()
+        .rev()
+        .filter(|version| version.starts_with(prefix))
+        .map(|version| {
+            let help = if default.as_deref() == Some(version.as_str()) {
+                "installed, the default"
+            } else {
+                "installed"
+            };
+            CompletionCandidate::new(version).help(Some(help.into()))
+        })
+        .collect();
+    let mut requests = vec![("latest", "the newest release")];
+    if runtime == Runtime::Node {
+        requests.push(("lts", "the newest long-term support release"));
+    }
+    candidates.extend(
+        requests
+            .into_iter()
+            .filter(|(request, _)| request.starts_with(prefix))
+            .map(|(request, help)| CompletionCandidate::new(request).help(Some(help.into()))),
+    );
+    candidates
+}
+
+fn layout() -> Layout {
+    let paths = omg_core::paths::Paths::resolve(&omg_core::paths::Environment::from_process());
+    Layout::new(&paths.data_dir)
+}
+
+/// The runtime word of the `omg use` line being completed. clap hands a
+/// completer only its own word, so it is read from the words the script passed
+/// (`omg -- omg [flags] use [flags] RUNTIME …`): the first word after `use` that is
+/// not a flag.
+fn runtime_being_used() -> Option<Runtime> {
+    let words: Vec<String> = std::env::args_os()
+        .skip_while(|word| word != "--")
+        .skip(2)
+        .map(|word| word.to_string_lossy().into_owned())
+        .collect();
+    let runtime = words
+        .iter()
+        .skip_while(|word| *word != "use")
+        .skip(1)
+        .find(|word| !word.starts_with('-'))?;
+    Runtime::parse(runtime).ok()
 }
 
 /// omgd's answer, or `None` when it is off, absent, slow or refuses.

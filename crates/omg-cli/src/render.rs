@@ -682,7 +682,7 @@ pub(crate) fn human_size(bytes: u64) -> String {
     }
 }
 
-fn format_age(unix: i64) -> String {
+pub(crate) fn format_age(unix: i64) -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));

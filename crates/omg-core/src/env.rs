@@ -46,6 +46,9 @@ pub const OMG_AUR_BUILD_USER: &str = "OMG_AUR_BUILD_USER";
 pub const OMG_AUDIT_ARCH_URL: &str = "OMG_AUDIT_ARCH_URL";
 /// The Debian Security Tracker feed, instead of `[audit] debian_url`.
 pub const OMG_AUDIT_DEBIAN_URL: &str = "OMG_AUDIT_DEBIAN_URL";
+/// The `systemctl` that `omg daemon enable|disable` runs (default `systemctl`
+/// from PATH); tests point it at a stand-in where no user systemd runs.
+pub const OMG_SYSTEMCTL: &str = "OMG_SYSTEMCTL";
 /// Turns coloured output off when set to anything (the <https://no-color.org> convention).
 pub const NO_COLOR: &str = "NO_COLOR";
 /// The XDG base directories.

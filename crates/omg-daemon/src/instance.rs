@@ -2,6 +2,12 @@
 //! lock owns the socket path, so a socket of ours found by the lock holder is stale.
 //! Anything else at that path (a file, a directory, a link, another user's socket)
 //! is not omgd's to delete: omgd refuses to start instead.
+//!
+//! A socket passed by socket activation is systemd's: omgd still takes the lock
+//! (a second omgd started by hand must not serve beside it) but never removes
+//! that socket, at start or at exit. A socket someone still listens on is not
+//! stale either, even with the lock free: that is systemd's omgd.socket waiting
+//! for its first connection, and removing it would cut omg off from it.
 
 use anyhow::{bail, Context, Result};
 use std::fs::{File, OpenOptions, TryLockError};
@@ -12,11 +18,25 @@ use std::path::{Path, PathBuf};
 pub(crate) struct Instance {
     lock: File,
     lock_path: PathBuf,
-    socket: PathBuf,
+    /// The socket to remove at exit: `None` when it is systemd's.
+    bound_socket: Option<PathBuf>,
+}
+
+/// Who made the socket, and so who removes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SocketOwner {
+    /// omgd binds it after taking the lock, and removes it at exit.
+    Omgd,
+    /// systemd bound it and passed it (socket activation); it stays.
+    Systemd,
 }
 
 impl Instance {
-    pub(crate) fn acquire(socket: &Path, socket_overridden: bool) -> Result<Self> {
+    pub(crate) fn acquire(
+        socket: &Path,
+        socket_overridden: bool,
+        owner: SocketOwner,
+    ) -> Result<Self> {
         let dir = socket
             .parent()
             .filter(|dir| !dir.as_os_str().is_empty())
@@ -59,18 +79,27 @@ impl Instance {
         lock.set_len(0)?;
         lock.rewind()?;
         writeln!(lock, "{}", std::process::id())?;
-        remove_stale_socket(socket)?;
+        let bound_socket = match owner {
+            SocketOwner::Omgd => {
+                remove_stale_socket(socket)?;
+                Some(socket.to_owned())
+            }
+            SocketOwner::Systemd => None,
+        };
         Ok(Self {
             lock,
             lock_path,
-            socket: socket.to_owned(),
+            bound_socket,
         })
     }
 
-    /// Removes the socket, then the lock file while still holding it (a starting
-    /// omgd that opened the old file notices, see [`Instance::acquire`]).
+    /// Removes the socket omgd bound (one systemd passed stays), then the lock
+    /// file while still holding it (a starting omgd that opened the old file
+    /// notices, see [`Instance::acquire`]).
     pub(crate) fn release(self) {
-        let _ = std::fs::remove_file(&self.socket);
+        if let Some(socket) = &self.bound_socket {
+            let _ = std::fs::remove_file(socket);
+        }
         let _ = std::fs::remove_file(&self.lock_path);
         drop(self.lock);
     }
@@ -100,6 +129,11 @@ fn remove_stale_socket(socket: &Path) -> Result<()> {
         "a special file".to_owned()
     } else if metadata.uid() != omg_ipc::current_uid() {
         format!("a socket of uid {}", metadata.uid())
+    } else if std::os::unix::net::UnixStream::connect(socket).is_ok() {
+        bail!(
+            "{} is listened on by another process, likely systemd's omgd.socket, which starts omgd itself: let it, or `systemctl --user stop omgd.socket` first",
+            socket.display()
+        )
     } else {
         std::fs::remove_file(socket)
             .with_context(|| format!("cannot remove stale socket {}", socket.display()))?;

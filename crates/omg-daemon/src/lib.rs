@@ -7,7 +7,10 @@
 //! `daemon.refresh_secs`; a file watcher rebuilds the index when pacman, apt or
 //! dpkg change their databases. SIGINT, SIGTERM and a `Shutdown` request stop it
 //! cleanly: connections drain, the store is closed, socket and lock are removed.
+//! Under socket activation (systemd's omgd.socket) omgd serves the socket it is
+//! given instead of binding one, and leaves it to systemd at exit.
 
+mod activation;
 mod args;
 mod audit;
 mod detach;
@@ -63,11 +66,36 @@ pub fn main() -> ExitCode {
 
 fn run_foreground(args: &args::Args) -> anyhow::Result<()> {
     memory::tune_allocator();
-    let setup = args.resolve()?;
-    let instance = instance::Instance::acquire(&setup.socket, setup.socket_overridden)?;
-    // Before the runtime: binding narrows the process's umask for a moment, which
-    // is only safe while this is the one thread.
-    let listener = server::bind(&setup.socket)?;
+    // Both before the runtime, while this is the one thread: taking the passed
+    // socket edits the environment, and binding narrows the umask for a moment.
+    let activated = activation::take()?;
+    let mut setup = args.resolve()?;
+    let (instance, listener) = match activated {
+        Some(activated) => {
+            if let Some(path) = activated.path.filter(|path| *path != setup.socket) {
+                log::info(&format!(
+                    "serving the socket systemd passed, {}; omg looks for {} (XDG_RUNTIME_DIR or OMG_SOCKET differ)",
+                    path.display(),
+                    setup.socket.display()
+                ));
+                setup.socket = path;
+            }
+            let instance = instance::Instance::acquire(
+                &setup.socket,
+                setup.socket_overridden,
+                instance::SocketOwner::Systemd,
+            )?;
+            (instance, activated.listener)
+        }
+        None => {
+            let instance = instance::Instance::acquire(
+                &setup.socket,
+                setup.socket_overridden,
+                instance::SocketOwner::Omgd,
+            )?;
+            (instance, server::bind(&setup.socket)?)
+        }
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

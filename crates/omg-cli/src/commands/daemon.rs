@@ -1,4 +1,5 @@
-//! `omg daemon start|stop|status|restart`.
+//! `omg daemon start|stop|status|restart|refresh`; `enable|disable` (systemd) live
+//! in [`super::systemd`].
 
 use crate::cli::DaemonAction;
 use crate::printer::{message, Printer};
@@ -24,6 +25,8 @@ pub(crate) fn run(
         }
         DaemonAction::Status => status(settings, printer),
         DaemonAction::Refresh => refresh(settings),
+        DaemonAction::Enable => super::systemd::enable(settings),
+        DaemonAction::Disable => super::systemd::disable(),
     }
 }
 
@@ -59,7 +62,7 @@ fn connect(settings: &Settings) -> Result<Option<Client>> {
 
 fn start(settings: &Settings) -> Result<ExitStatus> {
     if let Ok(mut client) = Client::connect(&settings.daemon.socket, TIMEOUT) {
-        if let Ok(envelope) = client.request(Request::Ping) {
+        if let Ok(envelope) = ping_when_loaded(&mut client) {
             if let Ok(Reply::Pong { pid }) = envelope.body {
                 message(&format!(
                     "omgd is already running (pid {pid}, socket {}, serving {})",
@@ -87,18 +90,50 @@ fn start(settings: &Settings) -> Result<ExitStatus> {
     })
 }
 
+/// `Ping`, asked again while omgd is still loading: a socket systemd holds
+/// answers at once and starts omgd, which is then the daemon to wait for, not a
+/// reason to start a second one.
+fn ping_when_loaded(client: &mut Client) -> Result<omg_ipc::ReplyEnvelope, ClientError> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let envelope = client.request(Request::Ping)?;
+        if envelope.body != Err(omg_ipc::IpcError::NotReady) || Instant::now() > deadline {
+            return Ok(envelope);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 fn stop(settings: &Settings) -> Result<ExitStatus> {
-    let socket = &settings.daemon.socket;
     // Stopping what is not running is done already.
-    let Some(mut client) = connect(settings)? else {
+    let Some(client) = connect(settings)? else {
         return Ok(ExitStatus::Success);
+    };
+    shut_down(client, settings)
+}
+
+/// Stops omgd when something answers on its socket; says nothing otherwise.
+pub(super) fn stop_if_running(settings: &Settings) -> Result<()> {
+    if let Ok(client) = Client::connect(&settings.daemon.socket, TIMEOUT) {
+        shut_down(client, settings)?;
+    }
+    Ok(())
+}
+
+/// Asks omgd to stop and waits until it has: its own socket gone, or, for a
+/// socket systemd passed it (which stays), its process gone.
+fn shut_down(mut client: Client, settings: &Settings) -> Result<ExitStatus> {
+    let socket = &settings.daemon.socket;
+    let pid = match client.request(Request::DaemonStatus)?.body {
+        Ok(Reply::DaemonStatus(status)) => Some(status.pid),
+        _ => None,
     };
     let reply = client.request(Request::Shutdown)?;
     if !matches!(reply.body, Ok(Reply::ShuttingDown)) {
         bail!("omgd did not accept the shutdown: {:?}", reply.body);
     }
     let deadline = Instant::now() + TIMEOUT;
-    while socket.exists() {
+    while socket.exists() && pid.is_none_or(is_running) {
         if Instant::now() > deadline {
             bail!(
                 "omgd accepted the shutdown but still holds {}",
@@ -107,8 +142,22 @@ fn stop(settings: &Settings) -> Result<ExitStatus> {
         }
         std::thread::sleep(Duration::from_millis(10));
     }
-    message("omgd stopped");
+    if socket.exists() {
+        message("omgd stopped; systemd keeps its socket and starts it again at the next request (`omg daemon disable` ends that)");
+    } else {
+        message("omgd stopped");
+    }
     Ok(ExitStatus::Success)
+}
+
+/// Whether `pid` is a live process (a zombie has finished: its parent just has
+/// not collected it yet).
+fn is_running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        // The state follows the parenthesised name, which may itself hold ") ".
+        stat.rsplit_once(") ")
+            .is_some_and(|(_, rest)| !rest.starts_with(['Z', 'X']))
+    })
 }
 
 fn status(settings: &Settings, printer: &mut Printer) -> Result<ExitStatus> {

@@ -3,6 +3,7 @@
 mod audit;
 mod aur_install;
 mod daemon;
+mod doctor;
 mod history;
 mod info;
 mod packages;
@@ -10,6 +11,7 @@ mod runtimes;
 mod search;
 mod status;
 mod system;
+mod systemd;
 
 use crate::cli::{Command, YesArg};
 use crate::printer::Printer;
@@ -170,6 +172,7 @@ pub(crate) fn run(
             printer,
         ),
         Command::Daemon { action } => daemon::run(action, settings, printer),
+        Command::Doctor => doctor::run(settings, printer),
         Command::History { limit } => history::run(limit, settings, printer),
     }
 }

@@ -146,8 +146,41 @@ fn active(settings: &Settings) -> Result<Selection> {
     Ok(selection)
 }
 
+/// One runtime in `omg current --json`: `{"runtime", "version", "request",
+/// "file"}`, `version` null when nothing installed answers the request, `request`
+/// and `file` null for the global default.
+#[derive(serde::Serialize)]
+struct CurrentEntry<'a> {
+    runtime: &'a str,
+    version: Option<&'a str>,
+    request: Option<&'a str>,
+    file: Option<&'a std::path::Path>,
+}
+
 pub(crate) fn current(settings: &Settings, printer: &mut Printer) -> Result<ExitStatus> {
     let active = active(settings)?.runtimes;
+    let status = if active.is_empty() {
+        message("no runtime versions are selected here");
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    };
+    if settings.json {
+        let runtimes: Vec<CurrentEntry<'_>> = active
+            .iter()
+            .map(|(runtime, state)| CurrentEntry {
+                runtime: runtime.name(),
+                version: state.version.as_deref(),
+                request: state
+                    .requested
+                    .as_ref()
+                    .map(|(request, _)| request.as_str()),
+                file: state.requested.as_ref().map(|(_, file)| file.as_path()),
+            })
+            .collect();
+        printer.json(&serde_json::json!({ "runtimes": runtimes }))?;
+        return Ok(status);
+    }
     let out = printer.out();
     for (runtime, state) in &active {
         let source = match &state.requested {
@@ -166,12 +199,7 @@ pub(crate) fn current(settings: &Settings, printer: &mut Printer) -> Result<Exit
             )?,
         }
     }
-    Ok(if active.is_empty() {
-        message("no runtime versions are selected here");
-        ExitStatus::Failure
-    } else {
-        ExitStatus::Success
-    })
+    Ok(status)
 }
 
 pub(crate) fn which(
@@ -179,16 +207,21 @@ pub(crate) fn which(
     settings: &Settings,
     printer: &mut Printer,
 ) -> Result<ExitStatus> {
-    match omg_runtimes::shims::resolve_binary(&layout(settings), &active(settings)?, binary) {
-        Some(path) => {
-            writeln!(printer.out(), "{}", path.display())?;
-            Ok(ExitStatus::Success)
-        }
-        None => {
-            message(&format!("no runtime selected here provides `{binary}`"));
-            Ok(ExitStatus::Failure)
-        }
+    let found = omg_runtimes::shims::resolve_binary(&layout(settings), &active(settings)?, binary);
+    if found.is_none() {
+        message(&format!("no runtime selected here provides `{binary}`"));
     }
+    // `{"binary", "path"}`, `path` null when nothing selected here provides it.
+    if settings.json {
+        printer.json(&serde_json::json!({ "binary": binary, "path": found }))?;
+    } else if let Some(path) = &found {
+        writeln!(printer.out(), "{}", path.display())?;
+    }
+    Ok(if found.is_some() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Failure
+    })
 }
 
 /// Keeps the shims directory in step with what is installed.

@@ -129,6 +129,53 @@ fn package_names_complete_from_omgd_and_quietly_not_without_it() {
 }
 
 #[test]
+fn use_completes_runtime_names_and_installed_versions_without_omgd() {
+    let context = Context::new();
+    let node = context.home().join("data/omg/versions/node");
+    for version in ["20.1.0", "22.12.0"] {
+        std::fs::create_dir_all(node.join(version)).unwrap();
+    }
+    std::os::unix::fs::symlink("22.12.0", node.join("current")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = script(&context, "bash", dir.path(), "omg.bash");
+    let sorted = |text: &str| {
+        let mut words: Vec<String> = lines(text)
+            .into_iter()
+            // An empty word is offered the flags too, as everywhere.
+            .filter(|word| !word.is_empty() && !word.starts_with('-'))
+            .map(str::to_owned)
+            .collect();
+        words.sort();
+        words
+    };
+    let runtimes = bash_complete(&context, &path, &["omg", "use", "no"]);
+    assert_eq!(sorted(&runtimes), ["node"]);
+    let versions = bash_complete(&context, &path, &["omg", "use", "node", ""]);
+    assert_eq!(sorted(&versions), ["20.1.0", "22.12.0", "latest", "lts"]);
+    // A flag before the runtime does not hide it; the word filters.
+    let prefixed = bash_complete(&context, &path, &["omg", "use", "--local", "node", "22"]);
+    assert_eq!(sorted(&prefixed), ["22.12.0"]);
+    let go = bash_complete(&context, &path, &["omg", "use", "go", ""]);
+    assert_eq!(sorted(&go), ["latest"]);
+    assert!(!context.socket().exists(), "a TAB started omgd");
+
+    // fish shows which one is the default.
+    let fish = script(&context, "fish", dir.path(), "omg.fish");
+    let code = format!("source '{}'; complete -C 'omg use node 2'", fish.display());
+    let output = run_shell(&context, "fish", &["--no-config", "-c", &code]);
+    assert!(
+        output
+            .lines()
+            .any(|line| line == "22.12.0\tinstalled, the default"),
+        "{output}"
+    );
+    assert!(
+        output.lines().any(|line| line == "20.1.0\tinstalled"),
+        "{output}"
+    );
+}
+
+#[test]
 fn fish_completes_subcommands_and_their_flags() {
     let context = Context::new();
     let dir = tempfile::tempdir().unwrap();

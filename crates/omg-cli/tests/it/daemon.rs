@@ -1,7 +1,7 @@
 //! omgd as a real process on a private socket, by theme: [`parity`] (the same
 //! output through it as on the direct path), [`hostile`] (misbehaving peers),
-//! [`lifecycle`] (start, stop, stale state) and [`watch`] (databases changing
-//! behind its back). The helpers here are shared by them.
+//! [`lifecycle`] (start, stop, stale state), [`watch`] (databases changing
+//! behind its back) and [`systemd`] (socket activation, the user units). The helpers here are shared by them.
 
 use crate::common::Daemon;
 use omg_core::{BackendKind, BackendSelection};
@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 mod hostile;
 mod lifecycle;
 mod parity;
+mod systemd;
 mod watch;
 
 pub(super) fn debian_selection() -> BackendSelection {
