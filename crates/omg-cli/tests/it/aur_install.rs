@@ -29,6 +29,27 @@ fn aur() -> Aur {
     }
 }
 
+/// A hermetic root and an AUR, when the tests run as root (makepkg needs the
+/// build user, and only root can switch to it).
+struct Bed {
+    context: Context,
+    root: ArchRoot,
+    aur: Aur,
+}
+
+fn bed() -> Option<Bed> {
+    omg_testbed::is_root().then(|| Bed {
+        context: Context::new(),
+        root: ArchRoot::new(),
+        aur: aur(),
+    })
+}
+
+/// `omg install -y --noreview NAME`: the build path without the review.
+fn built(context: &Context, root: &ArchRoot, aur: &Aur, name: &str) -> Output {
+    omg(context, root, aur, &["install", "-y", "--noreview", name])
+}
+
 fn omg(context: &Context, root: &ArchRoot, aur: &Aur, args: &[&str]) -> Output {
     context
         .command(env!("CARGO_BIN_EXE_omg"))
@@ -70,18 +91,10 @@ fn clone_dir(context: &Context, base: &str) -> PathBuf {
 
 #[test]
 fn an_aur_chain_is_built_in_order_with_repository_and_provided_dependencies() {
-    if !omg_testbed::is_root() {
+    let Some(Bed { context, root, aur }) = bed() else {
         return;
-    }
-    let context = Context::new();
-    let root = ArchRoot::new();
-    let aur = aur();
-    let output = omg(
-        &context,
-        &root,
-        &aur,
-        &["install", "-y", "--noreview", "omg-aur-app"],
-    );
+    };
+    let output = built(&context, &root, &aur, "omg-aur-app");
     let (stdout, stderr) = succeeded(&output);
     assert!(
         stdout.contains(
@@ -119,18 +132,10 @@ fn an_aur_chain_is_built_in_order_with_repository_and_provided_dependencies() {
 
 #[test]
 fn a_split_base_is_built_once_for_both_of_its_packages() {
-    if !omg_testbed::is_root() {
+    let Some(Bed { context, root, aur }) = bed() else {
         return;
-    }
-    let context = Context::new();
-    let root = ArchRoot::new();
-    let aur = aur();
-    let output = omg(
-        &context,
-        &root,
-        &aur,
-        &["install", "-y", "--noreview", "omg-aur-split-extra"],
-    );
+    };
+    let output = built(&context, &root, &aur, "omg-aur-split-extra");
     let (stdout, stderr) = succeeded(&output);
     assert_eq!(
         stderr.matches(":: building omg-aur-split ").count(),
@@ -152,20 +157,12 @@ fn a_split_base_is_built_once_for_both_of_its_packages() {
 
 #[test]
 fn the_clones_srcinfo_wins_over_a_lagging_rpc_entry() {
-    if !omg_testbed::is_root() {
+    let Some(Bed { context, root, aur }) = bed() else {
         return;
-    }
-    let context = Context::new();
-    let root = ArchRoot::new();
-    let aur = aur();
+    };
     // The RPC says 0.9-1 needing omg-not-anywhere; the repository says 1.5-1
     // needing omg-lib.
-    let output = omg(
-        &context,
-        &root,
-        &aur,
-        &["install", "-y", "--noreview", "omg-aur-drift"],
-    );
+    let output = built(&context, &root, &aur, "omg-aur-drift");
     let (stdout, _) = succeeded(&output);
     assert!(
         stdout.contains("omg-aur-drift 1.5-1: omg-aur-drift"),
@@ -176,18 +173,10 @@ fn the_clones_srcinfo_wins_over_a_lagging_rpc_entry() {
 
 #[test]
 fn a_failed_build_installs_nothing_and_names_its_log() {
-    if !omg_testbed::is_root() {
+    let Some(Bed { context, root, aur }) = bed() else {
         return;
-    }
-    let context = Context::new();
-    let root = ArchRoot::new();
-    let aur = aur();
-    let output = omg(
-        &context,
-        &root,
-        &aur,
-        &["install", "-y", "--noreview", "omg-aur-broken"],
-    );
+    };
+    let output = built(&context, &root, &aur, "omg-aur-broken");
     assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
     let stderr = text(&output.stderr);
     let line = stderr
@@ -207,12 +196,9 @@ fn a_failed_build_installs_nothing_and_names_its_log() {
 
 #[test]
 fn without_a_terminal_a_review_is_shown_and_nothing_is_built_even_with_yes() {
-    if !omg_testbed::is_root() {
+    let Some(Bed { context, root, aur }) = bed() else {
         return;
-    }
-    let context = Context::new();
-    let root = ArchRoot::new();
-    let aur = aur();
+    };
     let output = omg(&context, &root, &aur, &["install", "-y", "omg-aur-app"]);
     assert_eq!(output.status.code(), Some(2));
     let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
@@ -231,12 +217,9 @@ fn without_a_terminal_a_review_is_shown_and_nothing_is_built_even_with_yes() {
 
 #[test]
 fn a_pkgbuild_changed_since_review_shows_the_diff_and_is_not_built_with_yes_alone() {
-    if !omg_testbed::is_root() {
+    let Some(Bed { context, root, aur }) = bed() else {
         return;
-    }
-    let context = Context::new();
-    let root = ArchRoot::new();
-    let aur = aur();
+    };
     // First install: reviewed (as a person at a terminal would mark it).
     let first = omg(&context, &root, &aur, &["install", "-y", "omg-aur-lib"]);
     assert!(!first.status.success());
@@ -318,12 +301,9 @@ fn an_unreachable_or_rate_limiting_aur_is_one_line_and_changes_nothing() {
 
 #[test]
 fn root_without_a_build_user_stops_before_cloning_anything() {
-    if !omg_testbed::is_root() {
+    let Some(Bed { context, root, aur }) = bed() else {
         return;
-    }
-    let context = Context::new();
-    let root = ArchRoot::new();
-    let aur = aur();
+    };
     let output = context
         .command(env!("CARGO_BIN_EXE_omg"))
         .args(root.pacman_args())
@@ -352,18 +332,10 @@ fn root_without_a_build_user_stops_before_cloning_anything() {
 
 #[test]
 fn update_rebuilds_an_outdated_aur_package_after_the_repositories() {
-    if !omg_testbed::is_root() {
+    let Some(Bed { context, root, aur }) = bed() else {
         return;
-    }
-    let context = Context::new();
-    let root = ArchRoot::new();
-    let aur = aur();
-    succeeded(&omg(
-        &context,
-        &root,
-        &aur,
-        &["install", "-y", "--noreview", "omg-aur-lib"],
-    ));
+    };
+    succeeded(&built(&context, &root, &aur, "omg-aur-lib"));
     let current = omg(&context, &root, &aur, &["update", "-y", "--noreview"]);
     let (_, stderr) = succeeded(&current);
     assert!(stderr.contains("AUR packages are up to date"), "{stderr}");
@@ -405,12 +377,9 @@ fn update_rebuilds_an_outdated_aur_package_after_the_repositories() {
 
 #[test]
 fn a_review_on_a_terminal_is_asked_and_remembered() {
-    if !omg_testbed::is_root() {
+    let Some(Bed { context, root, aur }) = bed() else {
         return;
-    }
-    let context = Context::new();
-    let root = ArchRoot::new();
-    let aur = aur();
+    };
     let url = aur.server.url();
     let variables = [
         ("OMG_AUR_URL", url.as_str()),
@@ -444,12 +413,9 @@ fn a_review_on_a_terminal_is_asked_and_remembered() {
 
 #[test]
 fn hostile_repositories_are_refused_or_shown_escaped() {
-    if !omg_testbed::is_root() {
+    let Some(Bed { context, root, aur }) = bed() else {
         return;
-    }
-    let context = Context::new();
-    let root = ArchRoot::new();
-    let aur = aur();
+    };
     // Escape sequences in a PKGBUILD reach the terminal written out.
     let hostile = aur
         .repos
@@ -468,12 +434,7 @@ fn hostile_repositories_are_refused_or_shown_escaped() {
     let elsewhere = tempfile::tempdir().expect("temp dir");
     let clone = clone_dir(&context, "omg-aur-app");
     std::os::unix::fs::symlink(elsewhere.path(), &clone).expect("plant a link");
-    let linked = omg(
-        &context,
-        &root,
-        &aur,
-        &["install", "-y", "--noreview", "omg-aur-app"],
-    );
+    let linked = built(&context, &root, &aur, "omg-aur-app");
     assert_eq!(linked.status.code(), Some(2));
     let stderr = text(&linked.stderr);
     assert!(
@@ -535,19 +496,11 @@ fn add_vcs_package(aur: &Aur) {
 
 #[test]
 fn update_devel_rebuilds_a_vcs_package_whose_upstream_moved() {
-    if !omg_testbed::is_root() {
+    let Some(Bed { context, root, aur }) = bed() else {
         return;
-    }
-    let context = Context::new();
-    let root = ArchRoot::new();
-    let aur = aur();
+    };
     add_vcs_package(&aur);
-    succeeded(&omg(
-        &context,
-        &root,
-        &aur,
-        &["install", "-y", "--noreview", "omg-aur-vcs-git"],
-    ));
+    succeeded(&built(&context, &root, &aur, "omg-aur-vcs-git"));
     let built = installed(&root);
     assert!(built.starts_with("omg-aur-vcs-git r1."), "{built}");
     // Nothing moved: --devel finds nothing, and without it nothing is asked.
@@ -600,12 +553,7 @@ fn package_bases_come_over_the_smart_protocol_too() {
         server,
         _dir: dir,
     };
-    succeeded(&omg(
-        &context,
-        &root,
-        &aur,
-        &["install", "-y", "--noreview", "omg-aur-lib"],
-    ));
+    succeeded(&built(&context, &root, &aur, "omg-aur-lib"));
     assert_eq!(installed(&root), "omg-aur-lib 1.0-1\nomg-lib 2.3-1\n");
     let requests = aur.server.requests();
     assert!(
