@@ -4,7 +4,7 @@
 //! from the repository root after a fuzzing run:
 //! `cargo run --manifest-path fuzz/Cargo.toml --example pacman_conf_diff -- fuzz/work/pacman_conf`.
 
-use omg_packages::arch::conf::PacmanConf;
+use omg_packages::pacman::conf::PacmanConf;
 use std::path::Path;
 use std::process::Command;
 

@@ -7,7 +7,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use omg_fuzz::{split, Scratch};
-use omg_packages::arch::conf::PacmanConf;
+use omg_packages::pacman::conf::PacmanConf;
 use std::sync::OnceLock;
 
 const FILES: [&str; 3] = ["pacman.conf", "a.conf", "b.conf"];

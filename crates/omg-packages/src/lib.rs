@@ -19,6 +19,7 @@ pub mod debian;
 mod error;
 mod history;
 mod open;
+pub mod pacman;
 mod status;
 
 pub use catalog::Catalog;
@@ -74,7 +75,6 @@ pub trait PackageBackend: Send + Sync {
 }
 
 /// Newest modification time among `paths`, as unix seconds.
-#[cfg_attr(not(any(feature = "arch", feature = "debian")), allow(dead_code))]
 pub(crate) fn newest_mtime<'a>(
     paths: impl IntoIterator<Item = &'a std::path::Path>,
 ) -> Option<i64> {

@@ -138,7 +138,7 @@ pub(crate) fn run(
             runtime,
             version,
             local,
-        } => runtimes::use_version(&runtime, &version, local, settings),
+        } => runtimes::use_version(&runtime, &version, local, settings, printer),
         Command::Current => runtimes::current(settings, printer),
         Command::Which { binary } => runtimes::which(&binary, settings, printer),
         Command::Uninstall { spec } => runtimes::uninstall(&spec, settings),

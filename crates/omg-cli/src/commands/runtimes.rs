@@ -70,7 +70,11 @@ fn parse_spec(spec: &str) -> Result<(Runtime, &str)> {
 
 /// Installs every spec at once, one thread each (downloads overlap, each with its
 /// bar in one multi-bar). All specs are checked before anything is fetched.
-pub(crate) fn install(specs: &[String], settings: &Settings) -> Result<ExitStatus> {
+pub(crate) fn install(
+    specs: &[String],
+    settings: &Settings,
+    printer: &mut Printer,
+) -> Result<ExitStatus> {
     let parsed = specs
         .iter()
         .map(|spec| parse_spec(spec))
@@ -95,11 +99,18 @@ pub(crate) fn install(specs: &[String], settings: &Settings) -> Result<ExitStatu
     });
     refresh_shims(settings)?;
     let mut failures = Vec::new();
+    let mut installed = Vec::new();
     for ((runtime, _), outcome) in parsed.iter().zip(outcomes) {
         match outcome {
-            Ok(version) => message(&format!("{runtime} {version} is installed")),
+            Ok(version) => {
+                message(&format!("{runtime} {version} is installed"));
+                installed.push(serde_json::json!({"runtime": runtime.name(), "version": version}));
+            }
             Err(error) => failures.push(error),
         }
+    }
+    if settings.json {
+        printer.json(&serde_json::json!({ "installed": installed }))?;
     }
     match failures.len() {
         0 => Ok(ExitStatus::Success),
@@ -113,26 +124,48 @@ pub(crate) fn install(specs: &[String], settings: &Settings) -> Result<ExitStatu
     }
 }
 
+/// `omg use --json`: what is now selected and where.
+#[derive(serde::Serialize)]
+struct UseJson<'a> {
+    runtime: &'a str,
+    version: &'a str,
+    /// `global` (the default) or `local` (a version file here).
+    scope: &'static str,
+    /// The version file written, for `local`.
+    file: Option<&'a std::path::Path>,
+}
+
 pub(crate) fn use_version(
     runtime: &str,
     request: &str,
     local: bool,
     settings: &Settings,
+    printer: &mut Printer,
 ) -> Result<ExitStatus> {
     let runtime = Runtime::parse(runtime)?;
     let version = ensure(settings, &runtime, request)?;
-    if local {
+    let file = if local {
         let cwd = std::env::current_dir()?;
         let file = version_files::write_local(&cwd, &runtime, &version)?;
         message(&format!("{runtime} {version} pinned in {}", file.display()));
+        Some(file)
     } else {
         let layout = layout(settings);
         layout
             .set_current(&runtime, &version)
             .with_context(|| format!("cannot switch {runtime} to {version}"))?;
         message(&format!("{runtime} {version} is now the default"));
-    }
+        None
+    };
     refresh_shims(settings)?;
+    if settings.json {
+        printer.json(&UseJson {
+            runtime: runtime.name(),
+            version: &version,
+            scope: if local { "local" } else { "global" },
+            file: file.as_deref(),
+        })?;
+    }
     Ok(ExitStatus::Success)
 }
 
@@ -284,6 +317,14 @@ pub(crate) fn list(
     };
     if available {
         let offers = manager(settings, &runtimes[0])?.available()?;
+        if settings.json {
+            let offers: Vec<serde_json::Value> = offers
+                .iter()
+                .map(|offer| serde_json::json!({"version": offer.version, "label": offer.label}))
+                .collect();
+            printer.json(&offers)?;
+            return Ok(ExitStatus::Success);
+        }
         let out = printer.out();
         for offer in offers {
             let label = offer
@@ -292,6 +333,26 @@ pub(crate) fn list(
                 .unwrap_or_default();
             writeln!(out, "{}{label}", offer.version)?;
         }
+        return Ok(ExitStatus::Success);
+    }
+    let mut entries = Vec::new();
+    for runtime in &runtimes {
+        let global = layout.current(runtime);
+        let here = active
+            .runtimes
+            .get(runtime)
+            .and_then(|state| state.version.clone());
+        for version in layout.installed(runtime)? {
+            entries.push(serde_json::json!({
+                "runtime": runtime.name(),
+                "default": global.as_deref() == Some(version.as_str()),
+                "used_here": here.as_deref() == Some(version.as_str()),
+                "version": version,
+            }));
+        }
+    }
+    if settings.json {
+        printer.json(&entries)?;
         return Ok(ExitStatus::Success);
     }
     let out = printer.out();

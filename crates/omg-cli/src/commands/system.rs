@@ -113,7 +113,7 @@ pub(crate) fn install(
             return Ok(status);
         }
     }
-    super::runtimes::install(&runtimes, settings)
+    super::runtimes::install(&runtimes, settings, printer)
 }
 
 /// `omg remove`, `sync`, `update`, `clean`, and the system half of `omg install`.

@@ -121,3 +121,51 @@ fn daemon_status_json_keeps_its_keys() {
     assert_eq!(json["serves"]["kind"], "debian", "{json:#}");
     assert!(json["daemon"]["pid"].is_u64());
 }
+
+#[test]
+fn list_json_gives_each_installed_version_with_its_marks() {
+    let context = Context::new();
+    install_fake_node(&context);
+    let list = context.omg_json(&["list"]);
+    let entries = list.as_array().expect("a list");
+    assert_eq!(entries.len(), 1, "{list:#}");
+    assert_eq!(
+        keys(&entries[0]),
+        ["default", "runtime", "used_here", "version"]
+    );
+    assert_eq!(entries[0]["runtime"], "node");
+    assert_eq!(entries[0]["version"], "22.12.0");
+    assert_eq!(entries[0]["default"], true);
+}
+
+#[test]
+fn use_install_and_available_json_name_what_they_did() {
+    let runtimes = crate::runtimes::Runtimes::new();
+    let home = runtimes.context.home().to_owned();
+    let json = |args: &[&str]| -> serde_json::Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let (stdout, _) = runtimes.ok_in(&home, &all);
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{args:?}: {e}: {stdout}"))
+    };
+    let installed = json(&["install", "node@22"]);
+    assert_eq!(keys(&installed), ["installed"]);
+    let first = &installed["installed"][0];
+    assert_eq!(keys(first), ["runtime", "version"]);
+    assert_eq!(first["version"], omg_testbed::NODE_VERSION);
+    let used = json(&["use", "node", "22"]);
+    assert_eq!(keys(&used), ["file", "runtime", "scope", "version"]);
+    assert_eq!(used["scope"], "global");
+    assert!(used["file"].is_null());
+    let pinned = json(&["use", "--local", "node", "22"]);
+    assert_eq!(pinned["scope"], "local");
+    assert!(
+        pinned["file"]
+            .as_str()
+            .is_some_and(|file| file.ends_with(".node-version")),
+        "{pinned:#}"
+    );
+    let offers = json(&["list", "node", "--available"]);
+    let offer = &offers.as_array().expect("a list")[0];
+    assert_eq!(keys(offer), ["label", "version"]);
+}

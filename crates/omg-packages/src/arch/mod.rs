@@ -9,13 +9,13 @@
 //! installs; signature policy belongs to transactions.
 
 mod clean;
-pub mod conf;
 mod events;
 pub mod transact;
 
-use crate::{newest_mtime, Error, PackageBackend, Result};
+use crate::pacman::conf::PacmanConf;
+pub use crate::pacman::{conf, ArchOptions};
+use crate::{Error, PackageBackend, Result};
 use alpm::{Alpm, LogLevel, PackageReason, SigLevel};
-use conf::PacmanConf;
 use omg_core::{BackendKind, InstalledPackage, PackageDetails, PackageRecord, Upgrade};
 use std::cell::RefCell;
 use std::collections::HashSet;
@@ -24,29 +24,6 @@ use std::rc::Rc;
 
 /// Repository label of a package no sync database has (pacman's "foreign").
 const LOCAL_REPOSITORY: &str = "local";
-
-/// What selects an Arch installation, as on pacman's command line.
-#[derive(Debug, Clone, Default)]
-pub struct ArchOptions {
-    /// pacman.conf (default /etc/pacman.conf).
-    pub config: Option<PathBuf>,
-    /// Installation root, overriding the file's `RootDir`.
-    pub root: Option<PathBuf>,
-    /// Database directory, overriding the file's `DBPath`.
-    pub dbpath: Option<PathBuf>,
-}
-
-impl ArchOptions {
-    /// The pacman flags `selection` carries.
-    #[must_use]
-    pub fn of(selection: &omg_core::BackendSelection) -> Self {
-        Self {
-            config: selection.arch_config.clone(),
-            root: selection.arch_root.clone(),
-            dbpath: selection.arch_dbpath.clone(),
-        }
-    }
-}
 
 /// The Arch backend.
 #[derive(Debug, Clone)]
@@ -60,22 +37,12 @@ impl ArchBackend {
     /// Reads pacman.conf and resolves root and database path the way pacman does:
     /// flags over the file, and a database path under the root when only a root is set.
     pub fn new(options: &ArchOptions) -> Result<Self> {
-        let config = options
-            .config
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("/etc/pacman.conf"));
-        let conf = PacmanConf::load(&config)?;
-        let root = options
-            .root
-            .clone()
-            .or_else(|| conf.root_dir.clone())
-            .unwrap_or_else(|| PathBuf::from("/"));
-        let dbpath = options
-            .dbpath
-            .clone()
-            .or_else(|| conf.db_path.clone())
-            .unwrap_or_else(|| root.join("var/lib/pacman"));
-        Ok(Self { conf, root, dbpath })
+        let setup = crate::pacman::PacmanSetup::new(options)?;
+        Ok(Self {
+            conf: setup.conf,
+            root: setup.root,
+            dbpath: setup.dbpath,
+        })
     }
 
     /// The parsed pacman.conf.
@@ -118,7 +85,7 @@ impl ArchBackend {
     }
 
     fn sync_db_path(&self, repo: &str) -> PathBuf {
-        self.dbpath.join("sync").join(format!("{repo}.db"))
+        crate::pacman::sync_db_path(&self.dbpath, repo)
     }
 }
 
@@ -362,13 +329,7 @@ impl PackageBackend for ArchBackend {
     }
 
     fn database_synced_at(&self) -> Result<Option<i64>> {
-        let paths: Vec<PathBuf> = self
-            .conf
-            .repos
-            .iter()
-            .map(|repo| self.sync_db_path(&repo.name))
-            .collect();
-        Ok(newest_mtime(paths.iter().map(PathBuf::as_path)))
+        Ok(crate::pacman::database_synced_at(&self.conf, &self.dbpath))
     }
 
     fn database_paths(&self) -> Vec<PathBuf> {

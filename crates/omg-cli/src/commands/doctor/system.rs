@@ -16,32 +16,18 @@ pub(super) fn unix_now() -> i64 {
         })
 }
 
-#[cfg(feature = "arch")]
-fn arch_backend(selection: &BackendSelection) -> Result<omg_packages::arch::ArchBackend> {
-    use omg_packages::arch::{ArchBackend, ArchOptions};
-    Ok(ArchBackend::new(&ArchOptions::of(selection))?)
-}
-
 /// pacman's database directory, as pacman resolves it (flags, then pacman.conf).
-#[cfg(feature = "arch")]
 pub(super) fn pacman_dbpath(selection: &BackendSelection) -> Result<PathBuf> {
-    Ok(arch_backend(selection)?.dbpath().to_owned())
+    Ok(pacman_setup(selection)?.dbpath)
 }
 
-#[cfg(not(feature = "arch"))]
-pub(super) fn pacman_dbpath(_: &BackendSelection) -> Result<PathBuf> {
-    anyhow::bail!("this omg is built without Arch support")
-}
-
-#[cfg(feature = "arch")]
 pub(super) fn arch_synced_at(selection: &BackendSelection) -> Result<Option<i64>> {
-    use omg_packages::PackageBackend;
-    Ok(arch_backend(selection)?.database_synced_at()?)
+    Ok(pacman_setup(selection)?.database_synced_at())
 }
 
-#[cfg(not(feature = "arch"))]
-pub(super) fn arch_synced_at(_: &BackendSelection) -> Result<Option<i64>> {
-    anyhow::bail!("this omg is built without Arch support")
+fn pacman_setup(selection: &BackendSelection) -> Result<omg_packages::pacman::PacmanSetup> {
+    use omg_packages::pacman::{ArchOptions, PacmanSetup};
+    Ok(PacmanSetup::new(&ArchOptions::of(selection))?)
 }
 
 #[cfg(feature = "debian")]
