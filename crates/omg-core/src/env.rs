@@ -43,6 +43,8 @@ pub const OMG_AUR_URL: &str = "OMG_AUR_URL";
 pub const OMG_AUDIT_ARCH_URL: &str = "OMG_AUDIT_ARCH_URL";
 /// The Debian Security Tracker feed, instead of `[audit] debian_url`.
 pub const OMG_AUDIT_DEBIAN_URL: &str = "OMG_AUDIT_DEBIAN_URL";
+/// The OSV API's base URL, instead of `[audit] osv_url` (default <https://api.osv.dev>).
+pub const OMG_OSV_URL: &str = "OMG_OSV_URL";
 /// Turns coloured output off when set to anything (the <https://no-color.org> convention).
 pub const NO_COLOR: &str = "NO_COLOR";
 /// The XDG base directories.
