@@ -63,17 +63,26 @@ hyperfine -N -i --warmup 1 --runs 10 "$omg --backend debian audit --json"
 
 echo "through omgd (the report kept in memory):"
 unset OMG_NO_DAEMON
-"$omgd" --foreground --backend debian 2> "$work/omgd.log" &
-daemon=$!
-until "$omg" --backend debian daemon status >/dev/null 2>&1; do sleep 0.2; done
+start_omgd() {
+  "$omgd" --foreground --backend debian 2> "$work/omgd.log" &
+  daemon=$!
+  until grep -q "$1" "$work/omgd.log"; do sleep 0.2; done
+}
+stop_omgd() { kill "$daemon"; wait "$daemon" 2>/dev/null || true; daemon=; }
 rss() { awk '/VmRSS/ {printf "%.1f MiB", $2/1024}' "/proc/$daemon/status"; }
-# The worker matches once the index is built; wait for its log line.
-until grep -q "findings against the" "$work/omgd.log"; do sleep 0.2; done
-echo "  omgd resident after the index and the audit match: $(rss)"
-grep "findings against the" "$work/omgd.log" | sed 's/^[0-9]* /  /'
-"$omg" -v --backend debian audit --json 2>&1 >/dev/null | grep -q "answered by omgd"
+# omgd with no feed kept matches nothing: its resident memory is the baseline.
+kept=$XDG_CACHE_HOME/omg/audit
+mv "$kept" "$work/kept"
+start_omgd "no feed kept yet"
+echo "  omgd resident without a feed: $(rss)"
+stop_omgd
+mv "$work/kept" "$kept"
+start_omgd "findings against the"
+echo "  omgd resident after matching the feed: $(rss)"
+grep "findings against the" "$work/omgd.log" | sed 's/^[0-9]* omgd: /  /'
+{ "$omg" -v --backend debian audit --json 2>&1 >/dev/null || true; } | grep -q "answered by omgd"
 hyperfine -N -i --warmup 3 --runs 30 "$omg --backend debian audit --json" \
   "$omg --no-daemon --backend debian audit --json"
 echo "  omgd resident after the runs: $(rss)"
-cmp <("$omg" --backend debian audit --json) <("$omg" --no-daemon --backend debian audit --json) \
+cmp <("$omg" --backend debian audit --json || true) <("$omg" --no-daemon --backend debian audit --json || true) \
   && echo "  omgd's answer and the direct one are the same bytes"
