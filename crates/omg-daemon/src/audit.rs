@@ -165,16 +165,28 @@ impl Audit {
         ));
         let refresh_failed = report.refresh_error.is_some();
         let summary = report.summary();
-        let encoded = encode_body(&Ok(Reply::Audit(report)))?;
+        let encoded = encode_body(&Ok(Reply::Audit(report.clone())))?;
+        let copy = self.copy_stamp();
+        // The direct path warns only when it tried to refresh, which it does only
+        // for a copy that is due; the kept report says the same, so a forced
+        // refresh that failed warns in its own answer, not in every later one.
+        let due = copy.is_none_or(|copy| self.sources.cache().is_due(copy.checked_at));
+        let kept = if refresh_failed && !due {
+            let mut report = report;
+            report.refresh_error = None;
+            encode_body(&Ok(Reply::Audit(report)))?
+        } else {
+            encoded.clone()
+        };
         *self
             .latest
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::new(Kept {
             generation,
-            copy: self.copy_stamp(),
+            copy,
             made_at: Instant::now(),
             refresh_failed,
-            encoded: encoded.clone(),
+            encoded: kept,
             summary,
         }));
         Ok(encoded)

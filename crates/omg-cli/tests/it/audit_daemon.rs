@@ -5,7 +5,7 @@
 
 use crate::audit::{installed_from, json_of};
 use crate::common::{Context, Daemon};
-use omg_testbed::HttpServer;
+use omg_testbed::{Fault, HttpServer};
 use std::time::{Duration, Instant};
 
 /// A feed with an open issue, one fixed above and one below the installed
@@ -167,6 +167,25 @@ fn audit_through_omgd_equals_the_direct_answer_and_matches_once() {
         .all(|finding| finding["ids"][0] == "CVE-2026-2009"));
     let direct = context.omg_via_daemon(&["--no-daemon", "--backend", "debian", "--json", "audit"]);
     assert_eq!(json_of(&direct), after);
+
+    // A refresh through omgd that fails keeps the copy and says so, once; later
+    // answers print what the direct path prints (a copy under a day old is not
+    // refreshed there, so it does not warn).
+    server.fail("/json", Fault::Status(503));
+    let failed = context.omg_via_daemon(&["--backend", "debian", "--json", "audit", "--refresh"]);
+    assert_eq!(json_of(&failed), after);
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert!(
+        stderr.contains(
+            "warning: cannot refresh the Debian Security Tracker feed (HTTP 503); using the copy from"
+        ),
+        "{stderr}"
+    );
+    let served = context.omg_via_daemon(&["--backend", "debian", "audit"]);
+    let made = context.omg_via_daemon(&["--no-daemon", "--backend", "debian", "audit"]);
+    assert_eq!(served.stdout, made.stdout);
+    assert_eq!(served.stderr, made.stderr);
+    assert_eq!(served.stderr, b"");
 }
 
 #[test]
