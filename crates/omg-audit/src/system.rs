@@ -30,6 +30,8 @@ pub struct FeedSources {
     pub release: Option<String>,
     /// `$XDG_CACHE_HOME/omg/audit`.
     pub cache_dir: PathBuf,
+    /// `OMG_OSV_URL`, else `[audit] osv_url`, else <https://api.osv.dev>.
+    pub osv_url: String,
 }
 
 impl FeedSources {
@@ -63,6 +65,13 @@ impl FeedSources {
                 .clone()
                 .or_else(omg_core::distro::codename),
             cache_dir: paths.cache_dir.join("audit"),
+            osv_url: url(
+                env::OMG_OSV_URL,
+                &config.audit.osv_url,
+                crate::osv::DEFAULT_URL,
+            )
+            .trim_end_matches('/')
+            .to_owned(),
         }
     }
 

@@ -314,6 +314,11 @@ pub(crate) enum Command {
         /// Also show issues Debian rates unimportant.
         #[arg(long)]
         all: bool,
+        /// Also ask OSV about the runtime versions omg installed, where OSV has
+        /// an ecosystem for the runtime (Go's stdlib, Bun on npm); sends those
+        /// versions to [audit] osv_url.
+        #[arg(long)]
+        runtimes: bool,
     },
     /// Show the recorded system changes (install, remove, update, clean), oldest first.
     History {

@@ -50,6 +50,8 @@ pub struct AuditConfig {
     pub debian_url: Option<String>,
     /// The Debian release to match (default: `VERSION_CODENAME` from os-release).
     pub release: Option<String>,
+    /// The OSV API's base URL, asked about runtime versions (`OMG_OSV_URL`).
+    pub osv_url: Option<String>,
 }
 
 /// `[aur]`.

@@ -49,6 +49,8 @@ pub const OMG_AUDIT_DEBIAN_URL: &str = "OMG_AUDIT_DEBIAN_URL";
 /// The `systemctl` that `omg daemon enable|disable` runs (default `systemctl`
 /// from PATH); tests point it at a stand-in where no user systemd runs.
 pub const OMG_SYSTEMCTL: &str = "OMG_SYSTEMCTL";
+/// The OSV API's base URL, instead of `[audit] osv_url` (default <https://api.osv.dev>).
+pub const OMG_OSV_URL: &str = "OMG_OSV_URL";
 /// Turns coloured output off when set to anything (the <https://no-color.org> convention).
 pub const NO_COLOR: &str = "NO_COLOR";
 /// The XDG base directories.

@@ -30,7 +30,8 @@ pub(crate) struct Audit {
     sources: FeedSources,
     kind: BackendKind,
     latest: Mutex<Option<Arc<Kept>>>,
-    /// One match at a time; a request waits for the one running.
+    /// One match at a time; a request with no current report waits for the
+    /// one running.
     running: tokio::sync::Mutex<()>,
     /// The log says once that there is nothing to match, not at every tick.
     said_no_copy: AtomicBool,
@@ -101,20 +102,35 @@ impl Audit {
         state: &Arc<State>,
         refresh: bool,
     ) -> Result<Encoded, IpcError> {
+        // A current report is answered without waiting for the lock: the worker
+        // may hold it for minutes while it revalidates the feed.
+        if !refresh {
+            if let Some(encoded) = self.current(state)? {
+                return Ok(encoded);
+            }
+        }
         let _running = self.running.lock().await;
-        let (_, generation) = state.catalog().ok_or(IpcError::NotReady)?;
         if refresh {
             return self.run(state, FetchMode::Refresh).await.map_err(failed);
         }
-        let copy = self.copy_stamp().ok_or(IpcError::NotReady)?;
-        if let Some(kept) = self.latest() {
-            if kept.generation == generation && kept.copy == Some(copy) {
-                return Ok(kept.encoded.clone());
-            }
+        // Another request may have matched while this one waited.
+        if let Some(encoded) = self.current(state)? {
+            return Ok(encoded);
         }
         self.run(state, FetchMode::KeptOnly)
             .await
             .map_err(|_| IpcError::NotReady)
+    }
+
+    /// The kept report when it was made from the catalog served now and the
+    /// copy on disk now; `NotReady` before the index or without a copy.
+    fn current(&self, state: &Arc<State>) -> Result<Option<Encoded>, IpcError> {
+        let (_, generation) = state.catalog().ok_or(IpcError::NotReady)?;
+        let copy = self.copy_stamp().ok_or(IpcError::NotReady)?;
+        Ok(self
+            .latest()
+            .filter(|kept| kept.generation == generation && kept.copy == Some(copy))
+            .map(|kept| kept.encoded.clone()))
     }
 
     /// The answer to `Request::AuditSummary`: the last report's counts as they
@@ -149,16 +165,28 @@ impl Audit {
         ));
         let refresh_failed = report.refresh_error.is_some();
         let summary = report.summary();
-        let encoded = encode_body(&Ok(Reply::Audit(report)))?;
+        let encoded = encode_body(&Ok(Reply::Audit(report.clone())))?;
+        let copy = self.copy_stamp();
+        // The direct path warns only when it tried to refresh, which it does only
+        // for a copy that is due; the kept report says the same, so a forced
+        // refresh that failed warns in its own answer, not in every later one.
+        let due = copy.is_none_or(|copy| self.sources.cache().is_due(copy.checked_at));
+        let kept = if refresh_failed && !due {
+            let mut report = report;
+            report.refresh_error = None;
+            encode_body(&Ok(Reply::Audit(report)))?
+        } else {
+            encoded.clone()
+        };
         *self
             .latest
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::new(Kept {
             generation,
-            copy: self.copy_stamp(),
+            copy,
             made_at: Instant::now(),
             refresh_failed,
-            encoded: encoded.clone(),
+            encoded: kept,
             summary,
         }));
         Ok(encoded)

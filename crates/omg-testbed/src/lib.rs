@@ -1,12 +1,13 @@
 //! Test support, never shipped: hermetic Arch package repositories made of real
 //! packages built by makepkg from the recipes in `recipes/`, throwaway pacman
-//! roots that use them (signed and served over HTTP, or on a small tmpfs, when asked), a local HTTP server for runtime-mirror tests, and a local AUR RPC server. Failures panic with the failing command and its stderr.
+//! roots that use them (signed and served over HTTP, or on a small tmpfs, when asked), a local HTTP server for runtime-mirror tests, a local AUR RPC server and a local OSV API. Failures panic with the failing command and its stderr.
 
 mod arch;
 mod aur;
 mod aur_git;
 mod exec;
 mod http;
+mod osv;
 mod runtimes;
 mod signed;
 
@@ -15,6 +16,7 @@ pub use aur::{aur_fixtures, AurFixture, AurMode, AurServer};
 pub use aur_git::{aur_build_fixtures, AurGitRepos, GitProtocol};
 pub use exec::is_root;
 pub use http::{Fault, HttpServer};
+pub use osv::OsvServer;
 pub use runtimes::{
     bun_dist, go_dist, java_api, mise_dist, node_dist, BunDist, GoDist, MiseDist, NodeDist,
     BUN_MISSING_VERSION, BUN_VERSION, GO_MISSING_VERSION, GO_VERSION, JAVA_MISSING_FEATURE,

@@ -26,6 +26,8 @@ pub(crate) struct AuditFlags {
     pub(crate) refresh: bool,
     /// Debian's `unimportant` issues too.
     pub(crate) all: bool,
+    /// The installed runtime versions too, asked of OSV.
+    pub(crate) runtimes: bool,
 }
 
 /// omgd answers from memory, but may be finishing a match it started (after a
@@ -45,9 +47,16 @@ pub(crate) fn run(
     {
         message(&format!("warning: {warning}"));
     }
+    // Asked here on both paths, so omgd's answer and the direct one stay equal.
+    let runtime_findings = if flags.runtimes {
+        omg_audit::osv::audit_runtimes(&settings.audit.osv_url, &installed_runtimes(settings))?
+    } else {
+        Vec::new()
+    };
     let shown: Vec<&Finding> = report
         .findings
         .iter()
+        .chain(&runtime_findings)
         .filter(|finding| flags.all || !finding.minor)
         .filter(|finding| finding.severity >= flags.threshold)
         .filter(|finding| !flags.upgradable || finding.fixed_by_upgrade)
@@ -122,10 +131,7 @@ pub(crate) fn sbom(vulns: bool, settings: &Settings, printer: &mut Printer) -> R
     let installed = source::answer(settings, Request::Installed, packages, |catalog| {
         catalog.installed()
     })?;
-    let runtimes = match source::ask_any_daemon(settings, Request::Runtimes) {
-        Some(Reply::Runtimes(probes)) => probes,
-        _ => omg_runtimes::probe(&omg_runtimes::Layout::new(&settings.runtimes.data_dir)),
-    };
+    let runtimes = installed_runtimes(settings);
     let report = if vulns {
         let report = report(settings, false)?;
         if let Some(warning) =
@@ -158,6 +164,14 @@ pub(crate) fn sbom(vulns: bool, settings: &Settings, printer: &mut Printer) -> R
     });
     printer.json(&document)?;
     Ok(ExitStatus::Success)
+}
+
+/// The runtime versions omg installed: omgd's probe, else a fresh one.
+fn installed_runtimes(settings: &Settings) -> Vec<omg_core::RuntimeProbe> {
+    match source::ask_any_daemon(settings, Request::Runtimes) {
+        Some(Reply::Runtimes(probes)) => probes,
+        _ => omg_runtimes::probe(&omg_runtimes::Layout::new(&settings.runtimes.data_dir)),
+    }
 }
 
 fn message_debug(settings: &Settings, text: &str) {

@@ -161,12 +161,14 @@ pub(crate) fn run(
             upgradable,
             refresh,
             all,
+            runtimes,
         } => audit::run(
             audit::AuditFlags {
                 threshold: severity.unwrap_or(omg_audit::Severity::Unknown),
                 upgradable,
                 refresh,
                 all,
+                runtimes,
             },
             settings,
             printer,

@@ -1,11 +1,12 @@
 //! `omg audit` answered by omgd from the report its worker keeps in memory:
 //! the same bytes as the direct path, no match per request, and `--refresh`
 //! fetching again through omgd. Debian, on this machine's real dpkg database
-//! (read only), with made-up issue ids for packages installed everywhere.
+//! (read only), with made-up issue ids for packages installed everywhere, and
+//! Arch, on the hermetic root.
 
 use crate::audit::{installed_from, json_of};
 use crate::common::{Context, Daemon};
-use omg_testbed::HttpServer;
+use omg_testbed::{ArchRoot, Fault, HttpServer};
 use std::time::{Duration, Instant};
 
 /// A feed with an open issue, one fixed above and one below the installed
@@ -167,6 +168,25 @@ fn audit_through_omgd_equals_the_direct_answer_and_matches_once() {
         .all(|finding| finding["ids"][0] == "CVE-2026-2009"));
     let direct = context.omg_via_daemon(&["--no-daemon", "--backend", "debian", "--json", "audit"]);
     assert_eq!(json_of(&direct), after);
+
+    // A refresh through omgd that fails keeps the copy and says so, once; later
+    // answers print what the direct path prints (a copy under a day old is not
+    // refreshed there, so it does not warn).
+    server.fail("/json", Fault::Status(503));
+    let failed = context.omg_via_daemon(&["--backend", "debian", "--json", "audit", "--refresh"]);
+    assert_eq!(json_of(&failed), after);
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert!(
+        stderr.contains(
+            "warning: cannot refresh the Debian Security Tracker feed (HTTP 503); using the copy from"
+        ),
+        "{stderr}"
+    );
+    let served = context.omg_via_daemon(&["--backend", "debian", "audit"]);
+    let made = context.omg_via_daemon(&["--no-daemon", "--backend", "debian", "audit"]);
+    assert_eq!(served.stdout, made.stdout);
+    assert_eq!(served.stderr, made.stderr);
+    assert_eq!(served.stderr, b"");
 }
 
 #[test]
@@ -224,4 +244,85 @@ fn status_counts_vulnerabilities_from_omgd_and_never_fetches() {
     // Counted from the kept report: nothing fetched or matched for it.
     assert_eq!(feed_requests(&server).len(), fetched);
     assert_eq!(unexplained_matches(&daemon, 0), 0, "{}", daemon.log_text());
+}
+
+#[test]
+fn arch_audit_through_omgd_equals_the_direct_answer() {
+    let root = ArchRoot::new();
+    root.install(&["omg-hello", "omg-lib"]);
+    root.publish_upgrade();
+    let feeds = tempfile::tempdir().unwrap();
+    std::fs::write(
+        feeds.path().join("all.json"),
+        r#"[
+          {"name":"AVG-20","packages":["omg-hello"],"status":"Fixed","severity":"High",
+           "type":"arbitrary code execution","affected":"1.0-1","fixed":"1.1-1","ticket":null,
+           "issues":["CVE-2026-5000"],"advisories":[]},
+          {"name":"AVG-21","packages":["omg-lib"],"status":"Vulnerable","severity":"Critical",
+           "type":"denial of service","affected":"2.3-1","fixed":null,"ticket":null,
+           "issues":["CVE-2026-5001","CVE-2026-5002"],"advisories":[]}
+        ]"#,
+    )
+    .unwrap();
+    let server = HttpServer::serve(feeds.path());
+    let context = Context::new();
+    std::fs::write(
+        context.home().join("config/omg/config.toml"),
+        format!(
+            "[daemon]\nautostart = false\n[audit]\narch_url = \"{}/all.json\"\n",
+            server.url()
+        ),
+    )
+    .unwrap();
+    let pacman_args = root.pacman_args();
+    let pacman_args: Vec<&str> = pacman_args.iter().map(String::as_str).collect();
+    let with = |rest: &[&'static str]| -> Vec<&str> {
+        pacman_args
+            .iter()
+            .copied()
+            .chain(rest.iter().copied())
+            .collect()
+    };
+    // The user's first audit keeps the feed; omgd then matches that copy.
+    let first = context.omg(&with(&["audit"]));
+    assert_eq!(first.status.code(), Some(1), "{first:?}");
+    let daemon = context.start_daemon(&pacman_args);
+    for rest in [
+        &["audit"][..],
+        &["--json", "audit"],
+        &["audit", "--upgradable"],
+        &["audit", "--severity", "critical"],
+    ] {
+        let mut via_daemon = vec!["-v"];
+        via_daemon.extend(with(rest));
+        let mut direct = vec!["--no-daemon"];
+        direct.extend(with(rest));
+        let served = context.omg_via_daemon(&via_daemon);
+        let made = context.omg_via_daemon(&direct);
+        let stderr = String::from_utf8_lossy(&served.stderr);
+        assert!(stderr.contains("answered by omgd"), "{rest:?}: {stderr}");
+        assert!(!stderr.contains("answering directly"), "{rest:?}: {stderr}");
+        assert_eq!(
+            String::from_utf8_lossy(&served.stdout),
+            String::from_utf8_lossy(&made.stdout),
+            "{rest:?}"
+        );
+        assert_eq!(served.status.code(), made.status.code(), "{rest:?}");
+    }
+    let stdout = String::from_utf8_lossy(&first.stdout);
+    assert!(
+        stdout.contains("high     AVG-20 CVE-2026-5000  fixed in 1.1-1: upgrade available"),
+        "{stdout}"
+    );
+    assert_eq!(unexplained_matches(&daemon, 0), 0, "{}", daemon.log_text());
+    assert_eq!(
+        server
+            .requests()
+            .iter()
+            .filter(|line| line.starts_with("GET /all.json"))
+            .count(),
+        1,
+        "{:?}",
+        server.requests()
+    );
 }
