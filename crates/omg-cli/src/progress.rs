@@ -56,11 +56,15 @@ impl ChangeProgress {
     /// Clears what is still drawn, leaving finished bars as lines.
     pub(crate) fn finish(&mut self) {
         if let Some(bars) = &mut self.bars {
-            if let Some(steps) = bars.steps.take() {
-                steps.finish();
-            }
             for (_, bar) in bars.downloads.drain() {
                 bar.finish_and_clear();
+            }
+            if let Some(steps) = bars.steps.take() {
+                steps.finish();
+                // indicatif leaves the cursor at the end of the last bar: what is
+                // printed next ("done") would run into it.
+                use std::io::Write;
+                let _ = writeln!(std::io::stderr());
             }
         }
     }
