@@ -9,6 +9,7 @@
 //! status is 1 when any check is a problem: warnings (an old database, a lock
 //! held right now) are worth a look but nothing is broken.
 
+mod mirrors;
 mod system;
 
 use crate::printer::Printer;
@@ -28,7 +29,7 @@ use std::time::Duration;
 /// The JSON layout's version.
 const SCHEMA: u32 = 1;
 /// Every check, in the order they are shown.
-pub(crate) const CHECK_IDS: [&str; 8] = [
+pub(crate) const CHECK_IDS: [&str; 9] = [
     "hook",
     "shims",
     "omgd",
@@ -37,6 +38,7 @@ pub(crate) const CHECK_IDS: [&str; 8] = [
     "databases",
     "runtimes",
     "disk",
+    "mirrors",
 ];
 /// Package databases older than this get a warning.
 const STALE_DATABASE_DAYS: i64 = 7;
@@ -110,6 +112,7 @@ pub(crate) fn run(settings: &Settings, printer: &mut Printer) -> Result<ExitStat
         databases(settings),
         runtimes(&layout),
         disk(settings),
+        mirrors::check(settings, &layout.runtimes()),
     ];
     debug_assert!(checks.iter().map(|check| check.id).eq(CHECK_IDS));
     let healthy = checks.iter().all(|check| check.status != Status::Problem);

@@ -6,7 +6,7 @@ use omg_testbed::ArchRoot;
 use std::process::Output;
 
 /// The checks in their fixed order: the schema's promise.
-const CHECK_IDS: [&str; 8] = [
+const CHECK_IDS: [&str; 9] = [
     "hook",
     "shims",
     "omgd",
@@ -15,6 +15,7 @@ const CHECK_IDS: [&str; 8] = [
     "databases",
     "runtimes",
     "disk",
+    "mirrors",
 ];
 
 /// `omg doctor --json` free to find omgd (doctor checks it), parsed, with the
@@ -173,4 +174,35 @@ fn doctor_is_healthy_with_omgd_serving_and_exits_0() {
     // This machine's own dpkg and lists: a held lock or old lists are warnings.
     assert_eq!(json["healthy"], true, "{json:#}");
     assert_eq!(output.status.code(), Some(0), "{json:#}");
+}
+
+#[test]
+fn doctor_tries_the_mirrors_in_use_and_warns_about_one_that_does_not_answer() {
+    let context = Context::new();
+    let root = ArchRoot::new();
+    let pacman_args = root.pacman_args();
+    // The testbed's repository is a file:// server and the context's AUR a local one.
+    let (_, json) = doctor(&context, &args(&pacman_args, &[]), &[]);
+    let mirrors = check(&json, "mirrors");
+    assert_eq!(mirrors["status"], "ok", "{json:#}");
+    assert_eq!(mirrors["summary"], "2 reachable", "{json:#}");
+    // Nothing listens on port 9 here.
+    let (output, json) = doctor(
+        &context,
+        &args(&pacman_args, &[]),
+        &[("OMG_AUR_URL", "http://127.0.0.1:9")],
+    );
+    let mirrors = check(&json, "mirrors");
+    assert_eq!(mirrors["status"], "warning", "{json:#}");
+    let summary = mirrors["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with("unreachable: the AUR http://127.0.0.1:9 ("),
+        "{summary}"
+    );
+    assert!(mirrors["fix"]
+        .as_str()
+        .is_some_and(|fix| fix.contains("network")));
+    // A warning: nothing is broken by being offline.
+    assert_ne!(check(&json, "locks")["status"], "problem", "{json:#}");
+    assert!(output.status.code().is_some());
 }

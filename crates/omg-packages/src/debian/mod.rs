@@ -473,6 +473,20 @@ fn is_installed(stanza: &Stanza<'_>) -> bool {
 }
 
 impl DebianBackend {
+    /// The repository URIs APT's sources name, once each, in order.
+    #[must_use]
+    pub fn source_uris(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        let sources = sources::Sources::read(&self.paths.etc_dir, &[], &mut warnings);
+        let mut uris: Vec<String> = Vec::new();
+        for repository in sources.repositories {
+            if !uris.contains(&repository.uri) {
+                uris.push(repository.uri);
+            }
+        }
+        uris
+    }
+
     /// Lines about configuration and lists that were skipped since the last call.
     pub fn take_warnings(&self) -> Vec<String> {
         std::mem::take(

@@ -37,6 +37,18 @@ pub(super) fn debian_synced_at(selection: &BackendSelection) -> Result<Option<i6
     Ok(DebianBackend::new(DebianPaths::of(selection)).database_synced_at()?)
 }
 
+/// The repository URIs APT's sources name (`None` without Debian support).
+#[cfg(feature = "debian")]
+pub(super) fn apt_source_uris(selection: &BackendSelection) -> Option<Vec<String>> {
+    use omg_packages::debian::{DebianBackend, DebianPaths};
+    Some(DebianBackend::new(DebianPaths::of(selection)).source_uris())
+}
+
+#[cfg(not(feature = "debian"))]
+pub(super) fn apt_source_uris(_: &BackendSelection) -> Option<Vec<String>> {
+    None
+}
+
 #[cfg(not(feature = "debian"))]
 pub(super) fn debian_synced_at(_: &BackendSelection) -> Result<Option<i64>> {
     anyhow::bail!("this omg is built without Debian support")
