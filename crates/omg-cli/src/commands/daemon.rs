@@ -169,6 +169,10 @@ fn status(settings: &Settings, printer: &mut Printer) -> Result<ExitStatus> {
                 "omgd is not running (socket {})",
                 socket.display()
             ));
+            if settings.json {
+                // Scripts get a document either way: `daemon` null means not running.
+                printer.json(&serde_json::json!({ "daemon": null, "serves": null }))?;
+            }
             return Ok(ExitStatus::Failure);
         }
         Err(error) => return Err(error.into()),

@@ -95,7 +95,7 @@ fn which_json_gives_the_path_or_null() {
 #[test]
 fn daemon_status_json_keeps_its_keys() {
     let context = Context::new();
-    let _daemon = context.start_daemon(&["--backend", "debian"]);
+    let daemon = context.start_daemon(&["--backend", "debian"]);
     let output = context.omg_via_daemon(&["daemon", "status", "--json"]);
     assert!(output.status.success(), "{output:?}");
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
@@ -120,6 +120,12 @@ fn daemon_status_json_keeps_its_keys() {
     );
     assert_eq!(json["serves"]["kind"], "debian", "{json:#}");
     assert!(json["daemon"]["pid"].is_u64());
+    drop(daemon);
+    // Not running: the same keys, both null, and exit 1.
+    let absent = context.omg_via_daemon(&["daemon", "status", "--json"]);
+    assert_eq!(absent.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&absent.stdout).unwrap();
+    assert_eq!(json, serde_json::json!({"daemon": null, "serves": null}));
 }
 
 #[test]
