@@ -5,7 +5,6 @@
 
 pub mod arch;
 pub mod debian;
-pub mod fetch;
 mod finding;
 
 pub use finding::{Finding, Severity};

@@ -74,6 +74,8 @@ pub(crate) struct State {
     started: Instant,
     /// One rebuild at a time; a request for another waits for the running one.
     rebuilding: tokio::sync::Mutex<()>,
+    /// The local AUR index, on Arch unless turned off.
+    pub(crate) aur: Option<Arc<crate::aur::AurKeeper>>,
 }
 
 /// A catalog and what it was built from.
@@ -122,7 +124,14 @@ impl State {
             last_refresh: AtomicI64::new(0),
             started: Instant::now(),
             rebuilding: tokio::sync::Mutex::new(()),
+            aur: None,
         })
+    }
+
+    /// The state with a local AUR index to serve.
+    pub(crate) fn with_aur(mut self, aur: Option<Arc<crate::aur::AurKeeper>>) -> Self {
+        self.aur = aur;
+        self
     }
 
     pub(crate) fn is_ready(&self) -> bool {
@@ -275,6 +284,11 @@ impl State {
                 return encode_body(&Ok(Reply::DaemonStatus(status)));
             }
             Err(Request::Refresh) => {
+                // `omg sync` just fetched the repositories: the AUR's dump too,
+                // in the background.
+                if let Some(aur) = &self.aur {
+                    aur.refresh_soon();
+                }
                 let packages = self.rebuild().await.map_err(failed)?;
                 if let Err(error) = self.refresh_status().await {
                     crate::log::error(&format!("refreshing status: {error:#}"));
@@ -285,6 +299,11 @@ impl State {
             Err(Request::Runtimes) => {
                 let probes = self.refresh_runtimes().await.map_err(failed)?;
                 return encode_body(&Ok(Reply::Runtimes(probes)));
+            }
+            Err(Request::AurSearch { url, terms, limit }) => {
+                let reply =
+                    crate::aur::AurKeeper::search(self.aur.as_ref(), &url, terms, limit).await;
+                return encode_body(&Ok(reply));
             }
             Err(other) => {
                 return Err(IpcError::BadRequest(format!(

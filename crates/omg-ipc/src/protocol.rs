@@ -2,6 +2,7 @@
 //! new requests, replies and errors are only ever appended; existing variants never
 //! change shape; a change that breaks that bumps [`PROTOCOL_VERSION`].
 
+use omg_core::aur::AurSearchResults;
 use omg_core::{
     BackendSelection, ChangeEvent, ChangeOutcome, ChangeRequest, InfoAnswer, InstalledPackage,
     Plan, Question, RuntimeProbe, SearchRequest, SearchResults, SystemStatus, Upgrade,
@@ -10,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 /// Bumped whenever an existing message changes shape.
-pub const PROTOCOL_VERSION: u16 = 3;
+pub const PROTOCOL_VERSION: u16 = 4;
 
 /// The id of a reply about the connection rather than a request: a client never
 /// sends it (its ids start above zero), so such a reply can come before any request.
@@ -38,7 +39,7 @@ pub struct Header {
 }
 
 /// What the daemon sends back.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReplyEnvelope {
     /// The daemon's [`PROTOCOL_VERSION`].
     pub protocol: u16,
@@ -94,10 +95,20 @@ pub enum Request {
     },
     /// Installed packages with a newer candidate, with both versions.
     Upgradable,
+    /// The AUR part of `omg search`, from omgd's local AUR index.
+    AurSearch {
+        /// The AUR's base URL the client would ask: omgd answers only from an
+        /// index of that same AUR.
+        url: String,
+        /// The search terms, as for [`Request::Search`].
+        terms: Vec<String>,
+        /// Most hits to return.
+        limit: Option<usize>,
+    },
 }
 
-/// Replies, one per request kind. Append only.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Replies, one per request kind. Append only. Not `Eq`: AUR popularity is a float.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Reply {
     /// Answer to [`Request::Ping`]: the daemon's process id.
     Pong {
@@ -135,6 +146,9 @@ pub enum Reply {
     Question(Question),
     /// Answer to [`Request::Upgradable`].
     Upgrades(Vec<Upgrade>),
+    /// Answer to [`Request::AurSearch`]; `None` when omgd keeps no index of that
+    /// AUR (not Arch, turned off, or not downloaded yet): ask the RPC.
+    AurSearch(Option<AurSearchResults>),
 }
 
 /// Typed failures. Variant 0 must stay `ProtocolMismatch` with this shape forever.

@@ -1,6 +1,6 @@
 //! Test support, never shipped: hermetic Arch package repositories made of real
 //! packages built by makepkg from the recipes in `recipes/`, throwaway pacman
-//! roots that use them (signed and served over HTTP, or on a small tmpfs, when asked), a local HTTP server for runtime-mirror tests, and a local AUR RPC server. Failures panic with the failing command and its stderr.
+//! roots that use them (signed and served over HTTP, or on a small tmpfs, when asked), a local HTTP server for runtime-mirror tests, and a local AUR server (RPC and metadata dump). Failures panic with the failing command and its stderr.
 
 mod arch;
 mod aur;
@@ -10,7 +10,7 @@ mod runtimes;
 mod signed;
 
 pub use arch::{arch_repo, ArchRepo, ArchRoot, RootOptions, LOCAL_RECIPES, UPGRADE_RECIPES};
-pub use aur::{aur_fixtures, AurFixture, AurMode, AurServer};
+pub use aur::{aur_fixtures, dump_text, AurFixture, AurMode, AurServer, AUR_DUMP_PATH};
 pub use http::{Fault, HttpServer};
 pub use runtimes::{
     bun_dist, go_dist, java_api, mise_dist, node_dist, BunDist, GoDist, MiseDist, NodeDist,

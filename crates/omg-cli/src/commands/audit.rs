@@ -8,9 +8,9 @@ use crate::printer::{message, Printer};
 use crate::settings::Settings;
 use crate::{source, ExitStatus};
 use anyhow::{anyhow, Result};
-use omg_audit::fetch::FeedCache;
 use omg_audit::{Finding, Installed, Severity};
 use omg_core::BackendKind;
+use omg_fetch::FeedCache;
 use omg_ipc::{Reply, Request};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -63,7 +63,7 @@ pub(crate) fn run(
             let groups = load(
                 &cache,
                 "Arch Security Tracker",
-                "arch",
+                "arch.json",
                 &settings.audit.arch_url,
                 flags.refresh,
                 &omg_audit::arch::parse,
@@ -86,7 +86,7 @@ pub(crate) fn run(
             let feed = load(
                 &cache,
                 "Debian Security Tracker",
-                "debian",
+                "debian.json",
                 &settings.audit.debian_url,
                 flags.refresh,
                 &parse,

@@ -14,6 +14,7 @@ mod arch_safety;
 mod arch_signed;
 mod audit;
 mod aur;
+mod aur_index;
 mod common;
 mod completions;
 mod daemon;
