@@ -99,6 +99,9 @@ aur=http://127.0.0.1:$port
 rpc=http://localhost:$port
 
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+# User + system CPU of a process in ms (the machine may be shared: wall time
+# then says more about the neighbours than about omgd).
+cpu_ms() { awk -v tick="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / tick)}' "/proc/$1/stat"; }
 start_omgd() { # refresh seconds
   printf '[daemon]\nautostart = false\n[aur]\nindex_refresh_secs = %s\n' "$1" > "$XDG_CONFIG_HOME/omg/config.toml"
   OMG_AUR_URL=$aur "$omgd" --foreground "${root[@]}" 2>>"$work/omgd.log" &
@@ -114,13 +117,16 @@ echo "## memory: omgd without and with the AUR index"
 start_omgd 0
 sleep 2
 without=$(rss_kib "$omgd_pid")
+without_cpu=$(cpu_ms "$omgd_pid")
 "$omg" daemon stop >/dev/null; wait "$omgd_pid" || true
 start_omgd 86400
 wait_for_index
 sleep 1
 with=$(rss_kib "$omgd_pid")
+with_cpu=$(cpu_ms "$omgd_pid")
 echo "omgd RSS: $((without / 1024)) MiB without the index, $((with / 1024)) MiB with it (+$(((with - without) / 1024)) MiB)"
 grep 'AUR index (downloaded)' "$work/omgd.log" | sed 's/^[0-9]* omgd: /first download: /'
+echo "omgd CPU from start to serving: $without_cpu ms without the index, $with_cpu ms with the download and parse"
 
 echo
 echo "## search: omgd's index vs one RPC round trip (same omgd, same server)"
@@ -139,3 +145,4 @@ grep -c 'the kept dump is current' "$work/omgd.log" | sed 's/^/304 revalidations
 start_omgd 86400
 wait_for_index
 grep 'AUR index (kept copy)' "$work/omgd.log" | sed 's/^[0-9]* omgd: /restart: /'
+echo "omgd CPU from start to serving the kept copy: $(cpu_ms "$omgd_pid") ms"

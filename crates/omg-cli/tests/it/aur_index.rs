@@ -231,7 +231,7 @@ fn a_truncated_or_malformed_dump_keeps_the_previous_index() {
     assert!(
         warnings
             .iter()
-            .any(|line| line.contains("invalid type: map, expected a JSON array")),
+            .any(|line| line.contains("expected a JSON array of packages, found `{`")),
         "{log}"
     );
     assert!(!log.contains("panicked"), "{log}");
