@@ -5,7 +5,6 @@
 
 pub mod arch;
 pub mod debian;
-pub mod fetch;
 pub mod osv;
 pub mod sbom;
 pub mod system;

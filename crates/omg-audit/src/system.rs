@@ -4,12 +4,12 @@
 //! both call [`audit`], so their answers are the same by construction. Where the
 //! packages come from, and what is shown of the report, is theirs.
 
-use crate::fetch::{FeedCache, FetchError, FetchMode};
 use crate::{FeedError, Installed};
 use omg_core::audit::AuditReport;
 use omg_core::config::Config;
 use omg_core::paths::Paths;
 use omg_core::{env, BackendKind, InstalledPackage, Upgrade};
+use omg_fetch::{FeedCache, FetchError, FetchMode};
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -86,8 +86,8 @@ impl FeedSources {
     #[must_use]
     pub fn feed(&self, kind: BackendKind) -> (&'static str, &'static str, &str) {
         match kind {
-            BackendKind::Arch => ("Arch Security Tracker", "arch", &self.arch_url),
-            BackendKind::Debian => ("Debian Security Tracker", "debian", &self.debian_url),
+            BackendKind::Arch => ("Arch Security Tracker", "arch.json", &self.arch_url),
+            BackendKind::Debian => ("Debian Security Tracker", "debian.json", &self.debian_url),
         }
     }
 

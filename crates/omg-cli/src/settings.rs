@@ -269,13 +269,7 @@ impl AurSettings {
 
 /// `OMG_AUR_URL`, else `[aur] url`, else <https://aur.archlinux.org>.
 fn resolve_aur_url(config: &Config, variable: &dyn Fn(&str) -> Option<String>) -> String {
-    variable(env::OMG_AUR_URL)
-        .filter(|value| !value.trim().is_empty())
-        .or_else(|| config.aur.url.clone())
-        .map_or_else(
-            || omg_packages::aur::DEFAULT_URL.to_owned(),
-            |url| url.trim().trim_end_matches('/').to_owned(),
-        )
+    omg_packages::aur::base_url(variable(env::OMG_AUR_URL), config.aur.url.as_deref())
 }
 
 /// `OMG_ELEVATE`, else `[system] elevate`, else sudo.

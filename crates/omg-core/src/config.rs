@@ -67,6 +67,16 @@ pub struct AurConfig {
     /// Show each PKGBUILD (or its diff since the last review) and ask before
     /// building (default true); `--noreview` turns it off for one command.
     pub review: Option<bool>,
+    /// Seconds between omgd's downloads of the AUR's metadata dump, its local AUR
+    /// index (default [`AurConfig::DEFAULT_INDEX_REFRESH_SECS`], a day; `omg sync`
+    /// refreshes it too). 0 turns the index off: searches ask the RPC.
+    pub index_refresh_secs: Option<u64>,
+}
+
+impl AurConfig {
+    /// aurweb rewrites the dump every few minutes, but a day-old index only misses
+    /// the day's new packages, and the file is ~10 MB.
+    pub const DEFAULT_INDEX_REFRESH_SECS: u64 = 86_400;
 }
 
 /// `[system]`.
@@ -305,6 +315,8 @@ mod tests {
             Config::parse("[aur]\nurl = \"http://127.0.0.1:1\"\n", Path::new("c")).unwrap();
         assert_eq!(config.aur.url.as_deref(), Some("http://127.0.0.1:1"));
         assert!(Config::parse("[aur]\nrpc = \"x\"\n", Path::new("c")).is_err());
+        let config = Config::parse("[aur]\nindex_refresh_secs = 0\n", Path::new("c")).unwrap();
+        assert_eq!(config.aur.index_refresh_secs, Some(0));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! This crate does no package-database I/O and depends on no other omg crate.
 
 pub mod audit;
+pub mod aur;
 pub mod config;
 pub mod distro;
 pub mod env;

@@ -13,10 +13,10 @@
 //! alone. With no copy it is `NotReady`, and the CLI audits itself.
 
 use crate::state::{encode_body, failed, Encoded, State};
-use omg_audit::fetch::{CopyStamp, FetchMode};
 use omg_audit::system::FeedSources;
 use omg_core::audit::AuditSummary;
 use omg_core::BackendKind;
+use omg_fetch::{CopyStamp, FetchMode};
 use omg_ipc::{IpcError, Reply};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};

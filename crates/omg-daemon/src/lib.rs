@@ -5,14 +5,16 @@
 //! index off the accept loop (requests meanwhile get `NotReady`, which sends the
 //! CLI down its direct path). A worker refreshes the status every
 //! `daemon.refresh_secs`; a file watcher rebuilds the index when pacman, apt or
-//! dpkg change their databases. SIGINT, SIGTERM and a `Shutdown` request stop it
-//! cleanly: connections drain, the store is closed, socket and lock are removed.
-//! Under socket activation (systemd's omgd.socket) omgd serves the socket it is
-//! given instead of binding one, and leaves it to systemd at exit.
+//! dpkg change their databases. On Arch a task of its own keeps a local AUR index
+//! from the AUR's metadata dump (`aur.rs`). SIGINT, SIGTERM and a `Shutdown`
+//! request stop it cleanly: connections drain, the store is closed, socket and
+//! lock are removed. Under socket activation (systemd's omgd.socket) omgd serves
+//! the socket it is given instead of binding one, and leaves it to systemd at exit.
 
 mod activation;
 mod args;
 mod audit;
+mod aur;
 mod detach;
 mod history;
 mod instance;

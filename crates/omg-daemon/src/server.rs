@@ -63,19 +63,22 @@ pub(crate) async fn run(
 ) -> Result<()> {
     let listener = UnixListener::from_std(listener).context("cannot serve the socket")?;
     let store = crate::store::Store::open(&setup.paths.data_dir.join("store.redb"))?;
-    let state = Arc::new(State::new(
-        setup.selection.clone(),
-        setup.socket.clone(),
-        store,
-        Duration::from_secs(setup.config.daemon.cache_ttl_secs.min(LONGEST_INTERVAL)),
-        &setup.paths.data_dir,
-        crate::audit::Audit::new(
-            omg_audit::system::FeedSources::resolve(&setup.config, &setup.paths, &|name| {
-                std::env::var(name).ok()
-            }),
-            setup.selection.kind,
-        ),
-    )?);
+    let state = Arc::new(
+        State::new(
+            setup.selection.clone(),
+            setup.socket.clone(),
+            store,
+            Duration::from_secs(setup.config.daemon.cache_ttl_secs.min(LONGEST_INTERVAL)),
+            &setup.paths.data_dir,
+            crate::audit::Audit::new(
+                omg_audit::system::FeedSources::resolve(&setup.config, &setup.paths, &|name| {
+                    std::env::var(name).ok()
+                }),
+                setup.selection.kind,
+            ),
+        )?
+        .with_aur(crate::aur::AurKeeper::new(&setup)),
+    );
     crate::log::info(&format!(
         "pid {} serving {} on {}",
         std::process::id(),
@@ -88,6 +91,10 @@ pub(crate) async fn run(
         Duration::from_secs(setup.config.daemon.refresh_secs.clamp(1, LONGEST_INTERVAL)),
         shutdown.clone(),
     ));
+    let aur = state
+        .aur
+        .clone()
+        .map(|aur| tokio::spawn(aur.run(shutdown.clone())));
     let signals = tokio::spawn(signals(shutdown.clone()));
     let served = serve(listener, Arc::clone(&state), shutdown.clone()).await;
     let _ = shutdown.send(());
@@ -98,6 +105,9 @@ pub(crate) async fn run(
         Err(_) => Ok(()),
     };
     signals.abort();
+    if let Some(aur) = aur {
+        aur.abort();
+    }
     crate::log::info("stopped");
     served.and(worked)
 }

@@ -78,6 +78,8 @@ pub(crate) struct State {
     rebuilding: tokio::sync::Mutex<()>,
     /// The vulnerability report, matched by the worker.
     pub(crate) audit: crate::audit::Audit,
+    /// The local AUR index, on Arch unless turned off.
+    pub(crate) aur: Option<Arc<crate::aur::AurKeeper>>,
 }
 
 /// A catalog and what it was built from.
@@ -128,6 +130,7 @@ impl State {
             last_refresh: AtomicI64::new(0),
             started: Instant::now(),
             rebuilding: tokio::sync::Mutex::new(()),
+            aur: None,
         })
     }
 
@@ -137,6 +140,12 @@ impl State {
         self.loaded
             .load_full()
             .map(|loaded| (Arc::clone(&loaded.catalog), loaded.generation))
+    }
+
+    /// The state with a local AUR index to serve.
+    pub(crate) fn with_aur(mut self, aur: Option<Arc<crate::aur::AurKeeper>>) -> Self {
+        self.aur = aur;
+        self
     }
 
     pub(crate) fn is_ready(&self) -> bool {
@@ -289,6 +298,11 @@ impl State {
                 return encode_body(&Ok(Reply::DaemonStatus(status)));
             }
             Err(Request::Refresh) => {
+                // `omg sync` just fetched the repositories: the AUR's dump too,
+                // in the background.
+                if let Some(aur) = &self.aur {
+                    aur.refresh_soon();
+                }
                 let packages = self.rebuild().await.map_err(failed)?;
                 if let Err(error) = self.refresh_status().await {
                     crate::log::error(&format!("refreshing status: {error:#}"));
@@ -302,6 +316,11 @@ impl State {
             }
             Err(Request::Audit { refresh }) => return self.audit.answer(self, refresh).await,
             Err(Request::AuditSummary) => return self.audit.summary(),
+            Err(Request::AurSearch { url, terms, limit }) => {
+                let reply =
+                    crate::aur::AurKeeper::search(self.aur.as_ref(), &url, terms, limit).await;
+                return encode_body(&Ok(reply));
+            }
             Err(other) => {
                 return Err(IpcError::BadRequest(format!(
                     "unexpected request {other:?}"

@@ -3,6 +3,7 @@
 //! change shape; a change that breaks that bumps [`PROTOCOL_VERSION`].
 
 use omg_core::audit::{AuditReport, AuditSummary};
+use omg_core::aur::AurSearchResults;
 use omg_core::{
     BackendSelection, ChangeEvent, ChangeOutcome, ChangeRequest, InfoAnswer, InstalledPackage,
     Plan, Question, RuntimeProbe, Satisfier, SearchRequest, SearchResults, SystemStatus, Upgrade,
@@ -39,7 +40,7 @@ pub struct Header {
 }
 
 /// What the daemon sends back.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReplyEnvelope {
     /// The daemon's [`PROTOCOL_VERSION`].
     pub protocol: u16,
@@ -111,10 +112,20 @@ pub enum Request {
     /// Vulnerability counts for `omg status`, from the report omgd's worker last
     /// matched; never matches or fetches to answer.
     AuditSummary,
+    /// The AUR part of `omg search`, from omgd's local AUR index.
+    AurSearch {
+        /// The AUR's base URL the client would ask: omgd answers only from an
+        /// index of that same AUR.
+        url: String,
+        /// The search terms, as for [`Request::Search`].
+        terms: Vec<String>,
+        /// Most hits to return.
+        limit: Option<usize>,
+    },
 }
 
-/// Replies, one per request kind. Append only.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Replies, one per request kind. Append only. Not `Eq`: AUR popularity is a float.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Reply {
     /// Answer to [`Request::Ping`]: the daemon's process id.
     Pong {
@@ -158,6 +169,9 @@ pub enum Reply {
     Audit(AuditReport),
     /// Answer to [`Request::AuditSummary`]: `None` until the worker has matched.
     AuditSummary(Option<AuditSummary>),
+    /// Answer to [`Request::AurSearch`]; `None` when omgd keeps no index of that
+    /// AUR (not Arch, turned off, or not downloaded yet): ask the RPC.
+    AurSearch(Option<AurSearchResults>),
 }
 
 /// Typed failures. Variant 0 must stay `ProtocolMismatch` with this shape forever.

@@ -1,8 +1,12 @@
 //! A local AUR RPC v5 server on 127.0.0.1: `search` (by `name` and `name-desc`,
 //! aurweb's `LIKE %arg%`, case-insensitive) and `info` (one or many `arg[]`) over
 //! a fixed set of realistic packages, with aurweb's error envelope and exact error
-//! strings. It can be told to rate-limit (HTTP 429, as aurweb answers) or to
-//! answer malformed JSON. Every request is recorded.
+//! strings, and the metadata dump `/packages-meta-ext-v1.json.gz` as aurweb
+//! writes it (one object per line, info fields present only when non-empty,
+//! `URLPath` built from `Name`) with an ETag and 304 on `If-None-Match`. It can be
+//! told to rate-limit (HTTP 429, as aurweb answers), to answer malformed JSON, or
+//! to serve a truncated or malformed dump; its packages can be swapped. Every
+//! request is recorded.
 
 use crate::aur_git::GitProtocol;
 use crate::http::percent_decode;
@@ -11,6 +15,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// One package as the fixtures define it; [`AurServer`] answers with aurweb's
 /// field names and omits empty arrays from info answers, as aurweb does.
@@ -214,6 +219,22 @@ impl AurFixture {
         object
     }
 
+    /// The object in `packages-meta-ext-v1.json.gz`: info fields, with aurweb's
+    /// dump quirks (no `PendingRequests`, `URLPath` from `Name`, arrays left out
+    /// when empty).
+    fn dump_json(&self) -> Value {
+        let Value::Object(mut object) = self.info_json() else {
+            unreachable!("info_json is an object")
+        };
+        object.remove("PendingRequests");
+        object.insert(
+            "URLPath".into(),
+            json!(format!("/cgit/aur.git/snapshot/{}.tar.gz", self.name)),
+        );
+        object.retain(|_, value| value.as_array().is_none_or(|items| !items.is_empty()));
+        Value::Object(object)
+    }
+
     fn info_json(&self) -> Value {
         let mut object = self.search_json();
         object.insert("Submitter".into(), json!(self.submitter));
@@ -253,12 +274,21 @@ pub enum AurMode {
     RateLimited,
     /// HTTP 200 with JSON cut short.
     Malformed,
+    /// The dump's gzip cut in half (RPC answers as aurweb does).
+    TruncatedDump,
+    /// A whole gzip whose JSON is not the dump's (RPC answers as aurweb does).
+    MalformedDump,
 }
+
+/// The dump's path at the AUR's root.
+pub const AUR_DUMP_PATH: &str = "/packages-meta-ext-v1.json.gz";
 
 struct Shared {
     packages: Mutex<Vec<AurFixture>>,
     /// Where `{pkgbase}.git` repositories are served from, and how.
     git: Option<(std::path::PathBuf, GitProtocol)>,
+    /// The status of each dump request, in order.
+    dump_statuses: Mutex<Vec<u16>>,
     mode: Mutex<AurMode>,
     requests: Mutex<Vec<String>>,
     stop: AtomicBool,
@@ -310,6 +340,7 @@ impl AurServer {
         let shared = Arc::new(Shared {
             packages: Mutex::new(packages),
             git,
+            dump_statuses: Mutex::new(Vec::new()),
             mode: Mutex::new(AurMode::Normal),
             requests: Mutex::new(Vec::new()),
             stop: AtomicBool::new(false),
@@ -347,6 +378,37 @@ impl AurServer {
         *self.shared.mode.lock().expect("mode") = mode;
     }
 
+    /// Replaces the packages every later answer (RPC and dump) is about.
+    pub fn set_packages(&self, packages: Vec<AurFixture>) {
+        *self.shared.packages.lock().expect("packages") = packages;
+    }
+
+    /// The HTTP status of each dump request so far (200 downloaded, 304 not).
+    #[must_use]
+    pub fn dump_statuses(&self) -> Vec<u16> {
+        self.shared.dump_statuses.lock().expect("statuses").clone()
+    }
+
+    /// Waits (up to a minute) until the dump was asked for `count` times.
+    ///
+    /// # Panics
+    /// When it was not.
+    pub fn wait_for_dump_requests(&self, count: usize) -> Vec<u16> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let statuses = self.dump_statuses();
+            if statuses.len() >= count {
+                return statuses;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the dump was asked for {} times, not {count}",
+                statuses.len()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Request targets so far (`/rpc/v5/search/paru?by=name-desc`).
     #[must_use]
     pub fn requests(&self) -> Vec<String> {
@@ -369,6 +431,7 @@ fn respond(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
     let mut request_line = String::new();
     reader.read_line(&mut request_line)?;
     let mut headers = Vec::new();
+    let mut if_none_match = None;
     loop {
         let mut header = String::new();
         if reader.read_line(&mut header)? == 0 || header.trim().is_empty() {
@@ -376,6 +439,9 @@ fn respond(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
         }
         if let Some((name, value)) = header.split_once(':') {
             headers.push((name.trim().to_owned(), value.trim().to_owned()));
+            if name.eq_ignore_ascii_case("if-none-match") {
+                if_none_match = Some(value.trim().to_owned());
+            }
         }
     }
     let target = request_line
@@ -407,13 +473,19 @@ fn respond(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
         let mut stream = stream;
         return stream.write_all(&bytes);
     }
+    if target == AUR_DUMP_PATH {
+        return respond_dump(stream, shared, mode, if_none_match.as_deref());
+    }
+    let packages = shared.packages.lock().expect("packages").clone();
     let (status, body) = match mode {
         AurMode::RateLimited => (429, error_envelope("Rate limit reached")),
         AurMode::Malformed => (
             200,
             r#"{"version":5,"type":"search","resultcount":1,"results":[{"Name":"par"#.to_owned(),
         ),
-        AurMode::Normal => answer(&target, &shared.packages.lock().expect("packages")),
+        AurMode::Normal | AurMode::TruncatedDump | AurMode::MalformedDump => {
+            answer(&target, &packages)
+        }
     };
     let mut stream = stream;
     let reason = match status {
@@ -462,6 +534,61 @@ fn read_body(reader: &mut impl BufRead, headers: &[(String, String)]) -> std::io
     body.resize(length, 0);
     std::io::Read::read_exact(reader, &mut body)?;
     Ok(body)
+}
+
+/// The dump, gzipped, with an ETag of its bytes; 304 when the client has them.
+fn respond_dump(
+    mut stream: TcpStream,
+    shared: &Shared,
+    mode: AurMode,
+    if_none_match: Option<&str>,
+) -> std::io::Result<()> {
+    let packages = shared.packages.lock().expect("packages").clone();
+    let text = match mode {
+        AurMode::MalformedDump => r#"{"not": "a dump"}"#.to_owned(),
+        _ => dump_text(&packages),
+    };
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(text.as_bytes())?;
+    let mut body = encoder.finish()?;
+    if mode == AurMode::TruncatedDump {
+        body.truncate(body.len() / 2);
+    }
+    let etag = format!("\"{:08x}\"", crc_bytes(&body));
+    let status = if if_none_match == Some(etag.as_str()) {
+        304
+    } else {
+        200
+    };
+    shared.dump_statuses.lock().expect("statuses").push(status);
+    if status == 304 {
+        return write!(
+            stream,
+            "HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+    }
+    write!(
+        stream,
+        "HTTP/1.1 200 OK\r\nContent-Type: application/gzip\r\nContent-Length: {}\r\nETag: {etag}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )?;
+    stream.write_all(&body)
+}
+
+/// `packages` as aurweb writes the dump: `[`, one object per line, `]`.
+#[must_use]
+pub fn dump_text(packages: &[AurFixture]) -> String {
+    let lines: Vec<String> = packages
+        .iter()
+        .map(|package| package.dump_json().to_string())
+        .collect();
+    format!("[\n{}\n]", lines.join(",\n"))
+}
+
+fn crc_bytes(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(2_166_136_261_u32, |hash, &byte| {
+        (hash ^ u32::from(byte)).wrapping_mul(16_777_619)
+    })
 }
 
 fn error_envelope(message: &str) -> String {

@@ -1,6 +1,6 @@
 //! Test support, never shipped: hermetic Arch package repositories made of real
 //! packages built by makepkg from the recipes in `recipes/`, throwaway pacman
-//! roots that use them (signed and served over HTTP, or on a small tmpfs, when asked), a local HTTP server for runtime-mirror tests, a local AUR RPC server and a local OSV API. Failures panic with the failing command and its stderr.
+//! roots that use them (signed and served over HTTP, or on a small tmpfs, when asked), a local HTTP server for runtime-mirror tests, a local AUR server (RPC, metadata dump, package bases over git) and a local OSV API. Failures panic with the failing command and its stderr.
 
 mod arch;
 mod aur;
@@ -12,7 +12,7 @@ mod runtimes;
 mod signed;
 
 pub use arch::{arch_repo, ArchRepo, ArchRoot, RootOptions, LOCAL_RECIPES, UPGRADE_RECIPES};
-pub use aur::{aur_fixtures, AurFixture, AurMode, AurServer};
+pub use aur::{aur_fixtures, dump_text, AurFixture, AurMode, AurServer, AUR_DUMP_PATH};
 pub use aur_git::{aur_build_fixtures, AurGitRepos, GitProtocol};
 pub use exec::is_root;
 pub use http::{Fault, HttpServer};

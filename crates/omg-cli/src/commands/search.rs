@@ -1,5 +1,6 @@
 //! `omg search`: the official index (through omgd or directly), then on Arch the
-//! AUR (one RPC search from this process for now).
+//! AUR: from omgd's local AUR index when omgd keeps one of the same AUR, else one
+//! RPC search from this process. Both rank alike, so the output is the same.
 
 use crate::printer::{message, Printer};
 use crate::settings::Settings;
@@ -98,8 +99,9 @@ fn official(terms: &[String], limit: Option<usize>, settings: &Settings) -> Resu
     )
 }
 
-/// One RPC search for the longest term; every term is then checked locally, so
-/// the AUR's results mean what the official index's mean.
+/// omgd's local AUR index when it has one, else one RPC search for the longest
+/// term; every term is then checked locally, so the AUR's results mean what the
+/// official index's mean.
 fn search_aur(
     terms: &[String],
     limit: Option<usize>,
@@ -108,6 +110,23 @@ fn search_aur(
     let Some(term) = aur::rpc_term(terms) else {
         return Err(omg_packages::Error::EmptyQuery);
     };
+    let request = Request::AurSearch {
+        url: settings.aur_url.clone(),
+        terms: terms.to_vec(),
+        limit,
+    };
+    if let Some(Reply::AurSearch(Some(found))) = source::ask_any_daemon(settings, request) {
+        debug(settings, "AUR results from omgd's local AUR index");
+        return Ok(AurResults {
+            hits: found.hits,
+            total: found.total,
+            installed: HashMap::new(),
+        });
+    }
+    debug(
+        settings,
+        &format!("AUR results from the AUR's RPC at {}", settings.aur_url),
+    );
     let client = AurClient::new(&settings.aur_url);
     let mut hits = aur::search_hits(terms, client.search(term)?);
     let total = hits.len();
@@ -141,4 +160,10 @@ fn installed_among(hits: &[AurHit], settings: &Settings) -> Result<HashMap<Strin
         .filter(|package| hits.iter().any(|hit| hit.package.name == package.name))
         .map(|package| (package.name, package.version))
         .collect())
+}
+
+fn debug(settings: &Settings, text: &str) {
+    if settings.verbose {
+        message(&format!("debug: {text}"));
+    }
 }

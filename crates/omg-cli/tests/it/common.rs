@@ -92,8 +92,14 @@ impl Context {
     /// Starts `omgd --foreground ARGS` on this context's socket and waits until it
     /// answers.
     pub(crate) fn start_daemon(&self, args: &[&str]) -> Daemon {
+        self.start_daemon_with(args, &[])
+    }
+
+    /// [`Context::start_daemon`] with extra environment variables (`OMG_AUR_URL`).
+    pub(crate) fn start_daemon_with(&self, args: &[&str], variables: &[(&str, &str)]) -> Daemon {
         let child = self
             .command(crate::common::omgd())
+            .envs(variables.iter().copied())
             .arg("--foreground")
             .args(args)
             .stdin(Stdio::null())

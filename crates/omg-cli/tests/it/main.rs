@@ -17,6 +17,7 @@ mod audit_daemon;
 mod audit_osv;
 mod audit_sbom;
 mod aur;
+mod aur_index;
 mod aur_install;
 mod common;
 mod completions;

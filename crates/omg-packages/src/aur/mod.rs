@@ -1,5 +1,6 @@
-//! The Arch User Repository: its RPC (v5) for search and info (feature `aur`), the
-//! local matching that gives AUR results the same semantics as the official index,
+//! The Arch User Repository: its RPC (v5) for search and info and its metadata
+//! dump for a local index (feature `aur`), the local matching that gives AUR
+//! results the same semantics as the official index,
 //! and the pure groundwork for installs: `.SRCINFO` parsing and the build graph
 //! across repository and AUR packages (no network, so they build everywhere).
 //!
@@ -12,6 +13,8 @@ mod dependency;
 #[cfg(feature = "aur")]
 pub mod devel;
 #[cfg(feature = "aur")]
+mod dump;
+#[cfg(feature = "aur")]
 pub mod git;
 mod graph;
 #[cfg(feature = "aur")]
@@ -19,28 +22,22 @@ mod rpc;
 mod srcinfo;
 
 pub use dependency::{Comparison, Dependency, DependencyError, OptionalDependency};
+#[cfg(feature = "aur")]
+pub use dump::{parse_dump, AurIndex, DUMP_FILE, MAX_DUMP_BYTES};
 pub use graph::{
     resolve, AurBuild, AurInstall, GraphError, KnownPackage, KnownPackages, Plan, Reason,
     RepoInstall, Repositories, ResolveOptions,
 };
 #[cfg(feature = "aur")]
-pub use rpc::{info_urls, parse_envelope, AurClient, AurPackage, DEFAULT_URL};
+pub use omg_core::aur::{AurHit, AurPackage, AurSearchResults};
+#[cfg(feature = "aur")]
+pub use rpc::{info_urls, parse_envelope, AurClient, DEFAULT_URL};
 pub use srcinfo::{
     ArchList, LineProblem, Package, PackageBase, Srcinfo, SrcinfoError, MAX_SRCINFO_BYTES,
 };
 
 #[cfg(feature = "aur")]
 use omg_core::MatchKind;
-
-#[cfg(feature = "aur")]
-/// One AUR package matching a search, with how it matched.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AurHit {
-    /// The package as the RPC described it.
-    pub package: AurPackage,
-    /// How its name matched (or only its description).
-    pub matched: MatchKind,
-}
 
 /// pacman's rule for package names: `[a-z0-9@._+-]`, not starting with `-` or `.`.
 /// A name the RPC returns that breaks it is dropped: it could be a path, an option
@@ -52,6 +49,22 @@ pub fn valid_package_name(name: &str) -> bool {
         && name.bytes().all(|byte| {
             byte.is_ascii_lowercase() || byte.is_ascii_digit() || b"@._+-".contains(&byte)
         })
+}
+
+/// The AUR's base URL: `variable` (`OMG_AUR_URL`) unless blank, else
+/// `configured` (`[aur] url`), else [`DEFAULT_URL`]; without a trailing slash.
+/// omg and omgd both resolve it so, and omgd serves its index only to a search
+/// for the same AUR.
+#[cfg(feature = "aur")]
+#[must_use]
+pub fn base_url(variable: Option<String>, configured: Option<&str>) -> String {
+    variable
+        .filter(|value| !value.trim().is_empty())
+        .or_else(|| configured.map(str::to_owned))
+        .map_or_else(
+            || DEFAULT_URL.to_owned(),
+            |url| url.trim().trim_end_matches('/').to_owned(),
+        )
 }
 
 /// The term to send to the RPC for `terms`: the longest, since it narrows the
@@ -71,46 +84,82 @@ pub fn rpc_term(terms: &[String]) -> Option<&str> {
 #[cfg(feature = "aur")]
 #[must_use]
 pub fn search_hits(terms: &[String], packages: Vec<AurPackage>) -> Vec<AurHit> {
-    let terms: Vec<String> = terms
-        .iter()
-        .map(|term| term.trim().to_lowercase())
-        .filter(|term| !term.is_empty())
-        .collect();
+    let terms = normalized_terms(terms);
+    let mut lowered = String::new();
     let mut hits: Vec<AurHit> = packages
         .into_iter()
         .filter(|package| valid_package_name(&package.name))
         .filter_map(|package| {
-            let name = package.name.to_lowercase();
-            let description = package
-                .description
-                .as_deref()
-                .unwrap_or_default()
-                .to_lowercase();
-            let all = terms
-                .iter()
-                .all(|term| name.contains(term.as_str()) || description.contains(term.as_str()));
-            if !all {
-                return None;
-            }
-            let matched = if terms.contains(&name) {
-                MatchKind::ExactName
-            } else if terms.iter().any(|term| name.starts_with(term.as_str())) {
-                MatchKind::NamePrefix
-            } else if terms.iter().any(|term| name.contains(term.as_str())) {
-                MatchKind::NameSubstring
-            } else {
-                MatchKind::Description
-            };
+            lowercase_into(
+                package.description.as_deref().unwrap_or_default(),
+                &mut lowered,
+            );
+            let matched = match_kind(&terms, &package.name, &lowered)?;
             Some(AurHit { package, matched })
         })
         .collect();
     hits.sort_by(|a, b| {
-        a.matched
-            .cmp(&b.matched)
-            .then_with(|| b.package.num_votes.cmp(&a.package.num_votes))
-            .then_with(|| a.package.name.cmp(&b.package.name))
+        hit_order(
+            (a.matched, a.package.num_votes, &a.package.name),
+            (b.matched, b.package.num_votes, &b.package.name),
+        )
     });
     hits
+}
+
+/// The terms as matching compares them: trimmed, lowercased, blanks dropped.
+#[cfg(feature = "aur")]
+fn normalized_terms(terms: &[String]) -> Vec<String> {
+    terms
+        .iter()
+        .map(|term| term.trim().to_lowercase())
+        .filter(|term| !term.is_empty())
+        .collect()
+}
+
+/// `text.to_lowercase()` into a reused buffer. Descriptions are nearly all ASCII,
+/// and ASCII lowercasing is the same mapping without the allocation; anything
+/// else goes through Unicode's rules (final sigma included), so both search
+/// paths match the same packages.
+#[cfg(feature = "aur")]
+fn lowercase_into(text: &str, buffer: &mut String) {
+    if text.is_ascii() {
+        buffer.clear();
+        buffer.push_str(text);
+        buffer.make_ascii_lowercase();
+    } else {
+        *buffer = text.to_lowercase();
+    }
+}
+
+/// How a package with a valid (so already lowercase) `name` and a lowercased
+/// description matches every one of `terms`, or `None`.
+#[cfg(feature = "aur")]
+fn match_kind(terms: &[String], name: &str, description: &str) -> Option<MatchKind> {
+    let all = terms
+        .iter()
+        .all(|term| name.contains(term.as_str()) || description.contains(term.as_str()));
+    if !all {
+        return None;
+    }
+    Some(if terms.iter().any(|term| term == name) {
+        MatchKind::ExactName
+    } else if terms.iter().any(|term| name.starts_with(term.as_str())) {
+        MatchKind::NamePrefix
+    } else if terms.iter().any(|term| name.contains(term.as_str())) {
+        MatchKind::NameSubstring
+    } else {
+        MatchKind::Description
+    })
+}
+
+/// The ranking of hits given as (kind, votes, name): kind, then more votes, then
+/// name, so that equal packages always come out in the same order.
+#[cfg(feature = "aur")]
+fn hit_order(a: (MatchKind, u64, &str), b: (MatchKind, u64, &str)) -> std::cmp::Ordering {
+    a.0.cmp(&b.0)
+        .then_with(|| b.1.cmp(&a.1))
+        .then_with(|| a.2.cmp(b.2))
 }
 
 #[cfg(test)]

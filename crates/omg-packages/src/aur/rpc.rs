@@ -2,7 +2,8 @@
 //! `GET {url}/rpc/v5/info?arg[]=a&arg[]=b`, answered in aurweb's envelope.
 
 use crate::{Error, Result};
-use serde::{Deserialize, Serialize};
+use omg_core::aur::AurPackage;
+use serde::Deserialize;
 use std::time::Duration;
 
 /// Where the AUR is unless `[aur] url` or `OMG_AUR_URL` says otherwise.
@@ -11,68 +12,6 @@ pub const DEFAULT_URL: &str = "https://aur.archlinux.org";
 /// Keeps each info URL under the length clients use in practice (aurweb sets no
 /// argument cap, but proxies in front of it refuse long URIs).
 const MAX_URL_BYTES: usize = 4000;
-
-/// One package as the RPC describes it. Search answers carry the first block of
-/// fields; info answers add the dependency lists and the rest, whose keys aurweb
-/// leaves out when they are empty.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct AurPackage {
-    #[serde(rename = "ID", default)]
-    pub id: u64,
-    #[serde(rename = "PackageBaseID", default)]
-    pub package_base_id: u64,
-    pub name: String,
-    pub package_base: String,
-    pub version: String,
-    #[serde(default)]
-    pub description: Option<String>,
-    #[serde(rename = "URL", default)]
-    pub url: Option<String>,
-    #[serde(rename = "URLPath", default)]
-    pub url_path: Option<String>,
-    #[serde(default)]
-    pub num_votes: u64,
-    #[serde(default)]
-    pub popularity: f64,
-    /// When it was flagged out of date (unix time); `None`: it is not.
-    #[serde(default)]
-    pub out_of_date: Option<i64>,
-    /// `None`: orphaned, anyone may adopt it.
-    #[serde(default)]
-    pub maintainer: Option<String>,
-    /// Info only (search answers dropped it).
-    #[serde(default)]
-    pub submitter: Option<String>,
-    #[serde(default)]
-    pub first_submitted: i64,
-    #[serde(default)]
-    pub last_modified: i64,
-    #[serde(default)]
-    pub depends: Vec<String>,
-    #[serde(default)]
-    pub make_depends: Vec<String>,
-    #[serde(default)]
-    pub check_depends: Vec<String>,
-    #[serde(default)]
-    pub opt_depends: Vec<String>,
-    #[serde(default)]
-    pub conflicts: Vec<String>,
-    #[serde(default)]
-    pub provides: Vec<String>,
-    #[serde(default)]
-    pub replaces: Vec<String>,
-    #[serde(default)]
-    pub groups: Vec<String>,
-    #[serde(default)]
-    pub co_maintainers: Vec<String>,
-    #[serde(default)]
-    pub license: Vec<String>,
-    #[serde(default)]
-    pub keywords: Vec<String>,
-    #[serde(default)]
-    pub pending_requests: u64,
-}
 
 #[derive(Deserialize)]
 struct Envelope {

@@ -1,10 +1,16 @@
-//! Feeds fetched over HTTP(S) and kept on disk: a copy younger than the refresh
-//! interval is used as it is; an older one is revalidated with its ETag (304: the
-//! copy stands); a new body replaces it only once it parses, written beside it and
-//! renamed over it. A feed that is unreachable, refused, truncated, slow or
+//! Documents fetched over HTTP(S) and kept on disk (the vulnerability feeds, the
+//! AUR's metadata dump): a copy younger than the refresh interval is used as it
+//! is; an older one is revalidated with its ETag (304: the copy stands); a new
+//! body replaces it only once it passes the caller's check, written beside it and
+//! renamed over it. A document that is unreachable, refused, truncated, slow or
 //! malformed leaves the previous copy in place: it is used, the reason is handed
-//! back so the caller can say how old the copy is, and only a feed never fetched
-//! is an error.
+//! back so the caller can say how old the copy is, and only a document never
+//! fetched is an error.
+//!
+//! It knows nothing of what the documents mean: each caller passes the check a
+//! new body must pass. It is its own crate so that the audit and the package
+//! crates share one implementation without either depending on the other, and
+//! so that `omg-core` stays free of HTTP.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -80,13 +86,12 @@ impl FeedCache {
         }
     }
 
-    /// The kept copy of feed `name`, if any, without reading it.
+    /// The copy kept as `file`, if any, without reading it.
     #[must_use]
-    pub fn stamp(&self, name: &str) -> Option<CopyStamp> {
-        let data = std::fs::metadata(self.dir.join(format!("{name}.json"))).ok()?;
-        let checked_at = std::fs::metadata(self.dir.join(format!("{name}.etag")))
-            .and_then(|meta| meta.modified())
-            .ok()?;
+    pub fn stamp(&self, file: &str) -> Option<CopyStamp> {
+        let (data, meta) = self.paths(file);
+        let data = std::fs::metadata(data).ok()?;
+        let checked_at = checked_at(&meta)?;
         Some(CopyStamp {
             written: data.modified().ok()?,
             len: data.len(),
@@ -102,9 +107,10 @@ impl FeedCache {
             .map_or(true, |age| age >= self.max_age)
     }
 
-    /// The feed `name` (a file name of ours, not the server's) from `url`,
-    /// refreshed as `mode` allows; `valid` decides whether a new body may replace
-    /// the copy.
+    /// The document kept as `file` (a file name of ours, not the server's:
+    /// `arch.json`; its ETag is kept beside it, named after the part before the
+    /// first dot) from `url`, refreshed as `mode` allows; `valid` decides whether a
+    /// new body may replace the copy.
     ///
     /// # Errors
     /// No usable copy and the feed cannot be fetched, or the cache directory cannot
@@ -112,18 +118,14 @@ impl FeedCache {
     pub fn load(
         &self,
         feed: &'static str,
-        name: &str,
+        file: &str,
         url: &str,
         mode: FetchMode,
         valid: &dyn Fn(&[u8]) -> Result<(), String>,
     ) -> Result<Fetched, FetchError> {
-        let data = self.dir.join(format!("{name}.json"));
-        let meta = self.dir.join(format!("{name}.etag"));
+        let (data, meta) = self.paths(file);
         let cached = std::fs::read(&data).ok();
-        let checked_at = std::fs::metadata(&meta)
-            .and_then(|m| m.modified())
-            .ok()
-            .filter(|_| cached.is_some());
+        let checked_at = checked_at(&meta).filter(|_| cached.is_some());
         let fresh = checked_at
             .and_then(|at| SystemTime::now().duration_since(at).ok())
             .is_some_and(|age| age < self.max_age);
@@ -191,6 +193,31 @@ impl FeedCache {
             Err(reason) => stale(feed, url, cached, checked_at, &reason),
         }
     }
+}
+
+impl FeedCache {
+    /// The copy kept as `file`, as it is, without asking the network: what a
+    /// daemon serves from the moment it starts.
+    #[must_use]
+    pub fn kept(&self, file: &str) -> Option<Fetched> {
+        let (data, meta) = self.paths(file);
+        let bytes = std::fs::read(&data).ok()?;
+        Some(Fetched {
+            bytes,
+            checked_at: checked_at(&meta).unwrap_or(SystemTime::UNIX_EPOCH),
+            refresh_error: None,
+        })
+    }
+
+    fn paths(&self, file: &str) -> (PathBuf, PathBuf) {
+        let stem = file.split('.').next().unwrap_or(file);
+        (self.dir.join(file), self.dir.join(format!("{stem}.etag")))
+    }
+}
+
+/// When the copy was last confirmed current: its ETag file is rewritten then.
+fn checked_at(meta: &Path) -> Option<SystemTime> {
+    std::fs::metadata(meta).and_then(|m| m.modified()).ok()
 }
 
 /// The previous copy with the reason it was kept, or the error when there is none.
