@@ -1,6 +1,7 @@
 //! Documents fetched over HTTP(S) and kept on disk (the vulnerability feeds, the
 //! AUR's metadata dump): a copy younger than the refresh interval is used as it
-//! is; an older one is revalidated with its ETag (304: the copy stands); a new
+//! is; an older one is revalidated with its ETag and Last-Modified date
+//! (`If-None-Match`, `If-Modified-Since`; 304: the copy stands); a new
 //! body replaces it only once it passes the caller's check, written beside it and
 //! renamed over it. A document that is unreachable, refused, truncated, slow or
 //! malformed leaves the previous copy in place: it is used, the reason is handed
@@ -108,9 +109,10 @@ impl FeedCache {
     }
 
     /// The document kept as `file` (a file name of ours, not the server's:
-    /// `arch.json`; its ETag is kept beside it, named after the part before the
-    /// first dot) from `url`, refreshed as `mode` allows; `valid` decides whether a
-    /// new body may replace the copy.
+    /// `arch.json`; its validators are kept beside it, named after the part before
+    /// the first dot with `.etag`: the ETag, then the Last-Modified date on a line
+    /// of its own) from `url`, refreshed as `mode` allows; `valid` decides whether
+    /// a new body may replace the copy.
     ///
     /// # Errors
     /// No usable copy and the feed cannot be fetched, or the cache directory cannot
@@ -149,19 +151,19 @@ impl FeedCache {
                 }),
             };
         }
-        let etag = cached
+        let validators = cached
             .as_ref()
             .and_then(|_| std::fs::read_to_string(&meta).ok())
-            .map(|text| text.trim().to_owned())
-            .filter(|text| !text.is_empty());
+            .map(|text| Validators::parse(&text))
+            .unwrap_or_default();
         let cache_error = |path: &Path, source| FetchError::Cache {
             feed,
             path: path.to_owned(),
             source,
         };
-        match request(url, etag.as_deref()) {
+        match request(url, &validators) {
             Ok(Answer::NotModified) if cached.is_some() => {
-                write_atomically(&meta, etag.unwrap_or_default().as_bytes())
+                write_atomically(&meta, validators.to_text().as_bytes())
                     .map_err(|e| cache_error(&meta, e))?;
                 Ok(Fetched {
                     bytes: cached.unwrap_or_default(),
@@ -169,11 +171,11 @@ impl FeedCache {
                     refresh_error: None,
                 })
             }
-            Ok(Answer::Body { bytes, etag }) => match valid(&bytes) {
+            Ok(Answer::Body { bytes, validators }) => match valid(&bytes) {
                 Ok(()) => {
                     std::fs::create_dir_all(&self.dir).map_err(|e| cache_error(&self.dir, e))?;
                     write_atomically(&data, &bytes).map_err(|e| cache_error(&data, e))?;
-                    write_atomically(&meta, etag.unwrap_or_default().as_bytes())
+                    write_atomically(&meta, validators.to_text().as_bytes())
                         .map_err(|e| cache_error(&meta, e))?;
                     Ok(Fetched {
                         bytes,
@@ -246,11 +248,44 @@ enum Answer {
     NotModified,
     Body {
         bytes: Vec<u8>,
-        etag: Option<String>,
+        validators: Validators,
     },
 }
 
-fn request(url: &str, etag: Option<&str>) -> Result<Answer, String> {
+/// What the server said identifies a body: sent back to ask "changed since?".
+#[derive(Default)]
+struct Validators {
+    etag: Option<String>,
+    last_modified: Option<String>,
+}
+
+impl Validators {
+    /// The kept file's text: the ETag, then the date (a file with the ETag alone,
+    /// as earlier releases wrote, still works).
+    fn parse(text: &str) -> Self {
+        let mut lines = text.lines().map(str::trim);
+        let mut next = || {
+            lines
+                .next()
+                .filter(|line| !line.is_empty())
+                .map(str::to_owned)
+        };
+        Self {
+            etag: next(),
+            last_modified: next(),
+        }
+    }
+
+    fn to_text(&self) -> String {
+        format!(
+            "{}\n{}",
+            self.etag.as_deref().unwrap_or_default(),
+            self.last_modified.as_deref().unwrap_or_default()
+        )
+    }
+}
+
+fn request(url: &str, validators: &Validators) -> Result<Answer, String> {
     let agent = ureq::Agent::new_with_config(
         ureq::Agent::config_builder()
             .timeout_connect(Some(Duration::from_secs(15)))
@@ -260,8 +295,11 @@ fn request(url: &str, etag: Option<&str>) -> Result<Answer, String> {
             .build(),
     );
     let mut call = agent.get(url);
-    if let Some(etag) = etag {
+    if let Some(etag) = &validators.etag {
         call = call.header("If-None-Match", etag);
+    }
+    if let Some(date) = &validators.last_modified {
+        call = call.header("If-Modified-Since", date);
     }
     let mut response = call.call().map_err(|error| error.to_string())?;
     let status = response.status().as_u16();
@@ -271,19 +309,25 @@ fn request(url: &str, etag: Option<&str>) -> Result<Answer, String> {
     if status != 200 {
         return Err(format!("HTTP {status}"));
     }
-    let etag = response
-        .headers()
-        .get("etag")
-        .and_then(|value| value.to_str().ok())
-        .filter(|value| !value.contains(['\n', '\r']))
-        .map(str::to_owned);
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .filter(|value| !value.contains(['\n', '\r']))
+            .map(str::to_owned)
+    };
+    let validators = Validators {
+        etag: header("etag"),
+        last_modified: header("last-modified"),
+    };
     let bytes = response
         .body_mut()
         .with_config()
         .limit(LIMIT)
         .read_to_vec()
         .map_err(|error| error.to_string())?;
-    Ok(Answer::Body { bytes, etag })
+    Ok(Answer::Body { bytes, validators })
 }
 
 /// Temp file beside `path`, then rename: a reader never sees half a feed.
@@ -295,4 +339,32 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     temp.as_file().sync_all()?;
     temp.persist(path).map_err(|error| error.error)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Validators;
+
+    #[test]
+    fn validators_read_the_etag_alone_or_with_a_date_and_write_back_the_same() {
+        let both = Validators::parse("\"abc\"\nWed, 21 Oct 2026 07:28:00 GMT\n");
+        assert_eq!(both.etag.as_deref(), Some("\"abc\""));
+        assert_eq!(
+            both.last_modified.as_deref(),
+            Some("Wed, 21 Oct 2026 07:28:00 GMT")
+        );
+        assert_eq!(Validators::parse(&both.to_text()).etag, both.etag);
+        let etag_only = Validators::parse("\"abc\"");
+        assert_eq!(etag_only.etag.as_deref(), Some("\"abc\""));
+        assert_eq!(etag_only.last_modified, None);
+        let date_only = Validators::parse(
+            &Validators {
+                etag: None,
+                last_modified: Some("Wed, 21 Oct 2026 07:28:00 GMT".to_owned()),
+            }
+            .to_text(),
+        );
+        assert_eq!(date_only.etag, None);
+        assert!(date_only.last_modified.is_some());
+    }
 }
