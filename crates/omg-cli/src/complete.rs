@@ -86,8 +86,9 @@ pub(crate) fn runtime_names(current: &OsStr) -> Vec<CompletionCandidate> {
 }
 
 /// Versions for `omg use <runtime> <TAB>`: those installed, newest first (the
-/// default marked), then the requests every runtime understands. The versions a
-/// mirror offers are not listed yet: they would need omgd to keep the indexes.
+/// default marked), the requests every runtime understands, then the versions its
+/// mirror offers as omgd last listed them (omgd fetches a list it lacks in the
+/// background, for the next TAB; without omgd there are none).
 pub(crate) fn runtime_versions(current: &OsStr) -> Vec<CompletionCandidate> {
     let Some(prefix) = current.to_str() else {
         return Vec::new();
@@ -122,8 +123,34 @@ pub(crate) fn runtime_versions(current: &OsStr) -> Vec<CompletionCandidate> {
             .filter(|(request, _)| request.starts_with(prefix))
             .map(|(request, help)| CompletionCandidate::new(request).help(Some(help.into()))),
     );
+    let mirrors = crate::settings::completion_mirrors();
+    let Some(mirror) = mirrors.list_source(&runtime) else {
+        return candidates;
+    };
+    let request = Request::RuntimeOffers {
+        runtime: runtime.name().to_owned(),
+        mirror: mirror.to_owned(),
+    };
+    if let Some(Reply::RuntimeOffers(Some(offers))) = ask(request) {
+        let installed = layout.installed(&runtime).unwrap_or_default();
+        candidates.extend(
+            offers
+                .into_iter()
+                .filter(|(version, _)| version.starts_with(prefix) && !installed.contains(version))
+                // A mirror lists hundreds: the newest are the ones worth paging.
+                .take(MOST_OFFERS)
+                .map(|(version, label)| {
+                    let help = label
+                        .map_or_else(|| "offered".to_owned(), |label| format!("offered, {label}"));
+                    CompletionCandidate::new(version).help(Some(help.into()))
+                }),
+        );
+    }
     candidates
 }
+
+/// The most mirror versions a TAB lists.
+const MOST_OFFERS: usize = 100;
 
 fn layout() -> Layout {
     let paths = omg_core::paths::Paths::resolve(&omg_core::paths::Environment::from_process());

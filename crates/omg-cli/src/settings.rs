@@ -135,6 +135,17 @@ const MIRRORS: &[MirrorSetting] = &[
     },
 ];
 
+/// The runtime mirrors as a command would resolve them, for a TAB, which runs
+/// before settings are: a config that cannot be read leaves the defaults.
+pub(crate) fn completion_mirrors() -> omg_runtimes::Mirrors {
+    let environment = Environment::from_process();
+    let paths = Paths::resolve(&environment);
+    let config = Config::load(&paths.config_file).unwrap_or_default();
+    RuntimeSettings::resolve(&config, &paths, &|name| std::env::var(name).ok())
+        .map(|settings| settings.mirrors)
+        .unwrap_or_default()
+}
+
 impl RuntimeSettings {
     /// `variable(name)` reads the environment (injected so tests need not
     /// change the process's own).

@@ -20,6 +20,7 @@ mod history;
 mod instance;
 mod log;
 mod memory;
+mod offers;
 mod once;
 mod server;
 mod state;

@@ -78,6 +78,8 @@ pub(crate) struct State {
     rebuilding: tokio::sync::Mutex<()>,
     /// The vulnerability report, matched by the worker.
     pub(crate) audit: crate::audit::Audit,
+    /// The runtime mirrors' version lists, for completion.
+    pub(crate) offers: crate::offers::Offers,
     /// The local AUR index, on Arch unless turned off.
     pub(crate) aur: Option<Arc<crate::aur::AurKeeper>>,
 }
@@ -131,6 +133,7 @@ impl State {
             started: Instant::now(),
             rebuilding: tokio::sync::Mutex::new(()),
             aur: None,
+            offers: crate::offers::Offers::default(),
         })
     }
 
@@ -316,6 +319,10 @@ impl State {
             }
             Err(Request::Audit { refresh }) => return self.audit.answer(self, refresh).await,
             Err(Request::AuditSummary) => return self.audit.summary(),
+            Err(Request::RuntimeOffers { runtime, mirror }) => {
+                let offers = self.offers.answer(&runtime, &mirror);
+                return encode_body(&Ok(Reply::RuntimeOffers(offers)));
+            }
             Err(Request::AurSearch { url, terms, limit }) => {
                 let reply =
                     crate::aur::AurKeeper::search(self.aur.as_ref(), &url, terms, limit).await;

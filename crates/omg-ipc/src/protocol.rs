@@ -122,6 +122,14 @@ pub enum Request {
         /// Most hits to return.
         limit: Option<usize>,
     },
+    /// The versions a runtime's mirror offers (`omg use node <TAB>`), from what
+    /// omgd kept; a miss starts a fetch for the next time.
+    RuntimeOffers {
+        /// The runtime (`node`).
+        runtime: String,
+        /// Where its list of versions comes from, as the asking omg resolves it.
+        mirror: String,
+    },
 }
 
 /// Replies, one per request kind. Append only. Not `Eq`: AUR popularity is a float.
@@ -172,6 +180,9 @@ pub enum Reply {
     /// Answer to [`Request::AurSearch`]; `None` when omgd keeps no index of that
     /// AUR (not Arch, turned off, or not downloaded yet): ask the RPC.
     AurSearch(Option<AurSearchResults>),
+    /// Answer to [`Request::RuntimeOffers`]: versions with their labels, newest
+    /// first; `None` while omgd has no fresh list of that mirror.
+    RuntimeOffers(Option<Vec<(String, Option<String>)>>),
 }
 
 /// Typed failures. Variant 0 must stay `ProtocolMismatch` with this shape forever.

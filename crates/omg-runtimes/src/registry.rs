@@ -49,6 +49,42 @@ impl Default for Mirrors {
     }
 }
 
+impl Mirrors {
+    /// The URL `runtime`'s list of versions comes from (`None` for mise's tools).
+    #[must_use]
+    pub fn list_source(&self, runtime: &Runtime) -> Option<&str> {
+        Some(match runtime {
+            Runtime::Node => &self.node,
+            Runtime::Go => &self.go,
+            Runtime::Java => &self.java,
+            Runtime::Bun => &self.npm,
+            Runtime::Python => &self.python_metadata,
+            Runtime::Rust => &self.rust,
+            Runtime::Ruby => &self.ruby,
+            Runtime::Other(_) => return None,
+        })
+    }
+
+    /// The defaults, with `runtime`'s list of versions at `url`: enough to list
+    /// what that mirror offers.
+    #[must_use]
+    pub fn with_list_source(runtime: &Runtime, url: &str) -> Self {
+        let mut mirrors = Self::default();
+        let field = match runtime {
+            Runtime::Node => &mut mirrors.node,
+            Runtime::Go => &mut mirrors.go,
+            Runtime::Java => &mut mirrors.java,
+            Runtime::Bun => &mut mirrors.npm,
+            Runtime::Python => &mut mirrors.python_metadata,
+            Runtime::Rust => &mut mirrors.rust,
+            Runtime::Ruby => &mut mirrors.ruby,
+            Runtime::Other(_) => return mirrors,
+        };
+        url.clone_into(field);
+        mirrors
+    }
+}
+
 /// The manager for `runtime`, or an error naming the runtimes this omg manages.
 pub fn manager(runtime: &Runtime, mirrors: &Mirrors) -> Result<Box<dyn RuntimeManager>> {
     match runtime {

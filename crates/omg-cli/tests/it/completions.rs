@@ -378,3 +378,54 @@ fn arch_flags_sit_under_their_own_heading_in_help() {
         "{install}"
     );
 }
+
+#[test]
+fn use_completes_the_versions_a_mirror_offers_once_omgd_has_listed_them() {
+    let context = Context::new();
+    let server = omg_testbed::HttpServer::serve(&omg_testbed::node_dist().root);
+    std::fs::write(
+        context.home().join("config/omg/config.toml"),
+        format!(
+            "[daemon]\nautostart = false\n[mirrors]\nnode = \"{}\"\n",
+            server.url()
+        ),
+    )
+    .unwrap();
+    let _daemon = context.start_daemon(&["--backend", "debian"]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = script(&context, "bash", dir.path(), "omg.bash");
+    // The first TAB answers at once with what omgd kept (nothing yet) and starts
+    // the listing; a later one has the mirror's versions.
+    let first = bash_complete(&context, &path, &["omg", "use", "node", ""]);
+    assert!(
+        !lines(&first).contains(&omg_testbed::NODE_VERSION),
+        "{first}"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let offered = loop {
+        let offered = bash_complete(&context, &path, &["omg", "use", "node", ""]);
+        if lines(&offered).contains(&omg_testbed::NODE_VERSION) {
+            break offered;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never offered: {offered}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(lines(&offered).contains(&"lts"), "{offered}");
+    // The index was fetched once, by omgd, not on every TAB.
+    let listings = server
+        .requests()
+        .iter()
+        .filter(|request| request.contains("index.json"))
+        .count();
+    assert_eq!(listings, 1, "{:?}", server.requests());
+    // The word filters the offers too.
+    let major = omg_testbed::NODE_VERSION.split('.').next().unwrap();
+    let filtered = bash_complete(&context, &path, &["omg", "use", "node", major]);
+    assert!(
+        lines(&filtered).iter().all(|word| word.starts_with(major)),
+        "{filtered}"
+    );
+}

@@ -41,20 +41,10 @@ fn mirrors(
             }
         }
     }
-    let runtime_mirrors = &settings.runtimes.mirrors;
     for runtime in installed_runtimes {
-        use omg_runtimes::Runtime;
-        let url = match runtime {
-            Runtime::Node => &runtime_mirrors.node,
-            Runtime::Go => &runtime_mirrors.go,
-            Runtime::Java => &runtime_mirrors.java,
-            Runtime::Bun => &runtime_mirrors.bun,
-            Runtime::Python => &runtime_mirrors.python_metadata,
-            Runtime::Rust => &runtime_mirrors.rust,
-            Runtime::Ruby => &runtime_mirrors.ruby,
-            Runtime::Other(_) => continue,
-        };
-        mirrors.push((format!("{runtime} mirror"), url.clone()));
+        if let Some(url) = settings.runtimes.mirrors.list_source(runtime) {
+            mirrors.push((format!("{runtime} mirror"), url.to_owned()));
+        }
     }
     let mut seen = Vec::new();
     mirrors.retain(|(_, url)| {
