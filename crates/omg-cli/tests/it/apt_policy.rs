@@ -236,14 +236,10 @@ fn installed_versions_hold_or_upgrade_like_apt(work: &Path, base: &Path) {
     std::fs::write(&status, text).unwrap();
     let status_option = format!("Dir::State::status={}", status.display());
     let context = Context::new();
-    std::fs::write(
-        context.home().join("config/omg/config.toml"),
-        format!(
-            "[daemon]\nautostart = false\n[debian]\nstatus_file = \"{}\"\n",
-            status.display()
-        ),
-    )
-    .unwrap();
+    context.configure(&format!(
+        "[debian]\nstatus_file = \"{}\"\n",
+        status.display()
+    ));
     for (name, expected) in [
         ("omg-test-hello", "1.0"),
         ("omg-test-only-backports", "1.0"),

@@ -168,14 +168,10 @@ fn debian_findings_match_the_tracker_as_debsecan_reads_it() {
     std::fs::write(feeds.path().join("json"), feed.to_string()).unwrap();
     let server = HttpServer::serve(feeds.path());
     let context = Context::new();
-    std::fs::write(
-        context.home().join("config/omg/config.toml"),
-        format!(
-            "[daemon]\nautostart = false\n[audit]\nrelease = \"omgtest\"\ndebian_url = \"{}/json\"\n",
-            server.url()
-        ),
-    )
-    .unwrap();
+    context.configure(&format!(
+        "[audit]\nrelease = \"omgtest\"\ndebian_url = \"{}/json\"\n",
+        server.url()
+    ));
     let output = context.omg(&["--backend", "debian", "--json", "audit"]);
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     let findings = json_of(&output);
@@ -230,14 +226,10 @@ fn debian_findings_match_the_tracker_as_debsecan_reads_it() {
 
     // Never fetched and unreachable: one line, exit 2.
     let fresh = Context::new();
-    std::fs::write(
-        fresh.home().join("config/omg/config.toml"),
-        format!(
-            "[daemon]\nautostart = false\n[audit]\nrelease = \"omgtest\"\ndebian_url = \"{}/json\"\n",
-            server.url()
-        ),
-    )
-    .unwrap();
+    fresh.configure(&format!(
+        "[audit]\nrelease = \"omgtest\"\ndebian_url = \"{}/json\"\n",
+        server.url()
+    ));
     server.fail("/json", Fault::Status(503));
     let failed = fresh.omg(&["--backend", "debian", "audit"]);
     assert_eq!(failed.status.code(), Some(2), "{failed:?}");

@@ -30,14 +30,10 @@ fn write_feed(dir: &std::path::Path) {
 }
 
 fn configure(context: &Context, server: &HttpServer) {
-    std::fs::write(
-        context.home().join("config/omg/config.toml"),
-        format!(
-            "[daemon]\nautostart = false\n[audit]\nrelease = \"omgtest\"\ndebian_url = \"{}/json\"\n",
-            server.url()
-        ),
-    )
-    .unwrap();
+    context.configure(&format!(
+        "[audit]\nrelease = \"omgtest\"\ndebian_url = \"{}/json\"\n",
+        server.url()
+    ));
 }
 
 /// How many times omgd has matched the feed (it logs each match).
@@ -266,14 +262,10 @@ fn arch_audit_through_omgd_equals_the_direct_answer() {
     .unwrap();
     let server = HttpServer::serve(feeds.path());
     let context = Context::new();
-    std::fs::write(
-        context.home().join("config/omg/config.toml"),
-        format!(
-            "[daemon]\nautostart = false\n[audit]\narch_url = \"{}/all.json\"\n",
-            server.url()
-        ),
-    )
-    .unwrap();
+    context.configure(&format!(
+        "[audit]\narch_url = \"{}/all.json\"\n",
+        server.url()
+    ));
     let pacman_args = root.pacman_args();
     let pacman_args: Vec<&str> = pacman_args.iter().map(String::as_str).collect();
     let with = |rest: &[&'static str]| -> Vec<&str> {

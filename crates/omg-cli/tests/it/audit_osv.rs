@@ -58,15 +58,11 @@ fn runtimes_are_asked_of_osv_where_it_has_an_ecosystem() {
     let feed = HttpServer::serve(feeds.path());
     let osv = OsvServer::start(records());
     let context = Context::new();
-    std::fs::write(
-        context.home().join("config/omg/config.toml"),
-        format!(
-            "[daemon]\nautostart = false\n[audit]\nrelease = \"omgtest\"\ndebian_url = \"{}/json\"\nosv_url = \"{}\"\n",
-            feed.url(),
-            osv.url()
-        ),
-    )
-    .unwrap();
+    context.configure(&format!(
+        "[audit]\nrelease = \"omgtest\"\ndebian_url = \"{}/json\"\nosv_url = \"{}\"\n",
+        feed.url(),
+        osv.url()
+    ));
     let versions = context.home().join("data/omg/versions");
     for installed in ["go/1.22.1", "go/1.21.9", "bun/1.1.0", "node/22.12.0"] {
         std::fs::create_dir_all(versions.join(installed)).unwrap();

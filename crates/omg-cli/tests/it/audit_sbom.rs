@@ -111,14 +111,10 @@ fn debian_sbom_is_valid_cyclonedx_with_packages_runtimes_and_vulnerabilities() {
     std::fs::write(feeds.path().join("json"), feed.to_string()).unwrap();
     let server = HttpServer::serve(feeds.path());
     let context = Context::new();
-    std::fs::write(
-        context.home().join("config/omg/config.toml"),
-        format!(
-            "[daemon]\nautostart = false\n[audit]\nrelease = \"omgtest\"\ndebian_url = \"{}/json\"\n",
-            server.url()
-        ),
-    )
-    .unwrap();
+    context.configure(&format!(
+        "[audit]\nrelease = \"omgtest\"\ndebian_url = \"{}/json\"\n",
+        server.url()
+    ));
     let versions = context.home().join("data/omg/versions");
     std::fs::create_dir_all(versions.join("node/22.12.0")).unwrap();
     std::fs::create_dir_all(versions.join("python/3.12.7")).unwrap();

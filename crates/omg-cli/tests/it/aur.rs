@@ -171,14 +171,7 @@ fn info_shows_every_aur_field_when_no_repository_has_the_package() {
     let root = ArchRoot::new();
     let aur = AurServer::start();
     // Through the config file this time.
-    std::fs::write(
-        context.home().join("config/omg/config.toml"),
-        format!(
-            "[daemon]\nautostart = false\n[aur]\nurl = \"{}/\"\n",
-            aur.url()
-        ),
-    )
-    .unwrap();
+    context.configure(&format!("[aur]\nurl = \"{}/\"\n", aur.url()));
     let output = context
         .command(env!("CARGO_BIN_EXE_omg"))
         .args(root.pacman_args())

@@ -43,6 +43,16 @@ impl Context {
         }
     }
 
+    /// Writes the config file: omgd's autostart off, as for every test, then
+    /// `extra` (TOML sections).
+    pub(crate) fn configure(&self, extra: &str) {
+        std::fs::write(
+            self.home.path().join("config/omg/config.toml"),
+            format!("[daemon]\nautostart = false\n{extra}"),
+        )
+        .expect("write the config");
+    }
+
     pub(crate) fn home(&self) -> &Path {
         self.home.path()
     }

@@ -383,14 +383,7 @@ fn arch_flags_sit_under_their_own_heading_in_help() {
 fn use_completes_the_versions_a_mirror_offers_once_omgd_has_listed_them() {
     let context = Context::new();
     let server = omg_testbed::HttpServer::serve(&omg_testbed::node_dist().root);
-    std::fs::write(
-        context.home().join("config/omg/config.toml"),
-        format!(
-            "[daemon]\nautostart = false\n[mirrors]\nnode = \"{}\"\n",
-            server.url()
-        ),
-    )
-    .unwrap();
+    context.configure(&format!("[mirrors]\nnode = \"{}\"\n", server.url()));
     let _daemon = context.start_daemon(&["--backend", "debian"]);
     let dir = tempfile::tempdir().unwrap();
     let path = script(&context, "bash", dir.path(), "omg.bash");

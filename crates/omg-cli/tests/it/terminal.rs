@@ -34,17 +34,13 @@ fn hostile_debian(context: &Context) {
         "deb [arch=all] http://evil.example/debian stable main\n",
     )
     .unwrap();
-    std::fs::write(
-        context.home().join("config/omg/config.toml"),
-        format!(
-            "[daemon]\nautostart = false\n[debian]\nlists_dir = \"{}\"\nstatus_file = \"{}\"\nextended_states = \"{}\"\netc_dir = \"{}\"\n",
+    context.configure(&format!(
+        "[debian]\nlists_dir = \"{}\"\nstatus_file = \"{}\"\nextended_states = \"{}\"\netc_dir = \"{}\"\n",
             lists.display(),
             state.join("status").display(),
             state.join("extended_states").display(),
             etc.display()
-        ),
-    )
-    .unwrap();
+    ));
 }
 
 #[test]

@@ -47,15 +47,11 @@ fn debian_install_behind_the_daemons_back_shows_up() {
     if std::fs::copy("/var/lib/apt/extended_states", &extended).is_err() {
         std::fs::write(&extended, "").unwrap();
     }
-    std::fs::write(
-        context.home().join("config/omg/config.toml"),
-        format!(
-            "[daemon]\nautostart = false\n[debian]\nstatus_file = \"{}\"\nextended_states = \"{}\"\n",
-            status.display(),
-            extended.display()
-        ),
-    )
-    .unwrap();
+    context.configure(&format!(
+        "[debian]\nstatus_file = \"{}\"\nextended_states = \"{}\"\n",
+        status.display(),
+        extended.display()
+    ));
     let daemon = context.start_daemon(&["--backend", "debian"]);
     let search = |name: &str| -> serde_json::Value {
         let output = context.omg_via_daemon(&["--backend", "debian", "search", "--json", name]);
