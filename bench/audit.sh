@@ -4,10 +4,13 @@
 # fetches, parses and keeps it; later runs parse the kept copy. Matches this
 # machine's real dpkg database (read only). Prints wall time and peak RSS, then the
 # same through omgd (which answers from the report it keeps in memory) and what the
-# report adds to omgd's resident memory.
+# report adds to omgd's resident memory. The same data rendered as debsecan's own
+# feed (omg_testbed::debsecan_feed) is served beside it, and debsecan (which fetches
+# and parses its feed on every run; it keeps nothing) is timed in the same hyperfine
+# run as omg through omgd and direct.
 #   bench/audit.sh                  (builds release binaries first)
 #   OMG_BENCH_BIN=DIR bench/audit.sh (uses omg and omgd already built in DIR)
-# Needs: scripts/setup (hyperfine), python3.
+# Needs: scripts/setup (hyperfine, debsecan), python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${OMG_BENCH_BIN:-}" ]; then
@@ -45,6 +48,8 @@ while len(json.dumps(feed)) < 50_000_000 if i % 5000 == 0 else True:
 json.dump(feed, open(sys.argv[2], "w"))
 PY
 ls -l "$work/json" | awk '{printf "feed: %.1f MB\n", $5/1e6}'
+cargo run --release -q -p omg-testbed --example debsecan_feed -- "$work/json" "$work/debsecan" bookworm
+ls -l "$work/debsecan/release/1/bookworm" | awk '{printf "debsecan feed: %.1f MB compressed\n", $5/1e6}'
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 (cd "$work" && exec python3 -m http.server "$port" --bind 127.0.0.1 >/dev/null 2>&1) &
 server=$!
@@ -81,8 +86,11 @@ start_omgd "findings against the"
 echo "  omgd resident after matching the feed: $(rss)"
 grep "findings against the" "$work/omgd.log" | sed 's/^[0-9]* omgd: /  /'
 { "$omg" -v --backend debian audit --json 2>&1 >/dev/null || true; } | grep -q "answered by omgd"
+debsecan="debsecan --suite bookworm --source http://127.0.0.1:$port/debsecan/release/1/ --format detail --config /dev/null"
+export no_proxy='*'
+$debsecan | grep -c '^  installed:' | sed 's/^/  debsecan findings: /'
 hyperfine -N -i --warmup 3 --runs 30 "$omg --backend debian audit --json" \
-  "$omg --no-daemon --backend debian audit --json"
+  "$omg --no-daemon --backend debian audit --json" "$debsecan"
 echo "  omgd resident after the runs: $(rss)"
 cmp <("$omg" --backend debian audit --json || true) <("$omg" --no-daemon --backend debian audit --json || true) \
   && echo "  omgd's answer and the direct one are the same bytes"

@@ -1,10 +1,11 @@
 //! Test support, never shipped: hermetic Arch package repositories made of real
 //! packages built by makepkg from the recipes in `recipes/`, throwaway pacman
-//! roots that use them (signed and served over HTTP, or on a small tmpfs, when asked), a local HTTP server for runtime-mirror tests, a local AUR server (RPC, metadata dump, package bases over git) and a local OSV API. Failures panic with the failing command and its stderr.
+//! roots that use them (signed and served over HTTP, or on a small tmpfs, when asked), a local HTTP server for runtime-mirror tests, a local AUR server (RPC, metadata dump, package bases over git), a local OSV API, and the Debian tracker's JSON rendered as debsecan's feed. Failures panic with the failing command and its stderr.
 
 mod arch;
 mod aur;
 mod aur_git;
+mod debsecan;
 mod exec;
 mod http;
 mod osv;
@@ -14,6 +15,7 @@ mod signed;
 pub use arch::{arch_repo, ArchRepo, ArchRoot, RootOptions, LOCAL_RECIPES, UPGRADE_RECIPES};
 pub use aur::{aur_fixtures, dump_text, AurFixture, AurMode, AurServer, AUR_DUMP_PATH};
 pub use aur_git::{aur_build_fixtures, AurGitRepos, GitProtocol};
+pub use debsecan::{debsecan_feed, write_debsecan_feed};
 pub use exec::is_root;
 pub use http::{Fault, HttpServer};
 pub use osv::OsvServer;

@@ -14,6 +14,7 @@ mod arch_safety;
 mod arch_signed;
 mod audit;
 mod audit_daemon;
+mod audit_debsecan;
 mod audit_osv;
 mod audit_sbom;
 mod aur;
