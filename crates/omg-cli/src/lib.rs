@@ -44,6 +44,13 @@ impl From<ExitStatus> for ExitCode {
 /// Runs omg with the process's arguments.
 #[must_use]
 pub fn main() -> ExitCode {
+    // The prompt's command, exactly as the hook snippet writes it: answered
+    // without building clap's whole command tree, which costs more than the
+    // answer itself. Any other spelling goes through clap below, same result.
+    if let Some(shell) = hook_env_shell(std::env::args_os().skip(1)) {
+        let _ = hook::env(shell);
+        return ExitCode::SUCCESS;
+    }
     // A TAB: the completion scripts run omg with this variable set and the words
     // typed so far; the answer is printed and the process ends here. Checked here
     // first because `complete` reads the working directory and every argument even
@@ -61,6 +68,20 @@ pub fn main() -> ExitCode {
             printer::message(&format!("error: {error:#}"));
             ExitStatus::Error.into()
         }
+    }
+}
+
+/// The shell of `hook-env --shell <shell>` when those are the arguments, exactly.
+fn hook_env_shell(mut args: impl Iterator<Item = std::ffi::OsString>) -> Option<cli::Shell> {
+    let words = (args.next()?, args.next()?, args.next()?);
+    if args.next().is_some() || words.0 != "hook-env" || words.1 != "--shell" {
+        return None;
+    }
+    match words.2.to_str()? {
+        "bash" => Some(cli::Shell::Bash),
+        "zsh" => Some(cli::Shell::Zsh),
+        "fish" => Some(cli::Shell::Fish),
+        _ => None,
     }
 }
 
@@ -95,4 +116,36 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
             .downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+#[cfg(test)]
+mod hook_env_tests {
+    use super::*;
+
+    fn words(line: &str) -> impl Iterator<Item = std::ffi::OsString> + '_ {
+        line.split(' ').map(std::ffi::OsString::from)
+    }
+
+    #[test]
+    fn only_the_snippets_exact_words_take_the_short_way() {
+        assert_eq!(
+            hook_env_shell(words("hook-env --shell zsh")),
+            Some(cli::Shell::Zsh)
+        );
+        assert_eq!(
+            hook_env_shell(words("hook-env --shell fish")),
+            Some(cli::Shell::Fish)
+        );
+        for other in [
+            "hook-env",
+            "hook-env --shell",
+            "hook-env --shell tcsh",
+            "hook-env --shell=bash",
+            "hook-env --shell bash --json",
+            "--json hook-env --shell bash",
+            "hook --shell bash",
+        ] {
+            assert_eq!(hook_env_shell(words(other)), None, "{other}");
+        }
+    }
 }
