@@ -303,6 +303,15 @@ pub(crate) fn shim(
     Err(error).with_context(|| format!("cannot run {}", program.display()))
 }
 
+/// One installed version as `omg list` shows it (`--json` too).
+#[derive(serde::Serialize)]
+struct ListedVersion {
+    runtime: String,
+    version: String,
+    default: bool,
+    used_here: bool,
+}
+
 pub(crate) fn list(
     runtime: Option<&str>,
     available: bool,
@@ -343,12 +352,12 @@ pub(crate) fn list(
             .get(runtime)
             .and_then(|state| state.version.clone());
         for version in layout.installed(runtime)? {
-            entries.push(serde_json::json!({
-                "runtime": runtime.name(),
-                "default": global.as_deref() == Some(version.as_str()),
-                "used_here": here.as_deref() == Some(version.as_str()),
-                "version": version,
-            }));
+            entries.push(ListedVersion {
+                runtime: runtime.name().to_owned(),
+                default: global.as_deref() == Some(version.as_str()),
+                used_here: here.as_deref() == Some(version.as_str()),
+                version,
+            });
         }
     }
     if settings.json {
@@ -356,27 +365,17 @@ pub(crate) fn list(
         return Ok(ExitStatus::Success);
     }
     let out = printer.out();
-    for runtime in &runtimes {
-        let global = layout.current(runtime);
-        let here = active
-            .runtimes
-            .get(runtime)
-            .and_then(|state| state.version.clone());
-        for version in layout.installed(runtime)? {
-            let mut marks = Vec::new();
-            if global.as_deref() == Some(version.as_str()) {
-                marks.push("default");
-            }
-            if here.as_deref() == Some(version.as_str()) {
-                marks.push("used here");
-            }
-            let marks = if marks.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", marks.join(", "))
-            };
-            writeln!(out, "{runtime} {version}{marks}")?;
-        }
+    for entry in &entries {
+        let marks: Vec<&str> = [(entry.default, "default"), (entry.used_here, "used here")]
+            .into_iter()
+            .filter_map(|(on, mark)| on.then_some(mark))
+            .collect();
+        let marks = if marks.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", marks.join(", "))
+        };
+        writeln!(out, "{} {}{marks}", entry.runtime, entry.version)?;
     }
     Ok(ExitStatus::Success)
 }
