@@ -252,6 +252,8 @@ pub(crate) struct Settings {
     pub(crate) aur: AurSettings,
     /// Where the vulnerability feeds come from and are kept.
     pub(crate) audit: omg_audit::system::FeedSources,
+    /// `$XDG_CACHE_HOME/omg`: the index snapshot a direct answer starts from.
+    pub(crate) cache_dir: std::path::PathBuf,
 }
 
 /// How AUR packages are built.
@@ -358,6 +360,7 @@ impl Settings {
             aur_url: resolve_aur_url(&config, &process_env),
             aur: AurSettings::resolve(&config, &paths, &process_env),
             audit: omg_audit::system::FeedSources::resolve(&config, &paths, &process_env),
+            cache_dir: paths.cache_dir.clone(),
         })
     }
 }

@@ -51,16 +51,54 @@ pub(crate) fn answer<T>(
     debug(settings, &format!("answered directly ({why_direct})"));
     match backend.kind {
         BackendKind::Debian => {
-            let opened = omg_packages::open_debian(backend)?;
-            let catalog = Catalog::with_backend(backend, opened);
-            let answer = direct(&catalog);
+            let catalog = direct_catalog(settings, backend)?;
+            let answer = direct(catalog);
+            if let Some(origin) = catalog.index_origin() {
+                debug(settings, &format!("index from the {origin}"));
+            }
             for warning in catalog.warnings() {
                 message(&format!("warning: {warning}"));
             }
             Ok(answer?)
         }
-        BackendKind::Arch => unwrap_reply(one_shot(settings, request)?, from_reply),
+        BackendKind::Arch => {
+            // A search the snapshot can answer needs no libalpm: no omgd --answer.
+            if matches!(request, Request::Search(_)) {
+                if let Ok(answer) = arch_snapshot_catalog(settings, backend)
+                    .and_then(|catalog| direct(&catalog).map_err(Into::into))
+                {
+                    debug(settings, "index from the snapshot");
+                    return Ok(answer);
+                }
+            }
+            unwrap_reply(one_shot(settings, request)?, from_reply)
+        }
     }
+}
+
+/// The catalog direct answers come from, opened once per process: `omg info a b c`
+/// reads the index (or its snapshot) once, not once per name.
+fn direct_catalog(
+    settings: &Settings,
+    backend: &omg_core::BackendSelection,
+) -> Result<&'static Catalog> {
+    static DIRECT: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
+    if let Some(catalog) = DIRECT.get() {
+        return Ok(catalog);
+    }
+    let opened = omg_packages::open_debian(backend)?;
+    let catalog = Catalog::with_backend(backend, opened).with_snapshot_dir(&settings.cache_dir);
+    Ok(DIRECT.get_or_init(|| catalog))
+}
+
+/// An Arch catalog that answers only from a valid index snapshot.
+fn arch_snapshot_catalog(
+    settings: &Settings,
+    backend: &omg_core::BackendSelection,
+) -> Result<Catalog> {
+    let options = omg_packages::pacman::ArchOptions::of(backend);
+    let reader = omg_packages::pacman::SnapshotOnly::new(&options)?;
+    Ok(Catalog::with_backend(backend, Box::new(reader)).with_snapshot_dir(&settings.cache_dir))
 }
 
 fn unwrap_reply<T>(

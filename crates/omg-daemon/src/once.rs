@@ -18,6 +18,7 @@ pub(crate) fn answer(setup: &Setup) -> Result<()> {
             envelope.id,
             match CacheKey::of(envelope.body) {
                 Ok(key) => Catalog::open(&setup.selection)
+                    .map(|catalog| catalog.with_snapshot_dir(&setup.paths.cache_dir))
                     .map_err(failed)
                     .and_then(|catalog| compute(&catalog, key)),
                 Err(other) => Err(IpcError::BadRequest(format!(

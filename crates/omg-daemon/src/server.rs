@@ -77,7 +77,8 @@ pub(crate) async fn run(
                 setup.selection.kind,
             ),
         )?
-        .with_aur(crate::aur::AurKeeper::new(&setup)),
+        .with_aur(crate::aur::AurKeeper::new(&setup))
+        .with_snapshot_dir(setup.paths.cache_dir.clone()),
     );
     crate::log::info(&format!(
         "pid {} serving {} on {}",

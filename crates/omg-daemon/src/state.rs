@@ -82,6 +82,8 @@ pub(crate) struct State {
     pub(crate) offers: crate::offers::Offers,
     /// The local AUR index, on Arch unless turned off.
     pub(crate) aur: Option<Arc<crate::aur::AurKeeper>>,
+    /// Where the index snapshot is kept (omg's cache directory).
+    snapshot_dir: Option<PathBuf>,
 }
 
 /// A catalog and what it was built from.
@@ -133,6 +135,7 @@ impl State {
             started: Instant::now(),
             rebuilding: tokio::sync::Mutex::new(()),
             aur: None,
+            snapshot_dir: None,
             offers: crate::offers::Offers::default(),
         })
     }
@@ -151,6 +154,12 @@ impl State {
         self
     }
 
+    /// The state keeping the index snapshot in `dir`.
+    pub(crate) fn with_snapshot_dir(mut self, dir: PathBuf) -> Self {
+        self.snapshot_dir = Some(dir);
+        self
+    }
+
     pub(crate) fn is_ready(&self) -> bool {
         self.loaded.load().is_some()
     }
@@ -159,9 +168,13 @@ impl State {
     pub(crate) async fn rebuild(self: &Arc<Self>) -> anyhow::Result<usize> {
         let _running = self.rebuilding.lock().await;
         let selection = self.selection.clone();
+        let snapshot_dir = self.snapshot_dir.clone();
         let started = Instant::now();
         let (catalog, fingerprint) = tokio::task::spawn_blocking(move || {
-            let catalog = Catalog::open(&selection)?;
+            let mut catalog = Catalog::open(&selection)?;
+            if let Some(dir) = &snapshot_dir {
+                catalog = catalog.with_snapshot_dir(dir);
+            }
             // Taken before the build: a change during it shows as a difference later.
             let fingerprint = fingerprint(&catalog.backend().database_paths());
             catalog.index()?;
@@ -169,6 +182,11 @@ impl State {
         })
         .await??;
         let packages = catalog.index()?.len();
+        crate::log::info(&format!(
+            "index of {packages} packages from {} in {} ms",
+            catalog.index_origin().unwrap_or_default(),
+            started.elapsed().as_millis()
+        ));
         for warning in catalog.warnings() {
             crate::log::info(&format!("warning: {warning}"));
         }
@@ -454,26 +472,8 @@ pub(crate) fn encode_body(body: &Result<Reply, IpcError>) -> Result<Encoded, Ipc
 /// Modification times and sizes of the database paths and their direct children:
 /// cheap to take, and different after any install, removal or sync.
 fn fingerprint(paths: &[PathBuf]) -> Fingerprint {
-    let stamp = |path: &std::path::Path| {
-        std::fs::metadata(path).ok().map(|metadata| {
-            use std::os::unix::fs::MetadataExt;
-            (
-                path.to_owned(),
-                metadata.mtime() * 1_000_000_000 + metadata.mtime_nsec(),
-                metadata.len(),
-            )
-        })
-    };
-    let mut stamps = Vec::new();
-    for path in paths {
-        stamps.extend(stamp(path));
-        if let Ok(entries) = std::fs::read_dir(path) {
-            let mut children: Vec<_> = entries
-                .filter_map(|entry| stamp(&entry.ok()?.path()))
-                .collect();
-            children.sort();
-            stamps.extend(children);
-        }
-    }
-    stamps
+    omg_packages::snapshot::database_stamps(paths)
+        .into_iter()
+        .map(|stamp| (stamp.path, stamp.modified_ns, stamp.size))
+        .collect()
 }

@@ -3,7 +3,7 @@
 //! typos (swapped, missing, extra or wrong letters), and nucleo's subsequence score
 //! for abbreviations (`ffox` → `firefox`).
 
-use crate::store::Records;
+use crate::store::Store;
 use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
@@ -58,12 +58,7 @@ fn typo_bound(query: &str) -> usize {
 
 /// Positions of the `count` records whose names are closest to `query`, best first,
 /// leaving out `exclude`.
-pub(crate) fn closest(
-    records: &Records,
-    query: &str,
-    count: usize,
-    exclude: &[usize],
-) -> Vec<usize> {
+pub(crate) fn closest(records: &Store, query: &str, count: usize, exclude: &[usize]) -> Vec<usize> {
     if count == 0 || query.trim().is_empty() {
         return Vec::new();
     }

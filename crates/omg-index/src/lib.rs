@@ -11,14 +11,10 @@ mod fuzzy;
 mod store;
 
 pub use fuzzy::edit_distance;
+pub use store::InvalidLayout;
 
 use memchr::memmem;
 use omg_core::{MatchKind, PackageRecord, SearchHit, SearchResults};
-use std::ops::Range;
-
-/// Separates records in the search buffer; cannot occur in lowercased package text
-/// that a term could span, so no match crosses two records.
-const RECORD_SEPARATOR: u8 = 0;
 
 /// A search request.
 #[derive(Debug, Clone)]
@@ -31,17 +27,11 @@ pub struct SearchQuery<'a> {
     pub fuzzy_below: usize,
 }
 
-/// Packages, sorted by name, with their searchable text.
+/// Packages, sorted by name, with their searchable text, laid out in one buffer
+/// that a snapshot stores as it is ([`Index::as_bytes`], [`Index::from_bytes`]).
 #[derive(Debug, Default)]
 pub struct Index {
-    records: store::Records,
-    /// Lowercased `name \n description \n long description \n provides…` per record,
-    /// each followed by [`RECORD_SEPARATOR`].
-    text: Vec<u8>,
-    /// Where each record's text starts in `text`; one extra entry marks the end.
-    starts: Vec<usize>,
-    /// Length of the name at the start of each record's text.
-    name_lengths: Vec<usize>,
+    store: store::Store,
 }
 
 impl Index {
@@ -50,70 +40,68 @@ impl Index {
     pub fn new(mut records: Vec<PackageRecord>) -> Self {
         records.sort_by(|a, b| a.name.cmp(&b.name));
         records.dedup_by(|later, first| later.name == first.name);
-        let capacity = records
+        let text_bytes = records
             .iter()
             .map(|r| r.name.len() + r.description.len() + 8)
             .sum();
-        let mut text = Vec::with_capacity(capacity);
-        let mut starts = Vec::with_capacity(records.len() + 1);
-        let mut name_lengths = Vec::with_capacity(records.len());
-        let mut stored =
-            store::Records::with_capacity(records.len(), capacity + records.len() * 16);
+        let mut builder = store::Builder::with_capacity(records.len(), text_bytes);
         for record in &records {
-            stored.push(record);
-            starts.push(text.len());
-            name_lengths.push(record.name.len());
-            push_lowercase(&mut text, &record.name);
-            text.push(b'\n');
-            push_lowercase(&mut text, &record.description);
-            if let Some(long) = &record.long_description {
-                text.push(b'\n');
-                push_lowercase(&mut text, long);
-            }
-            for provided in &record.provides {
-                text.push(b'\n');
-                push_lowercase(&mut text, provided);
-            }
-            text.push(RECORD_SEPARATOR);
+            builder.push(record);
         }
-        starts.push(text.len());
-        stored.finish();
-        text.shrink_to_fit();
         Self {
-            records: stored,
-            text,
-            starts,
-            name_lengths,
+            store: builder.finish(),
         }
+    }
+
+    /// The index's bytes, for a snapshot.
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8] {
+        self.store.as_bytes()
+    }
+
+    /// An index from bytes [`Index::as_bytes`] gave, used as they are. Every offset
+    /// in them is checked first: whatever the bytes, the index never reads out of
+    /// bounds, and bytes that are not an index are refused.
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<Self, InvalidLayout> {
+        Ok(Self {
+            store: store::Store::from_bytes(bytes)?,
+        })
+    }
+
+    /// Position of the package named `name`, for data kept beside the index in the
+    /// same order.
+    #[must_use]
+    pub fn position(&self, name: &str) -> Option<usize> {
+        self.store.find(name)
     }
 
     /// Number of packages.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.records.len()
+        self.store.len()
     }
 
     /// Whether the index holds no package.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.records.len() == 0
+        self.store.len() == 0
     }
 
     /// The record of the package with exactly this name (without its long
     /// description, which the index only searches).
     #[must_use]
     pub fn get(&self, name: &str) -> Option<PackageRecord> {
-        self.records
+        self.store
             .find(name)
-            .map(|position| self.records.get(position))
+            .map(|position| self.store.get(position))
     }
 
     /// Names closest to `name` (for "did you mean"), best first.
     #[must_use]
     pub fn closest_names(&self, name: &str, count: usize) -> Vec<&str> {
-        fuzzy::closest(&self.records, name, count, &[])
+        fuzzy::closest(&self.store, name, count, &[])
             .into_iter()
-            .map(|position| self.records.name(position))
+            .map(|position| self.store.name(position))
             .collect()
     }
 
@@ -136,7 +124,7 @@ impl Index {
             .positions_matching(first)
             .into_iter()
             .filter(|&position| {
-                let text = self.record_text(position);
+                let text = self.store.record_text(position);
                 rest.iter().all(|term| memmem::find(text, term).is_some())
             })
             .map(|position| (self.match_kind(position, &terms), position))
@@ -144,8 +132,8 @@ impl Index {
         matches.sort_by(|&(kind_a, a), &(kind_b, b)| {
             kind_a
                 .cmp(&kind_b)
-                .then(self.name_lengths[a].cmp(&self.name_lengths[b]))
-                .then(self.records.name(a).cmp(self.records.name(b)))
+                .then(self.store.name_len(a).cmp(&self.store.name_len(b)))
+                .then(self.store.name(a).cmp(self.store.name(b)))
         });
         let exact_total = matches.len();
         let limit = query.limit.unwrap_or(usize::MAX);
@@ -153,7 +141,7 @@ impl Index {
             .iter()
             .take(limit)
             .map(|&(matched, position)| SearchHit {
-                package: self.records.get(position),
+                package: self.store.get(position),
                 matched,
             })
             .collect();
@@ -162,10 +150,10 @@ impl Index {
             let exclude: Vec<usize> = matches.iter().map(|&(_, position)| position).collect();
             let room = (limit - hits.len()).min(fuzzy::MAX_FUZZY_HITS);
             hits.extend(
-                fuzzy::closest(&self.records, &joined, room, &exclude)
+                fuzzy::closest(&self.store, &joined, room, &exclude)
                     .into_iter()
                     .map(|position| SearchHit {
-                        package: self.records.get(position),
+                        package: self.store.get(position),
                         matched: MatchKind::Fuzzy,
                     }),
             );
@@ -173,28 +161,18 @@ impl Index {
         SearchResults { hits, exact_total }
     }
 
-    fn record_text(&self, position: usize) -> &[u8] {
-        &self.text[self.record_range(position)]
-    }
-
-    fn record_range(&self, position: usize) -> Range<usize> {
-        // The end excludes the separator.
-        self.starts[position]..self.starts[position + 1] - 1
-    }
-
     /// Every record whose text contains `term`, in index order, found with one pass.
     fn positions_matching(&self, term: &[u8]) -> Vec<usize> {
+        let text = self.store.text();
         let finder = memmem::Finder::new(term);
         let mut positions = Vec::new();
         let mut offset = 0;
-        while let Some(found) = finder.find(&self.text[offset..]) {
-            let at = offset + found;
-            // The record holding `at`: the last start <= at.
-            let position = self.starts.partition_point(|&start| start <= at) - 1;
+        while let Some(found) = finder.find(&text[offset..]) {
+            let position = self.store.record_at(offset + found);
             positions.push(position);
             // Resume at the next record: one hit per record is enough.
-            offset = self.starts[position + 1];
-            if offset >= self.text.len() {
+            offset = self.store.start(position + 1);
+            if offset >= text.len() {
                 break;
             }
         }
@@ -202,9 +180,9 @@ impl Index {
     }
 
     fn match_kind(&self, position: usize, terms: &[Vec<u8>]) -> MatchKind {
-        let text = self.record_text(position);
-        let name = &text[..self.name_lengths[position]];
-        let records = &self.records;
+        let text = self.store.record_text(position);
+        let name = &text[..self.store.name_len(position)];
+        let store = &self.store;
         terms
             .iter()
             .map(|term| {
@@ -214,7 +192,7 @@ impl Index {
                     MatchKind::NamePrefix
                 } else if memmem::find(name, term).is_some() {
                     MatchKind::NameSubstring
-                } else if records
+                } else if store
                     .provides(position)
                     .any(|p| memmem::find(p.to_ascii_lowercase().as_bytes(), term).is_some())
                 {
@@ -226,15 +204,6 @@ impl Index {
             .min()
             .unwrap_or(MatchKind::Description)
     }
-}
-
-fn push_lowercase(buffer: &mut Vec<u8>, text: &str) {
-    // A separator byte inside package text would split a record; drop it.
-    buffer.extend(
-        text.bytes()
-            .filter(|&byte| byte != RECORD_SEPARATOR)
-            .map(|byte| byte.to_ascii_lowercase()),
-    );
 }
 
 #[cfg(test)]

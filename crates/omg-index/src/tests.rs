@@ -182,3 +182,106 @@ fn edit_distance_counts_transposition_as_one() {
     assert_eq!(edit_distance("kitten", "sitting", 2), None);
     assert_eq!(edit_distance("", "", 0), Some(0));
 }
+
+fn every_answer(index: &Index) -> Vec<String> {
+    let mut answers = Vec::new();
+    for terms in [
+        &["vim"][..],
+        &["editor"],
+        &["vi", "improved"],
+        &["gui"],
+        &["ruby"],
+    ] {
+        let terms: Vec<String> = terms.iter().map(|t| (*t).to_owned()).collect();
+        let results = index.search(&SearchQuery {
+            terms: &terms,
+            limit: None,
+            fuzzy_below: 5,
+        });
+        answers.push(format!("{results:?}"));
+    }
+    for name in ["vim", "neo-qt", "nodejs", "absent", "vmi"] {
+        answers.push(format!("{:?}", index.get(name)));
+        answers.push(format!("{:?}", index.closest_names(name, 3)));
+    }
+    answers
+}
+
+#[test]
+fn bytes_give_back_the_same_index() {
+    let built = index();
+    let loaded = Index::from_bytes(built.as_bytes().to_vec()).unwrap();
+    assert_eq!(loaded.len(), built.len());
+    assert_eq!(every_answer(&loaded), every_answer(&built));
+    assert_eq!(loaded.position("python3"), built.position("python3"));
+    assert!(loaded.position("python3").is_some());
+}
+
+#[test]
+fn an_empty_index_round_trips() {
+    let empty = Index::new(Vec::new());
+    let loaded = Index::from_bytes(empty.as_bytes().to_vec()).unwrap();
+    assert!(loaded.is_empty());
+    assert_eq!(every_answer(&loaded), every_answer(&empty));
+}
+
+#[test]
+fn truncated_bytes_are_refused() {
+    let bytes = index().as_bytes().to_vec();
+    for length in 0..bytes.len() {
+        assert!(
+            Index::from_bytes(bytes[..length].to_vec()).is_err(),
+            "{length} of {} bytes accepted",
+            bytes.len()
+        );
+    }
+    let mut longer = bytes;
+    longer.push(0);
+    assert!(Index::from_bytes(longer).is_err());
+}
+
+/// Damaged bytes that still pass the checks must not make a read go out of
+/// bounds: every request on whatever loads runs to an answer, never a panic.
+#[test]
+fn damaged_bytes_are_refused_or_read_safely() {
+    let bytes = index().as_bytes().to_vec();
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let (mut refused, mut loaded) = (0, 0);
+    for _ in 0..4000 {
+        let mut damaged = bytes.clone();
+        for _ in 0..=next() % 3 {
+            let at = usize::try_from(next() % bytes.len() as u64).unwrap();
+            damaged[at] = u8::try_from(next() & 0xff).unwrap();
+        }
+        match Index::from_bytes(damaged) {
+            Ok(index) => {
+                loaded += 1;
+                every_answer(&index);
+            }
+            Err(_) => refused += 1,
+        }
+    }
+    // Both branches ran: the checks refuse structural damage, and damage to
+    // plain text (a description byte) still loads.
+    assert!(
+        refused > 100 && loaded > 100,
+        "refused {refused}, loaded {loaded}"
+    );
+}
+
+#[test]
+fn a_separator_byte_in_a_name_keeps_the_layout_valid() {
+    let index = Index::new(vec![
+        record("odd\0name", "has a separator"),
+        record("vim", ""),
+    ]);
+    let loaded = Index::from_bytes(index.as_bytes().to_vec()).unwrap();
+    assert_eq!(every_answer(&loaded), every_answer(&index));
+    assert!(search(&index, &["separator"]).len() == 1);
+}

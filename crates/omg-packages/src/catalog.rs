@@ -1,31 +1,41 @@
 //! The meaning of every read request, written once: the daemon answers from a
 //! [`Catalog`] it keeps warm, the CLI's direct path from one it opens per command.
+//! With a snapshot directory, both start from the index snapshot when it is valid
+//! and write it after building the index when it is not (see [`crate::snapshot`]).
 
+use crate::snapshot;
 use crate::{Error, PackageBackend, Result};
 use omg_core::{
-    BackendSelection, InfoAnswer, InstalledPackage, SearchRequest, SearchResults, SystemStatus,
+    BackendSelection, InfoAnswer, InstalledPackage, PackageRecord, SearchRequest, SearchResults,
+    SystemStatus,
 };
 use omg_index::{Index, SearchQuery};
-use std::sync::OnceLock;
+use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
 
 /// How many "did you mean" names an unknown package gets.
 const SUGGESTIONS: usize = 3;
 
-/// An opened backend and its search index, built on first use.
+/// An opened backend and its search index, built (or read from the snapshot) on
+/// first use.
 pub struct Catalog {
     selection: BackendSelection,
     backend: Box<dyn PackageBackend>,
     index: OnceLock<Index>,
+    /// Where the index snapshot lives, when one is kept.
+    snapshot: Option<PathBuf>,
+    /// Package details from the snapshot, once the index is there.
+    details: OnceLock<Option<snapshot::Details>>,
+    /// How the index was obtained, for logs and `omg daemon status`.
+    origin: Mutex<Option<String>>,
+    /// A snapshot that could not be written, said once.
+    snapshot_warnings: Mutex<Vec<String>>,
 }
 
 impl Catalog {
     /// Opens the backend; the index is built when a request first needs it.
     pub fn open(selection: &BackendSelection) -> Result<Self> {
-        Ok(Self {
-            selection: selection.clone(),
-            backend: crate::open(selection)?,
-            index: OnceLock::new(),
-        })
+        Ok(Self::with_backend(selection, crate::open(selection)?))
     }
 
     /// A catalog over an already opened backend.
@@ -35,7 +45,25 @@ impl Catalog {
             selection: selection.clone(),
             backend,
             index: OnceLock::new(),
+            snapshot: None,
+            details: OnceLock::new(),
+            origin: Mutex::new(None),
+            snapshot_warnings: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Keeps the index snapshot in `dir` (omg's cache directory).
+    #[must_use]
+    pub fn with_snapshot_dir(mut self, dir: &std::path::Path) -> Self {
+        self.snapshot = Some(snapshot::path_in(dir, &self.selection));
+        self
+    }
+
+    /// Where the index came from: `snapshot`, or `databases` with why the snapshot
+    /// was not used; `None` before the index is needed.
+    #[must_use]
+    pub fn index_origin(&self) -> Option<String> {
+        lock(&self.origin).clone()
     }
 
     /// Opens the backend and builds the index now (the daemon's way).
@@ -62,8 +90,63 @@ impl Catalog {
         if let Some(index) = self.index.get() {
             return Ok(index);
         }
-        let index = Index::new(self.backend.records()?);
+        let index = self.obtain_index()?;
         Ok(self.index.get_or_init(|| index))
+    }
+
+    fn obtain_index(&self) -> Result<Index> {
+        let Some(path) = &self.snapshot else {
+            *lock(&self.origin) = Some("databases".to_owned());
+            return Ok(Index::new(self.backend.records()?));
+        };
+        // Taken before reading: a change during the build shows as a mismatch later.
+        let key = snapshot::key(
+            &self.selection,
+            &snapshot::database_stamps(&self.backend.database_paths()),
+        );
+        let miss = match snapshot::read(path, key) {
+            Ok(found) => {
+                let _ = self.details.set(found.details);
+                *lock(&self.origin) = Some("snapshot".to_owned());
+                return Ok(found.index);
+            }
+            Err(miss) => miss,
+        };
+        let (records, details) = self.backend.records_with_details()?;
+        let (records, details) = by_name(records, details);
+        let index = Index::new(records);
+        *lock(&self.origin) = Some(format!("databases ({miss})"));
+        match snapshot::write(path, key, &index, &details) {
+            // Reopened rather than kept: a daemon should not hold every package's
+            // details in memory.
+            Ok(()) => {
+                let reopened = snapshot::read_details(path, key, index.len());
+                let _ = self.details.set(reopened);
+            }
+            Err(error) => lock(&self.snapshot_warnings).push(format!(
+                "cannot write the index snapshot {}: {error}",
+                path.display()
+            )),
+        }
+        Ok(index)
+    }
+
+    /// The details the snapshot keeps for `name`, when it has them.
+    fn snapshot_details(&self, name: &str) -> Result<Option<omg_core::PackageDetails>> {
+        if self.snapshot.is_none() {
+            return Ok(None);
+        }
+        let index = self.index()?;
+        let Some(details) = self.details.get().and_then(Option::as_ref) else {
+            return Ok(None);
+        };
+        let Some(position) = index.position(name) else {
+            return Ok(None);
+        };
+        let (Some(bytes), Some(record)) = (details.get(position), index.get(name)) else {
+            return Ok(None);
+        };
+        self.backend.details_from(&record, &bytes)
     }
 
     /// Ranked search. Long descriptions are only matched against, never shown, so
@@ -85,6 +168,9 @@ impl Catalog {
 
     /// Details of one package, or the names closest to it.
     pub fn info(&self, name: &str) -> Result<InfoAnswer> {
+        if let Some(details) = self.snapshot_details(name)? {
+            return Ok(InfoAnswer::Found(Box::new(details)));
+        }
         if let Some(details) = self.backend.details(name)? {
             return Ok(InfoAnswer::Found(Box::new(details)));
         }
@@ -127,7 +213,9 @@ impl Catalog {
     /// What the backend skipped while answering, one line each, since the last call.
     #[must_use]
     pub fn warnings(&self) -> Vec<String> {
-        self.backend.warnings()
+        let mut warnings = self.backend.warnings();
+        warnings.append(&mut lock(&self.snapshot_warnings));
+        warnings
     }
 
     /// Counts for `omg status`.
@@ -135,4 +223,25 @@ impl Catalog {
         let available = self.index()?.len();
         crate::system_status(self.backend.as_ref(), available)
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Records sorted by name, the first of each name kept, with their details in the
+/// same order: the index's order, which the snapshot's details table follows.
+fn by_name(
+    records: Vec<PackageRecord>,
+    details: Vec<Vec<u8>>,
+) -> (Vec<PackageRecord>, Vec<Vec<u8>>) {
+    if details.len() != records.len() {
+        return (records, Vec::new());
+    }
+    let mut paired: Vec<(PackageRecord, Vec<u8>)> = records.into_iter().zip(details).collect();
+    paired.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+    paired.dedup_by(|later, first| later.0.name == first.0.name);
+    paired.into_iter().unzip()
 }

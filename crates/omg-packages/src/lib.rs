@@ -20,6 +20,7 @@ mod error;
 mod history;
 mod open;
 pub mod pacman;
+pub mod snapshot;
 mod status;
 
 pub use catalog::Catalog;
@@ -43,6 +44,23 @@ pub trait PackageBackend: Send + Sync {
     /// One record per package the repositories or the local database know, with its
     /// candidate version: what the search index is built from.
     fn records(&self) -> Result<Vec<PackageRecord>>;
+
+    /// The records with each one's details in a form [`PackageBackend::details_from`]
+    /// reads back (kept in the index snapshot), or no details at all: a backend
+    /// whose `details` is already fast keeps none.
+    fn records_with_details(&self) -> Result<(Vec<PackageRecord>, Vec<Vec<u8>>)> {
+        Ok((self.records()?, Vec::new()))
+    }
+
+    /// Details of `record` from what [`PackageBackend::records_with_details`] kept
+    /// for it; `None` sends the caller to [`PackageBackend::details`].
+    fn details_from(
+        &self,
+        _record: &PackageRecord,
+        _kept: &[u8],
+    ) -> Result<Option<PackageDetails>> {
+        Ok(None)
+    }
 
     /// Details of one package, or `None` when no repository and no local database
     /// knows it.

@@ -31,4 +31,5 @@ mod lean;
 mod packaging;
 mod runtimes;
 mod schemas;
+mod snapshot;
 mod terminal;

@@ -28,6 +28,8 @@ const LOCAL_REPOSITORY: &str = "local";
 /// The Arch backend.
 #[derive(Debug, Clone)]
 pub struct ArchBackend {
+    /// What the index is built from.
+    database_paths: Vec<PathBuf>,
     conf: PacmanConf,
     root: PathBuf,
     dbpath: PathBuf,
@@ -39,6 +41,7 @@ impl ArchBackend {
     pub fn new(options: &ArchOptions) -> Result<Self> {
         let setup = crate::pacman::PacmanSetup::new(options)?;
         Ok(Self {
+            database_paths: setup.database_paths(),
             conf: setup.conf,
             root: setup.root,
             dbpath: setup.dbpath,
@@ -333,7 +336,7 @@ impl PackageBackend for ArchBackend {
     }
 
     fn database_paths(&self) -> Vec<PathBuf> {
-        vec![self.dbpath.join("local"), self.dbpath.join("sync")]
+        self.database_paths.clone()
     }
 
     fn warnings(&self) -> Vec<String> {

@@ -487,6 +487,40 @@ impl DebianBackend {
         uris
     }
 
+    /// Every package's record and, when asked, the fields `info` shows, sorted by
+    /// name.
+    fn collect_records(&self, with_details: bool) -> Result<(Vec<PackageRecord>, Vec<Vec<u8>>)> {
+        let setup = self.setup()?;
+        let status = self.read_status()?;
+        let installed = self.installed_stanzas(&setup, &status);
+        let lists = self.read_lists(&setup);
+        let entries = Self::list_entries(&setup, &lists);
+        let mut found = Vec::with_capacity(entries.len() + installed.len());
+        let mut add = |name: &[u8], entries: &[ListEntry<'_>]| {
+            let local = installed.get(name).copied();
+            let installed_version = local.and_then(|stanza| stanza.text_field("Version"));
+            if let Some(chosen) = choose(&setup, name, entries, local) {
+                let kept = if with_details {
+                    kept_details(chosen.stanza)
+                } else {
+                    Vec::new()
+                };
+                found.push((record_of(&chosen, installed_version), kept));
+            }
+        };
+        for (name, entries) in &entries {
+            add(name, entries);
+        }
+        for name in installed.keys() {
+            if !entries.contains_key(name) {
+                add(name, &[]);
+            }
+        }
+        found.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+        let (records, details) = found.into_iter().unzip();
+        Ok((records, if with_details { details } else { Vec::new() }))
+    }
+
     /// Lines about configuration and lists that were skipped since the last call.
     pub fn take_warnings(&self) -> Vec<String> {
         std::mem::take(
@@ -508,29 +542,37 @@ impl PackageBackend for DebianBackend {
     }
 
     fn records(&self) -> Result<Vec<PackageRecord>> {
-        let setup = self.setup()?;
-        let status = self.read_status()?;
-        let installed = self.installed_stanzas(&setup, &status);
-        let lists = self.read_lists(&setup);
-        let entries = Self::list_entries(&setup, &lists);
-        let mut records = Vec::with_capacity(entries.len() + installed.len());
-        let mut add = |name: &[u8], entries: &[ListEntry<'_>]| {
-            let local = installed.get(name).copied();
-            let installed_version = local.and_then(|stanza| stanza.text_field("Version"));
-            if let Some(chosen) = choose(&setup, name, entries, local) {
-                records.push(record_of(&chosen, installed_version));
-            }
+        Ok(self.collect_records(false)?.0)
+    }
+
+    fn records_with_details(&self) -> Result<(Vec<PackageRecord>, Vec<Vec<u8>>)> {
+        self.collect_records(true)
+    }
+
+    fn details_from(&self, record: &PackageRecord, kept: &[u8]) -> Result<Option<PackageDetails>> {
+        let Some(stanza) = stanzas(kept).next() else {
+            return Ok(None);
         };
-        for (name, entries) in &entries {
-            add(name, entries);
+        if stanza.field("Package") != Some(record.name.as_bytes()) {
+            return Ok(None);
         }
-        for name in installed.keys() {
-            if !entries.contains_key(name) {
-                add(name, &[]);
-            }
-        }
-        records.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(records)
+        let explicit = match &record.installed_version {
+            Some(_) => Some(
+                !self
+                    .auto_installed(&self.architectures().native)?
+                    .contains(&record.name),
+            ),
+            None => None,
+        };
+        let chosen = Chosen {
+            stanza,
+            version: &record.version,
+            repository: &record.repository,
+            status_only: false,
+        };
+        let mut details = details_of(&chosen, record.installed_version.clone(), explicit);
+        details.description.clone_from(&record.description);
+        Ok(Some(details))
     }
 
     fn details(&self, name: &str) -> Result<Option<PackageDetails>> {
@@ -649,6 +691,10 @@ impl PackageBackend for DebianBackend {
             self.paths.status_file.clone(),
             self.paths.extended_states.clone(),
         ];
+        // dpkg's foreign architectures, beside its status file.
+        if let Some(dpkg_dir) = self.paths.status_file.parent() {
+            paths.push(dpkg_dir.join("arch"));
+        }
         for name in [
             "sources.list",
             "sources.list.d",
@@ -705,6 +751,37 @@ fn record_of(chosen: &Chosen<'_>, installed_version: Option<String>) -> PackageR
     }
 }
 
+/// The fields of a candidate's stanza that `info` shows beyond its record, as a
+/// stanza of their own: what the index snapshot keeps per package.
+fn kept_details(stanza: Stanza<'_>) -> Vec<u8> {
+    const SHOWN: [&[u8]; 14] = [
+        b"Package",
+        b"Architecture",
+        b"Pre-Depends",
+        b"Depends",
+        b"Recommends",
+        b"Provides",
+        b"Conflicts",
+        b"Breaks",
+        b"Replaces",
+        b"Size",
+        b"Installed-Size",
+        b"Maintainer",
+        b"Homepage",
+        b"Section",
+    ];
+    let mut kept = Vec::with_capacity(256);
+    for (key, value) in stanza.fields() {
+        if SHOWN.iter().any(|shown| shown.eq_ignore_ascii_case(key)) {
+            kept.extend_from_slice(key);
+            kept.extend_from_slice(b": ");
+            kept.extend_from_slice(value);
+            kept.push(b'\n');
+        }
+    }
+    kept
+}
+
 fn details_of(
     chosen: &Chosen<'_>,
     installed_version: Option<String>,
@@ -750,5 +827,7 @@ fn details_of(
     }
 }
 
+#[cfg(test)]
+mod snapshot_tests;
 #[cfg(test)]
 mod tests;

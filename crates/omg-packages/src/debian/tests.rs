@@ -1,8 +1,8 @@
 use super::*;
 
 /// A temp tree of APT configuration, lists, Release files and dpkg state.
-struct Tree {
-    dir: tempfile::TempDir,
+pub(super) struct Tree {
+    pub(super) dir: tempfile::TempDir,
 }
 
 impl Tree {
@@ -21,7 +21,7 @@ impl Tree {
         Self { dir }
     }
 
-    fn write(&self, path: &str, text: &str) {
+    pub(super) fn write(&self, path: &str, text: &str) {
         let path = self.dir.path().join(path);
         let mut all = std::fs::read_to_string(&path).unwrap_or_default();
         all.push_str(text);
@@ -29,7 +29,7 @@ impl Tree {
     }
 
     /// A `deb http://<host>/d <suite> main` source with its Release and list.
-    fn repo(&self, host: &str, suite: &str, release: &str, packages: &str) {
+    pub(super) fn repo(&self, host: &str, suite: &str, release: &str, packages: &str) {
         self.write(
             "etc/sources.list",
             &format!("deb http://{host}/d {suite} main\n"),
@@ -41,7 +41,7 @@ impl Tree {
         );
     }
 
-    fn backend(&self) -> DebianBackend {
+    pub(super) fn backend(&self) -> DebianBackend {
         self.backend_with_foreign(&[])
     }
 
@@ -72,6 +72,7 @@ impl Tree {
             .map(|record| record.version);
         // The index and `info` must never disagree on the candidate.
         assert_eq!(details, record, "{name}");
+        assert_kept_details_agree(&backend);
         details
     }
 }
@@ -81,7 +82,7 @@ const SECURITY: &str =
     "Package: tool\nVersion: 1.0-1+deb12u1\nArchitecture: all\nDescription: a tool, fixed\n";
 const STATUS: &str = "Package: tool\nStatus: install ok installed\nArchitecture: all\nVersion: 1.0-1\nDepends: lib\nDescription: a tool\n long text\n\nPackage: lib\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.0-1\nDescription: a library\n\nPackage: gone\nStatus: deinstall ok config-files\nArchitecture: amd64\nVersion: 1\nDescription: removed\n\nPackage: local-only\nStatus: install ok installed\nArchitecture: amd64\nVersion: 3\nDescription: built here\n with a long description\n\nPackage: stray\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1\nDescription: nothing needs me\n";
 const EXTENDED: &str = "Package: lib\nArchitecture: amd64\nAuto-Installed: 1\n\nPackage: stray\nArchitecture: amd64\nAuto-Installed: 1\n";
-const DEBIAN: &str =
+pub(super) const DEBIAN: &str =
     "Origin: Debian\nLabel: Debian\nSuite: stable\nCodename: bookworm\nVersion: 12.11\n";
 const DEBIAN_SECURITY: &str =
     "Origin: Debian\nLabel: Debian-Security\nSuite: stable-security\nCodename: bookworm-security\n";
@@ -89,7 +90,7 @@ const BACKPORTS: &str = "Origin: Debian Backports\nSuite: stable-backports\nCode
 const EXPERIMENTAL: &str =
     "Origin: Debian\nSuite: experimental\nCodename: rc-buggy\nNotAutomatic: yes\n";
 
-fn standard() -> Tree {
+pub(super) fn standard() -> Tree {
     let tree = Tree::new(STATUS, EXTENDED);
     tree.repo("r", "bookworm", DEBIAN, MAIN);
     tree.repo("r", "bookworm-security", DEBIAN_SECURITY, SECURITY);
@@ -435,4 +436,36 @@ fn details_skips_a_package_field_continued_on_the_next_line() {
     assert_eq!(details.name, "b");
     assert_eq!(details.version.as_deref(), Some("1"));
     assert_eq!(details.repository, LOCAL_REPOSITORY);
+}
+
+/// What the index snapshot keeps per package gives back exactly what `info` reads
+/// from the lists, for every package.
+pub(super) fn assert_kept_details_agree(backend: &DebianBackend) {
+    let (records, kept) = backend.records_with_details().unwrap();
+    assert_eq!(records, backend.records().unwrap());
+    assert_eq!(records.len(), kept.len());
+    for (record, kept) in records.iter().zip(&kept) {
+        assert_eq!(
+            backend.details_from(record, kept).unwrap(),
+            backend.details(&record.name).unwrap(),
+            "{}",
+            record.name
+        );
+    }
+}
+
+#[test]
+fn kept_details_agree_with_the_lists_with_every_field_info_shows() {
+    let tree = standard();
+    tree.repo(
+        "r",
+        "extra",
+        DEBIAN,
+        "Package: full\nVersion: 1\nArchitecture: amd64\nPre-Depends: dpkg (>= 1.19)\nDepends: lib (>= 2),\n tool | other\nRecommends: extra\nProvides: virtual (= 1)\nConflicts: old\nBreaks: older (<< 1)\nReplaces: old\nSize: 1234\nInstalled-Size: 56\nMaintainer: Someone <s@example.org>\nHomepage: https://example.org\nSection: utils\nDescription: everything\n long text\nX-Other: ignored\n",
+    );
+    let backend = tree.backend();
+    assert_kept_details_agree(&backend);
+    let details = backend.details("full").unwrap().unwrap();
+    assert_eq!(details.depends.len(), 3, "{details:?}");
+    assert_eq!(details.download_size, Some(1234));
 }

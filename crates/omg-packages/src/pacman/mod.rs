@@ -3,6 +3,9 @@
 //! doctor`, which must not link libalpm, reads database ages and locks from it.
 
 pub mod conf;
+mod snapshot_only;
+
+pub use snapshot_only::SnapshotOnly;
 
 use crate::{newest_mtime, Result};
 use conf::PacmanConf;
@@ -34,6 +37,8 @@ impl ArchOptions {
 /// pacman.conf with the root and database path resolved.
 #[derive(Debug, Clone)]
 pub struct PacmanSetup {
+    /// The pacman.conf read.
+    pub config: PathBuf,
     pub conf: PacmanConf,
     pub root: PathBuf,
     pub dbpath: PathBuf,
@@ -58,7 +63,12 @@ impl PacmanSetup {
             .clone()
             .or_else(|| conf.db_path.clone())
             .unwrap_or_else(|| root.join("var/lib/pacman"));
-        Ok(Self { conf, root, dbpath })
+        Ok(Self {
+            config,
+            conf,
+            root,
+            dbpath,
+        })
     }
 
     /// A repository's sync database file.
@@ -71,6 +81,17 @@ impl PacmanSetup {
     #[must_use]
     pub fn database_synced_at(&self) -> Option<i64> {
         database_synced_at(&self.conf, &self.dbpath)
+    }
+
+    /// What the index is built from: pacman.conf (which repositories there are)
+    /// and the local and sync databases.
+    #[must_use]
+    pub fn database_paths(&self) -> Vec<PathBuf> {
+        vec![
+            self.config.clone(),
+            self.dbpath.join("local"),
+            self.dbpath.join("sync"),
+        ]
     }
 }
 

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# The direct path with a valid index snapshot against stock-configured apt-cache
+# (binary cache pkgcache.bin enabled, uncompressed lists), against the direct path
+# without a snapshot, and omgd's start to first answer; then Arch's `omgd --answer`
+# against pacman -Ss on a 15,000-package database. One hyperfine run per comparison.
+#   bench/snapshot.sh
+#   OMG_BENCH_OLD=DIR bench/snapshot.sh   # add DIR/omg (an older build) as a column
+# Needs: scripts/setup (hyperfine, pacman), lz4 (Debian's lz4 package).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release -q -p omg-cli -p omg-daemon
+cargo build --release -q -p omg-testbed --example big-arch-db
+omg=$PWD/target/release/omg
+omgd=$PWD/target/release/omgd
+out=bench/results
+mkdir -p "$out"
+work=$(mktemp -d)
+export HOME=$work/home XDG_CACHE_HOME=$work/cache OMG_SOCKET=$work/omgd.sock
+mkdir -p "$HOME"
+trap '"$omg" daemon stop >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+ms_now() { date +%s%N | cut -b1-13; }
+
+run() { # name, then the commands
+  local name=$1; shift
+  hyperfine --warmup 3 --min-runs 10 -N -i --export-markdown "$out/snapshot-$name.md" "$@" >/dev/null
+  echo "## $name"; cat "$out/snapshot-$name.md"; echo
+}
+
+# Stock APT: this machine's lists decompressed into a private copy, and a private
+# pkgcache.bin that the warm-up builds once (what a default apt setup keeps).
+lists=$work/lists
+mkdir -p "$lists/partial"
+for list in /var/lib/apt/lists/*; do
+  [ -f "$list" ] || continue
+  case $list in
+    *.lz4) lz4cat "$list" >"$lists/$(basename "${list%.lz4}")" ;;
+    *.gz) zcat "$list" >"$lists/$(basename "${list%.gz}")" ;;
+    *.xz) xzcat "$list" >"$lists/$(basename "${list%.xz}")" ;;
+    *) cp "$list" "$lists/" ;;
+  esac
+done
+apt_cache="apt-cache -o Dir::State::Lists=$lists -o Dir::Cache::pkgcache=$work/pkgcache.bin -o Dir::Cache::srcpkgcache=$work/srcpkgcache.bin"
+$apt_cache search vim >/dev/null
+ls -l "$work/pkgcache.bin"
+
+# omg's snapshot, written by one direct run.
+"$omg" --no-daemon search vim >/dev/null
+ls -l "$XDG_CACHE_HOME"/omg/index-*
+old=()
+if [ -n "${OMG_BENCH_OLD:-}" ]; then old=("$OMG_BENCH_OLD/omg --no-daemon search vim"); fi
+snapshot=$(ls "$XDG_CACHE_HOME"/omg/index-*)
+run debian-search-vim "$omg --no-daemon search vim" "$apt_cache search vim" "${old[@]}"
+run debian-search-vim-rebuild --prepare "rm -f $snapshot" "$omg --no-daemon search vim"
+"$omg" --no-daemon search vim >/dev/null
+
+# info: the first answer for each of 200 distinct packages through a warm omgd (no
+# answer cached), then the same 200 again (cached), against apt-cache show.
+names=$("$omg" --no-daemon search lib | awk '!/^ / { n++; if (n % 37 == 0 && k < 200) { sub(".*/", "", $1); print $1; k++ } }' | tr '\n' ' ')
+echo "info over $(echo "$names" | wc -w) packages"
+"$omgd" --foreground --backend debian 2>"$work/omgd.log" &
+until "$omg" -v search vim 2>&1 >/dev/null | grep -q 'answered by omgd'; do sleep 0.005; done
+first() { local start; start=$(date +%s%N); for name in $names; do "$omg" info "$name" >/dev/null; done; echo $(( ($(date +%s%N) - start) / 200000 )); }
+echo "first info, 200 names, mean per name: $(first | sed 's/\(..\)$/.\1/') ms"
+echo "cached info, 200 names, mean per name: $(first | sed 's/\(..\)$/.\1/') ms"
+start=$(date +%s%N); for name in $names; do $apt_cache show "$name" >/dev/null; done
+echo "apt-cache show (stock), 200 names, mean per name: $(( ($(date +%s%N) - start) / 200000 )) (x0.01 ms)"
+"$omg" daemon status | grep -E 'Index|Memory'
+"$omg" daemon stop >/dev/null
+
+# omgd's start to first answer, with a valid snapshot.
+for attempt in 1 2 3; do
+  start=$(ms_now)
+  "$omgd" --foreground --backend debian 2>"$work/omgd.log" &
+  until "$omg" -v search vim 2>&1 >/dev/null | grep -q 'answered by omgd'; do sleep 0.002; done
+  echo "omgd start to first answer with a snapshot (Debian), run $attempt: $(( $(ms_now) - start )) ms"
+  grep -o 'index of .*' "$work/omgd.log" | head -1
+  "$omg" daemon stop >/dev/null
+done
+
+# Arch: a generated core+extra-sized database; `omgd --answer` is what `omg
+# --no-daemon` runs on Arch.
+big=$(target/release/examples/big-arch-db "$work/big" 15000)
+"$omg" --no-daemon --config "$big" search --repo vim >/dev/null
+run arch-search-vim "$omg --no-daemon --config $big search --repo vim" "pacman --config $big -Ss vim"
