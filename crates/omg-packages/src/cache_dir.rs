@@ -22,7 +22,7 @@ fn open_directory(dir: &Path) -> std::io::Result<OwnedFd> {
 
 /// The directory's descriptor and the UTF-8 names in it (a name that is not UTF-8
 /// is no package a package manager wrote); `None` when it does not exist.
-pub(crate) fn list(dir: &Path) -> Result<Option<(OwnedFd, Vec<String>)>> {
+pub fn list(dir: &Path) -> Result<Option<(OwnedFd, Vec<String>)>> {
     let fd = match open_directory(dir) {
         Ok(fd) => fd,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -40,7 +40,7 @@ pub(crate) fn list(dir: &Path) -> Result<Option<(OwnedFd, Vec<String>)>> {
 }
 
 /// The size of `name` in `dir` when it is a regular file (not a link to one).
-pub(crate) fn regular_file_size(dir: &OwnedFd, name: &str) -> Option<u64> {
+pub fn regular_file_size(dir: &OwnedFd, name: &str) -> Option<u64> {
     let stat = rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW).ok()?;
     (FileType::from_raw_mode(stat.st_mode) == FileType::RegularFile)
         .then(|| u64::try_from(stat.st_size).unwrap_or(0))
@@ -48,7 +48,7 @@ pub(crate) fn regular_file_size(dir: &OwnedFd, name: &str) -> Option<u64> {
 
 /// Deletes the planned files, each by its plain name under its directory's
 /// descriptor; one that is gone or no longer a regular file is left alone.
-pub(crate) fn delete(files: &[CacheFile]) -> Result<()> {
+pub fn delete(files: &[CacheFile]) -> Result<()> {
     let mut directories: HashMap<PathBuf, OwnedFd> = HashMap::new();
     for file in files {
         let (Some(dir), Some(name)) = (

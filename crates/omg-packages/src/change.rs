@@ -45,8 +45,9 @@ pub trait PlannedChange {
     fn commit(self: Box<Self>, sink: EventSink) -> Result<()>;
 }
 
-/// The write side of the backend `selection` names; fails when its feature is not
-/// built in.
+/// The write side of the Arch backend; fails for Debian, whose changes go through
+/// libapt-pkg in the omg-apt crate (so that only omgd links it), and when the
+/// feature is not built in.
 pub fn open_changer(selection: &BackendSelection) -> Result<Box<dyn SystemChanger>> {
     match selection.kind {
         BackendKind::Arch => open_arch(selection),
@@ -65,14 +66,6 @@ fn open_arch(_: &BackendSelection) -> Result<Box<dyn SystemChanger>> {
     Err(crate::Error::NotBuilt(BackendKind::Arch))
 }
 
-#[cfg(feature = "apt")]
-fn open_debian(selection: &BackendSelection) -> Result<Box<dyn SystemChanger>> {
-    Ok(Box::new(crate::debian::transact::AptChanger::new(
-        crate::debian::DebianPaths::of(selection),
-    )))
-}
-
-#[cfg(not(feature = "apt"))]
 fn open_debian(_: &BackendSelection) -> Result<Box<dyn SystemChanger>> {
     Err(crate::Error::NotBuilt(BackendKind::Debian))
 }

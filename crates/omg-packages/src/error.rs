@@ -108,8 +108,9 @@ fn conflict_pairs(pairs: &[(String, String)]) -> String {
 }
 
 impl Error {
+    /// A failed read or write of `path`.
     #[cfg_attr(not(any(feature = "arch", feature = "debian")), allow(dead_code))]
-    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Io {
             path: path.into(),
             source,

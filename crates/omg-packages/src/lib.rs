@@ -10,8 +10,8 @@
 #[cfg(feature = "arch")]
 pub mod arch;
 pub mod aur;
-#[cfg(any(feature = "arch", feature = "apt"))]
-mod cache_dir;
+#[cfg(any(feature = "arch", feature = "debian"))]
+pub mod cache_dir;
 mod catalog;
 mod change;
 #[cfg(feature = "debian")]

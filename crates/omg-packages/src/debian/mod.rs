@@ -10,8 +10,6 @@
 //! native architecture or `all`, installed-only packages, and the description of the
 //! candidate; the tests compare them with apt-cache on the same machine.
 
-#[cfg(feature = "apt")]
-mod clean;
 mod control;
 mod files;
 mod lists;
@@ -20,8 +18,6 @@ mod policy;
 mod release;
 mod setup;
 mod sources;
-#[cfg(feature = "apt")]
-pub mod transact;
 
 use crate::{newest_mtime, Error, PackageBackend, Result};
 use control::{lossy, relation_items, relation_names, stanzas, synopsis, Stanza};

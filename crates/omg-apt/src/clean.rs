@@ -1,11 +1,11 @@
 //! `omg clean` on Debian: `apt-get autoclean`, the cached `.deb` files no
 //! configured source offers any more (name, version and architecture all looked
-//! up in apt's cache), deleted through [`crate::cache_dir`], never through a link.
-//! `--orphans` is apt's autoremove, planned in [`super::transact`].
+//! up in apt's cache), deleted through [`omg_packages::cache_dir`], never through a link.
+//! `--orphans` is apt's autoremove, planned in [`crate::transact`].
 
-use crate::cache_dir::regular_file_size;
-use crate::Result;
 use omg_core::plan::CacheFile;
+use omg_packages::cache_dir::regular_file_size;
+use omg_packages::Result;
 use rust_apt::Cache;
 use std::path::Path;
 
@@ -23,7 +23,7 @@ fn parse_deb_file(file: &str) -> Option<(&str, String, &str)> {
 
 /// The `.deb` files in `dir` whose version no source offers.
 pub(super) fn stale_debs(cache: &Cache, dir: &Path) -> Result<Vec<CacheFile>> {
-    let Some((fd, names)) = crate::cache_dir::list(dir)? else {
+    let Some((fd, names)) = omg_packages::cache_dir::list(dir)? else {
         return Ok(Vec::new());
     };
     let mut stale = Vec::new();

@@ -11,9 +11,9 @@
 //! keeps locally changed configuration files (`--force-confdef --force-confold`),
 //! the conservative answers.
 
-use super::DebianPaths;
-use crate::{Error, EventSink, PlannedChange, Result, SystemChanger};
 use omg_core::{ChangeEvent, ChangeRequest, InstallReason, PackageAction, Plan, PlannedPackage};
+use omg_packages::debian::DebianPaths;
+use omg_packages::{Error, EventSink, PlannedChange, Result, SystemChanger};
 use rust_apt::cache::Upgrade;
 use rust_apt::config::Config;
 use rust_apt::error::AptErrors;
@@ -201,7 +201,7 @@ impl SystemChanger for AptChanger {
         Ok(Box::new(self.planned(request, true)?))
     }
 
-    fn preview(&self, request: &ChangeRequest, ask: crate::Asker) -> Result<Plan> {
+    fn preview(&self, request: &ChangeRequest, ask: omg_packages::Asker) -> Result<Plan> {
         // apt's resolver asks nothing.
         drop(ask);
         Ok(self.planned(request, false)?.plan)
@@ -316,7 +316,7 @@ impl AptChanger {
         let mut plan = plan_of(&cache, &requested, request, notes, already_installed)?;
         if matches!(request, ChangeRequest::Clean { .. }) {
             let archives = Config::new().dir("Dir::Cache::Archives", "/var/cache/apt/archives/");
-            plan.cache_files = super::clean::stale_debs(&cache, Path::new(&archives))?;
+            plan.cache_files = crate::clean::stale_debs(&cache, Path::new(&archives))?;
         }
         Ok(AptTransaction { cache, plan, lock })
     }
@@ -692,7 +692,7 @@ impl PlannedChange for AptTransaction {
             });
         }
         if plan.packages.is_empty() {
-            return crate::cache_dir::delete(&plan.cache_files);
+            return omg_packages::cache_dir::delete(&plan.cache_files);
         }
         let config = Config::new();
         config.set("Dpkg::Use-Pty", "false");
@@ -720,7 +720,7 @@ impl PlannedChange for AptTransaction {
         cache
             .commit(&mut acquire, &mut install)
             .map_err(|errors| apt_error("the transaction failed", &errors))?;
-        crate::cache_dir::delete(&plan.cache_files)
+        omg_packages::cache_dir::delete(&plan.cache_files)
     }
 }
 
