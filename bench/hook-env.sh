@@ -17,6 +17,10 @@ if [ ! -x "$mise" ]; then
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# The floor of a process start, built before HOME moves (rustup reads it).
+hello=$work/hello
+printf 'fn main() { println!("hello"); }\n' >"$work/hello.rs"
+rustc -O -C lto=thin -o "$hello" "$work/hello.rs"
 export HOME=$work/home XDG_DATA_HOME=$work/data XDG_CONFIG_HOME=$work/config XDG_CACHE_HOME=$work/cache
 export MISE_DATA_DIR=$work/mise-data MISE_CONFIG_DIR=$work/mise-config MISE_CACHE_DIR=$work/mise-cache MISE_STATE_DIR=$work/mise-state
 mkdir -p "$HOME" "$work/project/src/deep"
@@ -36,3 +40,13 @@ echo "## hook-env (selection changed: both print the new environment)"; cat "$ou
 __OMG_STATE=$state __OMG_PATH=$state hyperfine -N --warmup 20 --export-markdown "$out/hook-env-unchanged.md" \
   "$omg hook-env --shell bash" >/dev/null
 echo "## omg hook-env, nothing changed (prints nothing)"; cat "$out/hook-env-unchanged.md"
+
+# Steady state for all three, as a shell sees it at a prompt where nothing changed:
+# each tool's own output evaluated once, then the same command again (both print
+# nothing), against a minimal Rust hello-world as the floor of a process start.
+eval "$("$omg" hook-env --shell bash)"
+eval "$("$mise" hook-env -s bash 2>/dev/null)"
+echo "steady: omg prints '$("$omg" hook-env --shell bash)', mise prints '$("$mise" hook-env -s bash 2>&1)'"
+hyperfine -N --warmup 50 --runs 1000 --export-markdown "$out/hook-env-steady.md" \
+  "$hello" "$omg hook-env --shell bash" "$mise hook-env -s bash" >/dev/null
+echo "## steady state: hello-world, omg, mise (nothing changed, nothing printed)"; cat "$out/hook-env-steady.md"

@@ -230,16 +230,18 @@ async fn connection(mut stream: UnixStream, state: &Arc<State>, shutdown: &broad
             Incoming::Refuse { id, error } => (id, encoded_error(error), false, false),
             Incoming::Garbage => return,
         };
-        let reply = omg_ipc::encode_reply(
+        let prefix = omg_ipc::reply_prefix(
             Header {
                 protocol: PROTOCOL_VERSION,
                 id,
             },
             &state.served,
-            &body,
+            body.len(),
         );
-        let written = match reply {
-            Ok(frame) => tokio::time::timeout(WRITE_TIMEOUT, stream.write_all(&frame)).await,
+        let written = match prefix {
+            Ok(prefix) => {
+                tokio::time::timeout(WRITE_TIMEOUT, write_reply(&mut stream, prefix, &body)).await
+            }
             Err(error) => {
                 crate::log::error(&format!("cannot frame an answer: {error}"));
                 return;
@@ -261,6 +263,22 @@ async fn connection(mut stream: UnixStream, state: &Arc<State>, shutdown: &broad
             return;
         }
     }
+}
+
+/// Sends a reply: a small one as one write, a big one as its prefix and then the
+/// cached body itself, which is never copied (a `search python3` answer is 300 KB).
+async fn write_reply(
+    stream: &mut UnixStream,
+    mut prefix: Vec<u8>,
+    body: &[u8],
+) -> std::io::Result<()> {
+    const COPIED_BELOW: usize = 16 * 1024;
+    if body.len() < COPIED_BELOW {
+        prefix.extend_from_slice(body);
+        return stream.write_all(&prefix).await;
+    }
+    stream.write_all(&prefix).await?;
+    stream.write_all(body).await
 }
 
 /// Says [`IpcError::Busy`] and hangs up, without reading: the client may not

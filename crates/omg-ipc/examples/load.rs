@@ -2,20 +2,47 @@
 //! of searches, infos and status requests for a fixed time. Prints requests per
 //! second and latency percentiles as one Markdown table row.
 //!
-//!     cargo run --release -p omg-ipc --example load -- SOCKET CLIENTS SECONDS
+//!     cargo run --release -p omg-ipc --example load -- SOCKET CLIENTS SECONDS [MIX]
+//!
+//! MIX: `all` (the default: small answers and `search python3`, ~1,900 packages),
+//! `small` (ping, info, explicit, status and searches with under 50 results) or
+//! `large` (`search python3` alone).
 
 use omg_core::SearchRequest;
 use omg_ipc::{Client, Request};
 use std::time::{Duration, Instant};
 
-fn mix() -> Vec<Request> {
-    let search = |term: &str| {
-        Request::Search(SearchRequest {
-            terms: vec![term.to_owned()],
-            limit: None,
-            fuzzy_below: 5,
-        })
-    };
+fn search(term: &str) -> Request {
+    Request::Search(SearchRequest {
+        terms: vec![term.to_owned()],
+        limit: None,
+        fuzzy_below: 5,
+    })
+}
+
+fn mix(name: &str) -> Vec<Request> {
+    match name {
+        "small" => vec![
+            search("ripgrep"),
+            search("tmux"),
+            search("neovim"),
+            Request::Info {
+                name: "curl".to_owned(),
+            },
+            Request::Info {
+                name: "bash".to_owned(),
+            },
+            Request::Explicit,
+            Request::Status,
+            Request::Ping,
+        ],
+        "large" => vec![search("python3")],
+        "all" => all(),
+        other => panic!("unknown mix {other}: all, small or large"),
+    }
+}
+
+fn all() -> Vec<Request> {
     vec![
         search("vim"),
         search("python3"),
@@ -41,13 +68,14 @@ fn main() {
     let socket = std::path::PathBuf::from(args.next().expect("usage: load SOCKET CLIENTS SECONDS"));
     let clients: usize = args.next().map_or(8, |n| n.parse().expect("clients"));
     let seconds: u64 = args.next().map_or(5, |n| n.parse().expect("seconds"));
+    let mix_name = args.next().unwrap_or_else(|| "all".to_owned());
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let workers: Vec<_> = (0..clients)
         .map(|worker| {
             let socket = socket.clone();
+            let requests = mix(&mix_name);
             std::thread::spawn(move || {
-                let requests = mix();
                 let mut client =
                     Client::connect(&socket, Duration::from_secs(30)).expect("connect");
                 let mut latencies = Vec::new();

@@ -39,9 +39,10 @@ pub(crate) fn checked_length(header: [u8; 4]) -> Result<usize, FrameError> {
 
 /// One whole frame (length prefix included) holding `value`.
 pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, FrameError> {
-    let frame = postcard::serialize_with_flavor(value, postcard::ser_flavors::StdVec::new())
-        .map_err(FrameError::Encode)?;
-    with_length(frame)
+    // Encoded after a placeholder for the length: no second copy to prepend it.
+    let mut frame = postcard::to_extend(value, vec![0; 4]).map_err(FrameError::Encode)?;
+    set_length(&mut frame, 0)?;
+    Ok(frame)
 }
 
 /// A reply frame from its parts: postcard writes a struct as its fields one after
@@ -51,22 +52,35 @@ pub fn encode_reply(
     served: &[u8],
     body: &[u8],
 ) -> Result<Vec<u8>, FrameError> {
-    let mut frame = postcard::to_stdvec(&header).map_err(FrameError::Encode)?;
-    frame.extend_from_slice(served);
+    let mut frame = reply_prefix(header, served, body.len())?;
     frame.extend_from_slice(body);
-    with_length(frame)
+    Ok(frame)
 }
 
-fn with_length(payload: Vec<u8>) -> Result<Vec<u8>, FrameError> {
-    if payload.is_empty() || payload.len() > MAX_FRAME {
-        return Err(FrameError::TooLarge(payload.len() as u64));
+/// The start of a reply frame whose body (`body_len` bytes) follows it on the
+/// wire: the daemon writes a big cached answer straight from the cache after this,
+/// instead of copying hundreds of kilobytes into a new frame for every reply.
+pub fn reply_prefix(
+    header: crate::Header,
+    served: &[u8],
+    body_len: usize,
+) -> Result<Vec<u8>, FrameError> {
+    let mut prefix = postcard::to_extend(&header, vec![0; 4]).map_err(FrameError::Encode)?;
+    prefix.extend_from_slice(served);
+    set_length(&mut prefix, body_len)?;
+    Ok(prefix)
+}
+
+/// Writes the payload length into the frame's first four bytes: the bytes after
+/// them plus `more` still to come.
+fn set_length(frame: &mut [u8], more: usize) -> Result<(), FrameError> {
+    let payload = frame.len() - 4 + more;
+    if payload == 0 || payload > MAX_FRAME {
+        return Err(FrameError::TooLarge(payload as u64));
     }
-    let length =
-        u32::try_from(payload.len()).map_err(|_| FrameError::TooLarge(payload.len() as u64))?;
-    let mut frame = Vec::with_capacity(4 + payload.len());
-    frame.extend_from_slice(&length.to_be_bytes());
-    frame.extend_from_slice(&payload);
-    Ok(frame)
+    let length = u32::try_from(payload).map_err(|_| FrameError::TooLarge(payload as u64))?;
+    frame[..4].copy_from_slice(&length.to_be_bytes());
+    Ok(())
 }
 
 /// Decodes a frame's payload (without its length prefix).

@@ -18,7 +18,7 @@ mod protocol;
 mod socket;
 
 pub use client::{exchange, Client, ClientError};
-pub use frame::{decode, encode, encode_reply, read_frame, FrameError, MAX_FRAME};
+pub use frame::{decode, encode, encode_reply, read_frame, reply_prefix, FrameError, MAX_FRAME};
 pub use protocol::{
     DaemonStatus, Header, Incoming, IpcError, Reply, ReplyEnvelope, Request, RequestEnvelope,
     CONNECTION_ID, PROTOCOL_VERSION,

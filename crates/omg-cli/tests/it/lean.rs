@@ -22,7 +22,16 @@ fn omg_depends_on_none_of_the_daemons_machinery() {
         tree.lines().any(|line| line.starts_with("omg-ipc ")),
         "{tree}"
     );
-    for heavy in ["tokio", "redb", "moka", "notify", "omg-daemon", "alpm", "rust-apt", "cxx"] {
+    for heavy in [
+        "tokio",
+        "redb",
+        "moka",
+        "notify",
+        "omg-daemon",
+        "alpm",
+        "rust-apt",
+        "cxx",
+    ] {
         assert!(
             !tree
                 .lines()
