@@ -16,7 +16,6 @@ mod args;
 mod audit;
 mod aur;
 mod detach;
-mod history;
 mod instance;
 mod log;
 mod memory;
@@ -25,7 +24,6 @@ mod once;
 mod server;
 mod state;
 mod store;
-mod transact;
 mod watch;
 mod worker;
 
@@ -51,8 +49,7 @@ pub fn main() -> ExitCode {
     } else if args.answer {
         args.resolve().and_then(|setup| once::answer(&setup))
     } else if args.transact {
-        args.resolve()
-            .and_then(|setup| transact::run(&setup, args.preview))
+        hand_over_to_transact()
     } else if args.foreground {
         run_foreground(&args)
     } else {
@@ -65,6 +62,23 @@ pub fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `omgd --transact`: replaced by `omgd-transact` (found beside this binary) with
+/// the same arguments. That binary links what changes a system (libalpm,
+/// libapt-pkg); the daemon, which only reads, stays without libapt-pkg and the
+/// libraries behind it.
+fn hand_over_to_transact() -> anyhow::Result<()> {
+    use std::os::unix::process::CommandExt;
+    let omgd = std::env::current_exe()?;
+    let transact = omgd.with_file_name("omgd-transact");
+    let error = std::process::Command::new(&transact)
+        .args(std::env::args_os().skip(1))
+        .exec();
+    Err(anyhow::anyhow!(
+        "cannot run {}: {error}",
+        transact.display()
+    ))
 }
 
 fn run_foreground(args: &args::Args) -> anyhow::Result<()> {

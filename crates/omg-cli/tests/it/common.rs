@@ -9,11 +9,14 @@ use std::time::{Duration, Instant};
 /// --workspace` builds it for that package's own tests).
 pub(crate) fn omgd() -> PathBuf {
     let omgd = Path::new(env!("CARGO_BIN_EXE_omg")).with_file_name("omgd");
-    assert!(
-        omgd.is_file(),
-        "{} is missing: build it with `cargo build -p omg-daemon` (scripts/test does)",
-        omgd.display()
-    );
+    for binary in [omgd.clone(), omgd.with_file_name("omgd-transact")] {
+        assert!(
+            binary.is_file(),
+            "{} is missing: build it with `cargo build -p omg-daemon -p omg-transact` \
+             (scripts/test does)",
+            binary.display()
+        );
+    }
     omgd
 }
 

@@ -57,3 +57,23 @@ fn the_omg_binary_does_not_load_libalpm() {
         assert!(!libraries.contains(library), "{library}: {libraries}");
     }
 }
+
+/// The daemon serves reads: libapt-pkg and what it pulls in (libstdc++, ICU,
+/// GnuTLS: 10 MiB of omgd's resident memory on Debian) belong to omgd-transact.
+#[test]
+fn omgd_does_not_load_libapt() {
+    let output = Command::new("ldd")
+        .arg(crate::common::omgd())
+        .output()
+        .expect("run ldd");
+    let libraries = String::from_utf8_lossy(&output.stdout);
+    assert!(libraries.contains("libc.so"), "{libraries}");
+    assert!(!libraries.contains("libapt-pkg"), "{libraries}");
+    let transact = crate::common::omgd().with_file_name("omgd-transact");
+    let output = Command::new("ldd")
+        .arg(&transact)
+        .output()
+        .expect("run ldd");
+    let libraries = String::from_utf8_lossy(&output.stdout);
+    assert!(libraries.contains("libapt-pkg"), "{libraries}");
+}

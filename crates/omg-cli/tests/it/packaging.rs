@@ -104,6 +104,7 @@ fn the_pkgbuild_builds_with_makepkg_and_pacman_installs_it() {
     for path in [
         "usr/bin/omg",
         "usr/bin/omgd",
+        "usr/bin/omgd-transact",
         "usr/share/man/man1/omg.1.gz",
         "usr/share/man/man1/omg-install.1.gz",
         "usr/share/man/man1/omgd.1.gz",
@@ -153,6 +154,7 @@ fn the_debian_package_installs_and_removes_cleanly() {
     for path in [
         "./usr/bin/omg",
         "./usr/bin/omgd",
+        "./usr/bin/omgd-transact",
         "./usr/share/man/man1/omg.1.gz",
         "./usr/share/man/man1/omg-search.1.gz",
         "./usr/share/man/man1/omgd.1.gz",

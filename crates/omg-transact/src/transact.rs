@@ -1,7 +1,8 @@
 //! `omgd --transact`: one system change, driven over a pipe by `omg`.
 //!
-//! `omg` never links libalpm (see [`crate::once`]), so it runs this process (under
-//! sudo when the system needs root and omg is not) and talks to it in omg-ipc
+//! `omg` never links libalpm or libapt-pkg, so it runs this process (as `omgd
+//! --transact`, under sudo when the system needs root and omg is not) and talks
+//! to it in omg-ipc
 //! frames: a [`Request::Change`] on stdin; for each question libalpm asks while
 //! planning, a [`Reply::Question`] answered by a [`Request::Answer`]; a
 //! [`Reply::Plan`] on stdout; a
@@ -77,7 +78,7 @@ fn show(
 ) -> Result<()> {
     let backend = match open_changer(&setup.selection) {
         Ok(backend) => backend,
-        Err(error) => return replies.send(Err(crate::state::failed(error))),
+        Err(error) => return replies.send(Err(crate::failed(error))),
     };
     match backend.preview(change, asker(replies)) {
         Ok(plan) => {
@@ -112,13 +113,13 @@ fn drive(
 
     let backend = match open_changer(&setup.selection) {
         Ok(backend) => backend,
-        Err(error) => return replies.send(Err(crate::state::failed(error))),
+        Err(error) => return replies.send(Err(crate::failed(error))),
     };
     if *change == ChangeRequest::Sync {
         let body = backend
             .sync()
             .map(|updated| Reply::Changed(ChangeOutcome::Synced { updated }))
-            .map_err(crate::state::failed);
+            .map_err(crate::failed);
         return replies.send(body);
     }
     let transaction = match backend.plan_asking(change, asker(replies)) {
@@ -176,7 +177,7 @@ fn drive(
     }
     let body = result
         .map(|()| Reply::Changed(ChangeOutcome::Done))
-        .map_err(crate::state::failed);
+        .map_err(crate::failed);
     replies.send(body)
 }
 
@@ -286,10 +287,10 @@ impl Drop for IgnoreInterrupts {
 /// An unknown name gets the same suggestions `omg info` gives.
 fn explain(setup: &Setup, error: omg_packages::Error) -> IpcError {
     let omg_packages::Error::NotFound { names } = &error else {
-        return crate::state::failed(error);
+        return crate::failed(error);
     };
     let Ok(catalog) = omg_packages::Catalog::open(&setup.selection) else {
-        return crate::state::failed(error);
+        return crate::failed(error);
     };
     let mut suggestions: Vec<String> = Vec::new();
     for name in names {
@@ -299,7 +300,7 @@ fn explain(setup: &Setup, error: omg_packages::Error) -> IpcError {
     }
     suggestions.dedup();
     if suggestions.is_empty() {
-        crate::state::failed(error)
+        crate::failed(error)
     } else {
         IpcError::Failed(format!(
             "{error} (did you mean {}?)",

@@ -1,0 +1,5 @@
+//! `omgd-transact`, run by `omgd --transact`; all of it lives in this crate's library.
+
+fn main() -> std::process::ExitCode {
+    omg_transact::main()
+}
