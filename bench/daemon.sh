@@ -10,8 +10,11 @@ command -v nala >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y 
 cargo build --release -q -p omg-cli -p omg-daemon
 cargo build --release -q -p omg-testbed --example arch-root --example big-arch-db
 cargo build --release -q -p omg-ipc --example load
+# The Debian half measures omgd as the Debian package builds it (without libalpm).
+CARGO_TARGET_DIR=$PWD/target/debian-package cargo build --release -q -p omg-daemon \
+  --no-default-features --features debian
 omg=$PWD/target/release/omg
-omgd=$PWD/target/release/omgd
+omgd=$PWD/target/debian-package/release/omgd
 out=bench/results
 mkdir -p "$out"
 work=$(mktemp -d)
@@ -87,6 +90,7 @@ perf stat -e task-clock,page-faults "$omg" search vim 2>&1 >/dev/null | grep -E 
 
 # Arch: the testbed root, then a generated core+extra-sized database (`--repo`: like
 # pacman -Ss, without the AUR).
+omgd=$PWD/target/release/omgd
 conf=$(target/release/examples/arch-root omg-hello omg-chain-top)
 "$omgd" --config "$conf" >/dev/null
 run arch-search-omg 10 "$omg --config $conf search --repo omg" "$omg --no-daemon --config $conf search --repo omg" "pacman --config $conf -Ss omg"

@@ -10,8 +10,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -q -p omg-cli -p omg-daemon
 cargo build --release -q -p omg-testbed --example big-arch-db
+# omgd for the Debian measurements as the Debian package builds it (no libalpm).
+CARGO_TARGET_DIR=$PWD/target/debian-package cargo build --release -q -p omg-daemon \
+  --no-default-features --features debian
 omg=$PWD/target/release/omg
-omgd=$PWD/target/release/omgd
+omgd=$PWD/target/debian-package/release/omgd
 out=bench/results
 mkdir -p "$out"
 work=$(mktemp -d)
