@@ -29,20 +29,9 @@ run() { # name, minimum runs, then the commands (fast ones run for hyperfine's 3
 }
 ms_now() { date +%s%N | cut -b1-13; }
 
-# apt as Debian configures it by default: uncompressed lists (a private copy of this
-# machine's) and a binary cache, pkgcache.bin, built once by the first run. This
-# machine's own apt has neither (lz4 lists, no pkgcache.bin), apt's worst case.
-lists=$work/lists
-mkdir -p "$lists/partial"
-for list in /var/lib/apt/lists/*; do
-  [ -f "$list" ] || continue
-  case $list in
-    *.lz4) lz4cat "$list" >"$lists/$(basename "${list%.lz4}")" ;;
-    *) cp "$list" "$lists/" ;;
-  esac
-done
-stock="apt-cache -o Dir::State::Lists=$lists -o Dir::Cache::pkgcache=$work/pkgcache.bin -o Dir::Cache::srcpkgcache=$work/srcpkgcache.bin"
-$stock search vim >/dev/null
+# apt as Debian configures it by default (bench/stock-apt.sh sets $stock).
+. bench/stock-apt.sh
+stock_apt "$work/stock"
 
 # Cold start: spawn omgd, poll until a search is answered by it; first without an
 # index snapshot (omgd builds the index and writes one), then with it.

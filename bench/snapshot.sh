@@ -29,22 +29,11 @@ run() { # name, then the commands
   echo "## $name"; cat "$out/snapshot-$name.md"; echo
 }
 
-# Stock APT: this machine's lists decompressed into a private copy, and a private
-# pkgcache.bin that the warm-up builds once (what a default apt setup keeps).
-lists=$work/lists
-mkdir -p "$lists/partial"
-for list in /var/lib/apt/lists/*; do
-  [ -f "$list" ] || continue
-  case $list in
-    *.lz4) lz4cat "$list" >"$lists/$(basename "${list%.lz4}")" ;;
-    *.gz) zcat "$list" >"$lists/$(basename "${list%.gz}")" ;;
-    *.xz) xzcat "$list" >"$lists/$(basename "${list%.xz}")" ;;
-    *) cp "$list" "$lists/" ;;
-  esac
-done
-apt_cache="apt-cache -o Dir::State::Lists=$lists -o Dir::Cache::pkgcache=$work/pkgcache.bin -o Dir::Cache::srcpkgcache=$work/srcpkgcache.bin"
-$apt_cache search vim >/dev/null
-ls -l "$work/pkgcache.bin"
+# Stock APT (bench/stock-apt.sh sets $stock).
+. bench/stock-apt.sh
+stock_apt "$work/stock"
+apt_cache=$stock
+ls -l "$work/stock/pkgcache.bin"
 
 # omg's snapshot, written by one direct run.
 "$omg" --no-daemon search vim >/dev/null

@@ -102,6 +102,22 @@ impl BackendSelection {
         args
     }
 
+    /// Debian's paths as the `--debian-*` flags of [`Self::to_args`] carried them
+    /// (lists, status file, extended_states, etc), over the ones the config gave.
+    pub fn override_debian_paths(&mut self, flags: [&Option<PathBuf>; 4]) {
+        let fields = [
+            &mut self.debian_lists_dir,
+            &mut self.debian_status_file,
+            &mut self.debian_extended_states,
+            &mut self.debian_etc_dir,
+        ];
+        for (field, flag) in fields.into_iter().zip(flags) {
+            if flag.is_some() {
+                field.clone_from(flag);
+            }
+        }
+    }
+
     /// A short description for status lines and logs: `debian /` or `arch /tmp/root`.
     #[must_use]
     pub fn describe(&self) -> String {

@@ -78,19 +78,12 @@ impl Args {
             },
             &config,
         )?;
-        for (flag, field) in [
-            (&self.debian_lists_dir, &mut selection.debian_lists_dir),
-            (&self.debian_status_file, &mut selection.debian_status_file),
-            (
-                &self.debian_extended_states,
-                &mut selection.debian_extended_states,
-            ),
-            (&self.debian_etc_dir, &mut selection.debian_etc_dir),
-        ] {
-            if flag.is_some() {
-                field.clone_from(flag);
-            }
-        }
+        selection.override_debian_paths([
+            &self.debian_lists_dir,
+            &self.debian_status_file,
+            &self.debian_extended_states,
+            &self.debian_etc_dir,
+        ]);
         Ok(Setup { selection })
     }
 }
