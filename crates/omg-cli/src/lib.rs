@@ -30,13 +30,14 @@ pub(crate) enum ExitStatus {
     Code(u8),
 }
 
-impl From<ExitStatus> for ExitCode {
-    fn from(status: ExitStatus) -> Self {
-        match status {
-            ExitStatus::Success => Self::SUCCESS,
-            ExitStatus::Failure => Self::from(1),
-            ExitStatus::Error => Self::from(2),
-            ExitStatus::Code(code) => Self::from(code),
+impl ExitStatus {
+    /// The process exit code.
+    fn code(self) -> u8 {
+        match self {
+            Self::Success => 0,
+            Self::Failure => 1,
+            Self::Error => 2,
+            Self::Code(code) => code,
         }
     }
 }
@@ -44,12 +45,18 @@ impl From<ExitStatus> for ExitCode {
 /// Runs omg with the process's arguments.
 #[must_use]
 pub fn main() -> ExitCode {
+    ExitCode::from(exit_code())
+}
+
+/// Runs omg with the process's arguments and returns its exit code.
+#[must_use]
+pub fn exit_code() -> u8 {
     // The prompt's command, exactly as the hook snippet writes it: answered
     // without building clap's whole command tree, which costs more than the
     // answer itself. Any other spelling goes through clap below, same result.
     if let Some(shell) = hook_env_shell(std::env::args_os().skip(1)) {
         let _ = hook::env(shell);
-        return ExitCode::SUCCESS;
+        return 0;
     }
     // A TAB: the completion scripts run omg with this variable set and the words
     // typed so far; the answer is printed and the process ends here. Checked here
@@ -62,11 +69,11 @@ pub fn main() -> ExitCode {
     }
     let cli = cli::Cli::parse();
     match run(cli) {
-        Ok(status) => status.into(),
-        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Ok(status) => status.code(),
+        Err(error) if is_broken_pipe(&error) => 0,
         Err(error) => {
             printer::message(&format!("error: {error:#}"));
-            ExitStatus::Error.into()
+            ExitStatus::Error.code()
         }
     }
 }
