@@ -348,8 +348,58 @@ pub fn write(path: &Path, key: u64, index: &Index, details: &[Vec<u8>]) -> std::
         write_to(&temporary, key, index, details).and_then(|()| std::fs::rename(&temporary, path));
     if written.is_err() {
         let _ = std::fs::remove_file(&temporary);
+    } else {
+        prune(dir, path);
     }
     written
+}
+
+/// How many snapshots a cache directory keeps: one per system served (`--root`,
+/// `--config`), the most recently written first. Each is tens of megabytes.
+const KEPT: usize = 4;
+
+/// A crashed writer's temporary file is removed once it is this old.
+const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Removes all but the [`KEPT`] most recent snapshots in `dir` (never `just_written`)
+/// and temporary files abandoned by writers that died. Only regular files named
+/// as this module names them are touched: anything else there (a link, a
+/// directory) was not written here and is left alone.
+fn prune(dir: &Path, just_written: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let now = std::time::SystemTime::now();
+    let mut snapshots = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        // Not followed: a link's own type is what is checked.
+        let Ok(metadata) = entry.metadata() else {
+            continue;
+        };
+        if !metadata.is_file() {
+            continue;
+        }
+        let modified = metadata.modified().unwrap_or(std::time::UNIX_EPOCH);
+        if name.starts_with(".index-") && name.ends_with(".tmp") {
+            let abandoned = now
+                .duration_since(modified)
+                .is_ok_and(|age| age > ABANDONED_AFTER);
+            if abandoned {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        } else if name.starts_with("index-")
+            && name.ends_with(".bin")
+            && entry.path() != just_written
+        {
+            snapshots.push((modified, entry.path()));
+        }
+    }
+    snapshots.sort_by_key(|(modified, _)| std::cmp::Reverse(*modified));
+    for (_, stale) in snapshots.into_iter().skip(KEPT - 1) {
+        let _ = std::fs::remove_file(stale);
+    }
 }
 
 fn write_to(temporary: &Path, key: u64, index: &Index, details: &[Vec<u8>]) -> std::io::Result<()> {

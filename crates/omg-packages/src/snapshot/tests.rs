@@ -42,6 +42,15 @@ impl Cache {
         self.dir.path().join("omg").join("index-test.bin")
     }
 
+    fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.dir.path().join("omg"))
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
     fn write(&self, key: u64) {
         let index = index();
         write(&self.path(), key, &index, &details_of(&index)).unwrap();
@@ -261,4 +270,55 @@ fn a_changed_database_changes_the_key() {
         key(&other, &database_stamps(std::slice::from_ref(&lists))),
         key_now()
     );
+}
+
+#[test]
+fn a_cache_keeps_the_most_recent_snapshots_and_drops_abandoned_temporary_files() {
+    let cache = Cache::new();
+    let dir = cache.dir.path().join("omg");
+    std::fs::create_dir_all(&dir).unwrap();
+    let aged = |name: &str, seconds_ago: u64| {
+        let path = dir.join(name);
+        std::fs::write(&path, "old").unwrap();
+        let when = std::time::SystemTime::now() - std::time::Duration::from_secs(seconds_ago);
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(when)
+            .unwrap();
+    };
+    for (number, age) in [(1, 500), (2, 400), (3, 300), (4, 200), (5, 100)] {
+        aged(&format!("index-debian-{number}.bin"), age);
+    }
+    aged(".index-debian-9.bin.1.2.tmp", 7200);
+    aged(".index-debian-8.bin.3.4.tmp", 10);
+    std::fs::write(dir.join("unrelated.json"), "{}").unwrap();
+    // A link under a snapshot's name was not written here: neither it nor its
+    // target is touched, and it does not count as a snapshot.
+    let target = cache.dir.path().join("target.bin");
+    std::fs::write(&target, "mine").unwrap();
+    std::os::unix::fs::symlink(&target, dir.join("index-link.bin")).unwrap();
+    let link_age = std::time::SystemTime::now() - std::time::Duration::from_secs(1000);
+    std::fs::File::options()
+        .write(true)
+        .open(&target)
+        .unwrap()
+        .set_modified(link_age)
+        .unwrap();
+    cache.write(7);
+    assert_eq!(
+        cache.names(),
+        [
+            ".index-debian-8.bin.3.4.tmp",
+            "index-debian-3.bin",
+            "index-debian-4.bin",
+            "index-debian-5.bin",
+            "index-link.bin",
+            "index-test.bin",
+            "unrelated.json",
+        ]
+    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "mine");
+    assert!(cache.read(7).is_ok());
 }
