@@ -26,7 +26,7 @@ pub struct Catalog {
     snapshot: Option<PathBuf>,
     /// Package details from the snapshot, once the index is there.
     details: OnceLock<Option<snapshot::Details>>,
-    /// How the index was obtained, for logs and `omg daemon status`.
+    /// How the index was obtained, for `-v` and omgd's log.
     origin: Mutex<Option<String>>,
     /// A snapshot that could not be written, said once.
     snapshot_warnings: Mutex<Vec<String>>,
