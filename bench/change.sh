@@ -6,7 +6,8 @@
 # Needs: scripts/setup (pacman, makepkg, hyperfine); run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release -q -p omg-cli -p omg-daemon
+# The Arch backend needs libalpm 16: run in `scripts/distro-root sid` on Debian.
+cargo build --release -q -p omg-cli -p omg-daemon -p omg-transact --features omg-daemon/arch,omg-transact/arch
 cargo build --release -q -p omg-testbed --example arch-root
 omg=$PWD/target/release/omg
 out=bench/results

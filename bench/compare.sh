@@ -5,7 +5,8 @@
 # Needs: scripts/setup (hyperfine, pacman, makepkg).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release -q -p omg-cli -p omg-daemon
+# The Arch backend needs libalpm 16: run in `scripts/distro-root sid` on Debian.
+cargo build --release -q -p omg-cli -p omg-daemon -p omg-transact --features omg-daemon/arch,omg-transact/arch
 cargo build --release -q -p omg-testbed --example arch-root
 omg=$PWD/target/release/omg
 out=bench/results

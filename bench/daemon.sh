@@ -2,12 +2,15 @@
 # omg through a warm omgd against its direct path and the reference tools, one
 # hyperfine run per comparison; then load, memory and cold start. Writes
 # bench/results/daemon-*.md and prints everything.
-#   bench/daemon.sh
+#   bench/daemon.sh          # Debian, then Arch
+#   bench/daemon.sh arch     # Arch only (pacman 7.1: scripts/distro-root sid bench/daemon.sh arch)
 # Needs: scripts/setup; installs Debian's nala for the comparison if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v nala >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nala >/dev/null
-cargo build --release -q -p omg-cli -p omg-daemon
+part=${1:-all}
+[ "$part" = arch ] || command -v nala >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nala >/dev/null
+# The Arch backend needs libalpm 16: run in `scripts/distro-root sid` on Debian.
+cargo build --release -q -p omg-cli -p omg-daemon -p omg-transact --features omg-daemon/arch,omg-transact/arch
 cargo build --release -q -p omg-testbed --example arch-root --example big-arch-db
 cargo build --release -q -p omg-ipc --example load
 # The Debian half measures omgd as the Debian package builds it (without libalpm).
@@ -29,6 +32,7 @@ run() { # name, minimum runs, then the commands (fast ones run for hyperfine's 3
 }
 ms_now() { date +%s%N | cut -b1-13; }
 
+if [ "$part" != arch ]; then
 # apt as Debian configures it by default (bench/stock-apt.sh sets $stock).
 . bench/stock-apt.sh
 stock_apt "$work/stock"
@@ -77,9 +81,14 @@ strace -c -f "$omg" search vim 2>&1 >/dev/null | head -12
 perf stat -e task-clock,page-faults "$omg" search vim 2>&1 >/dev/null | grep -E 'task-clock|page-faults|elapsed' || true
 "$omg" daemon stop >/dev/null
 
+fi
+
 # Arch: the testbed root, then a generated core+extra-sized database (`--repo`: like
 # pacman -Ss, without the AUR).
 omgd=$PWD/target/release/omgd
+# The floor of any command: a Rust hello-world's process start.
+printf 'fn main() { println!("hello"); }\n' >"$work/hello.rs"
+rustc -O -C lto=thin -o "$work/hello" "$work/hello.rs"
 conf=$(target/release/examples/arch-root omg-hello omg-chain-top)
 "$omgd" --config "$conf" >/dev/null
 run arch-search-omg 10 "$omg --config $conf search --repo omg" "$omg --no-daemon --config $conf search --repo omg" "pacman --config $conf -Ss omg"
@@ -93,7 +102,7 @@ name=$(pacman --config "$big" -Slq extra | sed -n 100p)
 start=$(ms_now)
 "$omgd" --config "$big" >/dev/null
 echo "cold start (15,000-package sync DB): $(( $(ms_now) - start )) ms"
-run big-search-vim 10 "$omg --config $big search --repo vim" "$omg --no-daemon --config $big search --repo vim" "pacman --config $big -Ss vim"
+run big-search-vim 10 "$omg --config $big search --repo vim" "$omg --no-daemon --config $big search --repo vim" "pacman --config $big -Ss vim" "$work/hello"
 run big-info 10 "$omg --config $big info $name" "$omg --no-daemon --config $big info $name" "pacman --config $big -Si $name"
 run big-explicit 10 "$omg --config $big explicit" "$omg --no-daemon --config $big explicit" "pacman --config $big -Qeq"
 "$omg" daemon status | grep -E 'Index|Memory'

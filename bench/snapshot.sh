@@ -8,7 +8,8 @@
 # Needs: scripts/setup (hyperfine, pacman), lz4 (Debian's lz4 package).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release -q -p omg-cli -p omg-daemon
+# The Arch backend needs libalpm 16: run in `scripts/distro-root sid` on Debian.
+cargo build --release -q -p omg-cli -p omg-daemon -p omg-transact --features omg-daemon/arch,omg-transact/arch
 cargo build --release -q -p omg-testbed --example big-arch-db
 # omgd for the Debian measurements as the Debian package builds it (no libalpm).
 CARGO_TARGET_DIR=$PWD/target/debian-package cargo build --release -q -p omg-daemon \

@@ -164,6 +164,8 @@ pub(crate) enum Command {
         /// AUR: keep the packages needed only to build (they are removed after).
         #[arg(long, help_heading = "Arch")]
         keep_makedeps: bool,
+        #[command(flatten)]
+        sandbox: SandboxArgs,
     },
     /// Remove installed system packages.
     Remove {
@@ -185,7 +187,10 @@ pub(crate) enum Command {
         purge: bool,
     },
     /// Refresh the package databases.
-    Sync,
+    Sync {
+        #[command(flatten)]
+        sandbox: SandboxArgs,
+    },
     /// Refresh the package databases and upgrade every package.
     Update {
         #[command(flatten)]
@@ -200,6 +205,8 @@ pub(crate) enum Command {
         /// since they were built.
         #[arg(long, help_heading = "Arch")]
         devel: bool,
+        #[command(flatten)]
+        sandbox: SandboxArgs,
     },
     /// Delete old package files from the cache, keeping the newest versions of
     /// each package (paccache -rk N); with --orphans also remove the dependencies
@@ -347,6 +354,45 @@ pub(crate) enum AuditAction {
         #[arg(long)]
         vulns: bool,
     },
+}
+
+/// pacman 7's switches for the sandbox libalpm downloads in (as `DownloadUser`,
+/// Landlock and seccomp), for the commands that download; each adds to
+/// pacman.conf's `DisableSandbox*` settings.
+#[derive(Debug, Clone, Copy, Default, clap::Args)]
+pub(crate) struct SandboxArgs {
+    /// Arch: download without libalpm's sandbox (both parts below).
+    #[arg(long, help_heading = "Arch")]
+    pub(crate) disable_sandbox: bool,
+    /// Arch: download without the sandbox's Landlock filesystem rules (for kernels
+    /// without Landlock).
+    #[arg(long, help_heading = "Arch")]
+    pub(crate) disable_sandbox_filesystem: bool,
+    /// Arch: download without the sandbox's seccomp syscall filter.
+    #[arg(long, help_heading = "Arch")]
+    pub(crate) disable_sandbox_syscalls: bool,
+}
+
+impl Command {
+    /// The sandbox switches this command was given (none for most commands).
+    pub(crate) fn sandbox(&self) -> SandboxArgs {
+        match self {
+            Self::Install { sandbox, .. }
+            | Self::Update { sandbox, .. }
+            | Self::Sync { sandbox } => *sandbox,
+            _ => SandboxArgs::default(),
+        }
+    }
+}
+
+impl SandboxArgs {
+    /// The switches as the backend takes them.
+    pub(crate) fn options(self) -> omg_packages::ChangeOptions {
+        omg_packages::ChangeOptions {
+            disable_sandbox_filesystem: self.disable_sandbox || self.disable_sandbox_filesystem,
+            disable_sandbox_syscalls: self.disable_sandbox || self.disable_sandbox_syscalls,
+        }
+    }
 }
 
 /// `-y/--yes`, for every command that changes the system.

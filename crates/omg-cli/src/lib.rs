@@ -107,7 +107,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitStatus> {
         }
         _ => {}
     }
-    let settings = settings::Settings::resolve(&cli.global)?;
+    let settings = settings::Settings::resolve(&cli.global, cli.command.sandbox())?;
     // Set once, before any command runs: the runtime managers download through it.
     let _ = settings.runtimes.downloader().make_global();
     let mut printer = printer::Printer::new(settings.color);

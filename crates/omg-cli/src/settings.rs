@@ -254,6 +254,8 @@ pub(crate) struct Settings {
     pub(crate) audit: omg_audit::system::FeedSources,
     /// `$XDG_CACHE_HOME/omg`: the index snapshot a direct answer starts from.
     pub(crate) cache_dir: std::path::PathBuf,
+    /// The command's `--disable-sandbox*` switches, passed to omgd --transact.
+    pub(crate) sandbox: omg_packages::ChangeOptions,
 }
 
 /// How AUR packages are built.
@@ -319,7 +321,7 @@ impl Settings {
             .map_err(|error| anyhow::anyhow!("{error}"))
     }
 
-    pub(crate) fn resolve(args: &GlobalArgs) -> Result<Self> {
+    pub(crate) fn resolve(args: &GlobalArgs, sandbox: crate::cli::SandboxArgs) -> Result<Self> {
         let environment = Environment::from_process();
         let paths = Paths::resolve(&environment);
         let config = Config::load(&paths.config_file)?;
@@ -361,6 +363,7 @@ impl Settings {
             aur: AurSettings::resolve(&config, &paths, &process_env),
             audit: omg_audit::system::FeedSources::resolve(&config, &paths, &process_env),
             cache_dir: paths.cache_dir.clone(),
+            sandbox: sandbox.options(),
         })
     }
 }

@@ -30,6 +30,18 @@ pub(crate) struct Args {
     #[arg(long, hide = true, requires = "transact")]
     pub(crate) preview: bool,
 
+    /// With --transact: download without libalpm's sandbox (handed over as is).
+    #[arg(long, hide = true, requires = "transact")]
+    disable_sandbox: bool,
+
+    /// With --transact: download without the sandbox's Landlock rules.
+    #[arg(long, hide = true, requires = "transact")]
+    disable_sandbox_filesystem: bool,
+
+    /// With --transact: download without the sandbox's seccomp filter.
+    #[arg(long, hide = true, requires = "transact")]
+    disable_sandbox_syscalls: bool,
+
     /// Write omgd's man page into DIR and exit (`omg manpages DIR` asks for it).
     #[arg(long, hide = true, value_name = "DIR", exclusive = true)]
     pub(crate) manpages: Option<PathBuf>,

@@ -45,24 +45,42 @@ pub trait PlannedChange {
     fn commit(self: Box<Self>, sink: EventSink) -> Result<()>;
 }
 
+/// Switches that change how a change runs, not which system it changes: pacman's
+/// `--disable-sandbox*` flags, which add to pacman.conf's settings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ChangeOptions {
+    /// No Landlock rules on the downloading process (`--disable-sandbox-filesystem`).
+    pub disable_sandbox_filesystem: bool,
+    /// No seccomp filter on it (`--disable-sandbox-syscalls`).
+    pub disable_sandbox_syscalls: bool,
+}
+
 /// The write side of the Arch backend; fails for Debian, whose changes go through
 /// libapt-pkg in the omg-apt crate (so that only omgd links it), and when the
 /// feature is not built in.
-pub fn open_changer(selection: &BackendSelection) -> Result<Box<dyn SystemChanger>> {
+pub fn open_changer(
+    selection: &BackendSelection,
+    options: ChangeOptions,
+) -> Result<Box<dyn SystemChanger>> {
     match selection.kind {
-        BackendKind::Arch => open_arch(selection),
+        BackendKind::Arch => open_arch(selection, options),
         BackendKind::Debian => open_debian(selection),
     }
 }
 
 #[cfg(feature = "arch")]
-fn open_arch(selection: &BackendSelection) -> Result<Box<dyn SystemChanger>> {
-    let options = crate::arch::ArchOptions::of(selection);
+fn open_arch(
+    selection: &BackendSelection,
+    change: ChangeOptions,
+) -> Result<Box<dyn SystemChanger>> {
+    let mut options = crate::arch::ArchOptions::of(selection);
+    options.disable_sandbox_filesystem = change.disable_sandbox_filesystem;
+    options.disable_sandbox_syscalls = change.disable_sandbox_syscalls;
     Ok(Box::new(crate::arch::ArchBackend::new(&options)?))
 }
 
 #[cfg(not(feature = "arch"))]
-fn open_arch(_: &BackendSelection) -> Result<Box<dyn SystemChanger>> {
+fn open_arch(_: &BackendSelection, _: ChangeOptions) -> Result<Box<dyn SystemChanger>> {
     Err(crate::Error::NotBuilt(BackendKind::Arch))
 }
 

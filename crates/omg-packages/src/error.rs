@@ -21,6 +21,9 @@ pub enum Error {
     Alpm { message: String },
     #[error("{message}")]
     Apt { message: String },
+    /// pacman.conf's `DownloadUser` names no user (pacman's own words).
+    #[error("problem setting DownloadUser '{user}' (user does not exist)")]
+    NoDownloadUser { user: String },
     #[error("empty search query: give at least one term that is not blank")]
     EmptyQuery,
     #[error("the {0} backend is not built into this omg (enable the `{0}` feature)")]

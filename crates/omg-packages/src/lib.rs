@@ -24,7 +24,7 @@ pub mod snapshot;
 mod status;
 
 pub use catalog::Catalog;
-pub use change::{open_changer, Asker, EventSink, PlannedChange, SystemChanger};
+pub use change::{open_changer, Asker, ChangeOptions, EventSink, PlannedChange, SystemChanger};
 pub use error::{Error, Result};
 pub use history::{history_path, system_root};
 pub use open::{open, open_debian};

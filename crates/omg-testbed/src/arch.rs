@@ -202,20 +202,39 @@ fn build(cache: &Path, target: &Path) {
     fs::rename(&kept, target).expect("publish build");
 }
 
+/// The unprivileged user makepkg runs as when the tests run as root, created on
+/// first use.
+pub fn build_user() -> &'static str {
+    ensure_build_user();
+    BUILD_USER
+}
+
 fn ensure_build_user() {
-    let exists = Command::new("id")
-        .arg(BUILD_USER)
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !exists {
-        run(Command::new("useradd").args([
+    let exists = || {
+        Command::new("id")
+            .arg(BUILD_USER)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if exists() {
+        return;
+    }
+    // Test processes run side by side: another may create it first.
+    let output = Command::new("useradd")
+        .args([
             "--system",
             "--create-home",
             "--shell",
             "/bin/sh",
             BUILD_USER,
-        ]));
-    }
+        ])
+        .output()
+        .expect("run useradd");
+    assert!(
+        exists(),
+        "useradd {BUILD_USER} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// How [`ArchRoot::with`] sets a root up; the default is [`ArchRoot::new`]'s.

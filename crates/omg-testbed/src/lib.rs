@@ -8,16 +8,20 @@ mod aur_git;
 mod debsecan;
 mod exec;
 mod http;
+mod no_landlock;
 mod osv;
 mod runtimes;
 mod signed;
 
-pub use arch::{arch_repo, ArchRepo, ArchRoot, RootOptions, LOCAL_RECIPES, UPGRADE_RECIPES};
+pub use arch::{
+    arch_repo, build_user, ArchRepo, ArchRoot, RootOptions, LOCAL_RECIPES, UPGRADE_RECIPES,
+};
 pub use aur::{aur_fixtures, dump_text, AurFixture, AurMode, AurServer, AUR_DUMP_PATH};
 pub use aur_git::{aur_build_fixtures, AurGitRepos, GitProtocol};
 pub use debsecan::{debsecan_feed, write_debsecan_feed};
 pub use exec::is_root;
 pub use http::{Fault, HttpServer};
+pub use no_landlock::without_landlock;
 pub use osv::OsvServer;
 pub use runtimes::{
     bun_dist, go_dist, java_api, mise_dist, node_dist, BunDist, GoDist, MiseDist, NodeDist,

@@ -38,6 +38,18 @@ pub(crate) struct Args {
     #[arg(short = 'b', long, value_name = "DIR")]
     dbpath: Option<PathBuf>,
 
+    /// Arch: download without the sandbox libalpm puts around it (both parts).
+    #[arg(long)]
+    disable_sandbox: bool,
+
+    /// Arch: download without the sandbox's Landlock filesystem rules.
+    #[arg(long)]
+    disable_sandbox_filesystem: bool,
+
+    /// Arch: download without the sandbox's seccomp syscall filter.
+    #[arg(long)]
+    disable_sandbox_syscalls: bool,
+
     /// Debian: APT lists directory (omg's `[debian] lists_dir`).
     #[arg(long, hide = true, value_name = "DIR")]
     debian_lists_dir: Option<PathBuf>,
@@ -63,6 +75,7 @@ fn parse_backend(value: &str) -> Result<BackendKind, omg_core::Error> {
 #[derive(Debug, Clone)]
 pub(crate) struct Setup {
     pub(crate) selection: BackendSelection,
+    pub(crate) change_options: omg_packages::ChangeOptions,
 }
 
 impl Args {
@@ -84,6 +97,12 @@ impl Args {
             &self.debian_extended_states,
             &self.debian_etc_dir,
         ]);
-        Ok(Setup { selection })
+        Ok(Setup {
+            selection,
+            change_options: omg_packages::ChangeOptions {
+                disable_sandbox_filesystem: self.disable_sandbox || self.disable_sandbox_filesystem,
+                disable_sandbox_syscalls: self.disable_sandbox || self.disable_sandbox_syscalls,
+            },
+        })
     }
 }

@@ -76,7 +76,7 @@ fn show(
     change: &omg_core::ChangeRequest,
     replies: &mut Replies<std::fs::File>,
 ) -> Result<()> {
-    let backend = match open_changer(&setup.selection) {
+    let backend = match open_changer(setup) {
         Ok(backend) => backend,
         Err(error) => return replies.send(Err(crate::failed(error))),
     };
@@ -111,7 +111,7 @@ fn drive(
 ) -> Result<()> {
     use omg_core::{ChangeOutcome, ChangeRequest};
 
-    let backend = match open_changer(&setup.selection) {
+    let backend = match open_changer(setup) {
         Ok(backend) => backend,
         Err(error) => return replies.send(Err(crate::failed(error))),
     };
@@ -311,14 +311,13 @@ fn explain(setup: &Setup, error: omg_packages::Error) -> IpcError {
 
 /// The write side of the backend `selection` names: libapt-pkg for Debian (the
 /// omg-apt crate, linked only here), libalpm for Arch.
-fn open_changer(
-    selection: &omg_core::BackendSelection,
-) -> omg_packages::Result<Box<dyn omg_packages::SystemChanger>> {
+fn open_changer(setup: &Setup) -> omg_packages::Result<Box<dyn omg_packages::SystemChanger>> {
+    let selection = &setup.selection;
     match selection.kind {
         #[cfg(feature = "apt")]
         omg_core::BackendKind::Debian => Ok(Box::new(omg_apt::AptChanger::new(
             omg_packages::debian::DebianPaths::of(selection),
         ))),
-        _ => omg_packages::open_changer(selection),
+        _ => omg_packages::open_changer(selection, setup.change_options),
     }
 }

@@ -70,6 +70,7 @@ pub(crate) fn run(
             downgrade,
             noreview,
             keep_makedeps,
+            sandbox: _,
         } => system::install(
             &specs,
             confirm.into(),
@@ -100,12 +101,15 @@ pub(crate) fn run(
             settings,
             printer,
         ),
-        Command::Sync => system::change(&ChangeRequest::Sync, Confirm::Yes, settings, printer),
+        Command::Sync { sandbox: _ } => {
+            system::change(&ChangeRequest::Sync, Confirm::Yes, settings, printer)
+        }
         Command::Update {
             confirm,
             check,
             noreview,
             devel,
+            sandbox: _,
         } => {
             let confirm = if check {
                 Confirm::Never

@@ -443,12 +443,32 @@ fn render_plan(printer: &mut Printer, plan: &Plan) -> std::io::Result<()> {
     )
 }
 
-/// `omgd --transact` for the selected system, through `elevate` when given.
+/// `omgd-transact` (`omgd --transact` where it is not found beside omgd) for the
+/// selected system, through `elevate` when given.
 fn transact_command(settings: &Settings, elevate: Option<Elevate>) -> Result<Command> {
     let backend = settings.backend()?;
-    let mut command = elevated(elevate, &source::omgd_binary());
+    let mut command = elevated(elevate, &transact_program());
     command.arg("--transact").args(backend.to_args());
+    if settings.sandbox.disable_sandbox_filesystem {
+        command.arg("--disable-sandbox-filesystem");
+    }
+    if settings.sandbox.disable_sandbox_syscalls {
+        command.arg("--disable-sandbox-syscalls");
+    }
     Ok(command)
+}
+
+/// The binary `omgd --transact` hands over to, run directly when it sits beside
+/// omgd: going through omgd starts one more process, which loads the package
+/// library only to exec the next (omgd-transact takes `--transact` for this).
+fn transact_program() -> std::path::PathBuf {
+    let omgd = source::omgd_binary();
+    let transact = omgd.with_file_name("omgd-transact");
+    if omgd.is_absolute() && transact.is_file() {
+        transact
+    } else {
+        omgd
+    }
 }
 
 /// `program`, or `<elevate> -- program` (sudo, doas and run0 all end their own

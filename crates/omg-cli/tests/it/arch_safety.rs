@@ -90,7 +90,7 @@ fn omg_as_a_user(
     .unwrap();
     std::fs::set_permissions(&doas, std::fs::Permissions::from_mode(0o755)).unwrap();
     let chown = std::process::Command::new("chown")
-        .args(["-R", "omgbuild:"])
+        .args(["-R", &format!("{}:", omg_testbed::build_user())])
         .arg(home)
         .status()
         .unwrap();
@@ -100,11 +100,12 @@ fn omg_as_a_user(
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
+    let user = omg_testbed::build_user();
     let mut command = context.command("setpriv");
     command
         .args([
-            "--reuid=omgbuild",
-            "--regid=omgbuild",
+            &format!("--reuid={user}"),
+            &format!("--regid={user}"),
             "--clear-groups",
             "--",
         ])
@@ -135,7 +136,11 @@ fn a_user_changing_roots_system_is_elevated_with_the_configured_program() {
         .unwrap_or_else(|_| panic!("doas never ran: {output:?}"));
     let mut expected = vec![
         "--".to_owned(),
-        crate::common::omgd().display().to_string(),
+        // omgd-transact itself, not through `omgd --transact`: one process less.
+        crate::common::omgd()
+            .with_file_name("omgd-transact")
+            .display()
+            .to_string(),
         "--transact".to_owned(),
         "--backend".to_owned(),
         "arch".to_owned(),

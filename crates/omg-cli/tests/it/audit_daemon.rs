@@ -6,7 +6,9 @@
 
 use crate::audit::{installed_from, json_of};
 use crate::common::{Context, Daemon};
-use omg_testbed::{ArchRoot, Fault, HttpServer};
+#[cfg(feature = "arch-suite")]
+use omg_testbed::ArchRoot;
+use omg_testbed::{Fault, HttpServer};
 use std::time::{Duration, Instant};
 
 /// A feed with an open issue, one fixed above and one below the installed
@@ -242,6 +244,7 @@ fn status_counts_vulnerabilities_from_omgd_and_never_fetches() {
     assert_eq!(unexplained_matches(&daemon, 0), 0, "{}", daemon.log_text());
 }
 
+#[cfg(feature = "arch-suite")]
 #[test]
 fn arch_audit_through_omgd_equals_the_direct_answer() {
     let root = ArchRoot::new();

@@ -5,8 +5,12 @@
 //! carry licenses.
 
 use crate::audit::{installed_from, json_of};
-use crate::common::{args, Context};
-use omg_testbed::{ArchRoot, HttpServer};
+#[cfg(feature = "arch-suite")]
+use crate::common::args;
+use crate::common::Context;
+#[cfg(feature = "arch-suite")]
+use omg_testbed::ArchRoot;
+use omg_testbed::HttpServer;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -206,6 +210,7 @@ fn debian_sbom_is_valid_cyclonedx_with_packages_runtimes_and_vulnerabilities() {
     );
 }
 
+#[cfg(feature = "arch-suite")]
 #[test]
 fn arch_sbom_carries_alpm_purls_and_the_licenses_pacman_records() {
     let context = Context::new();

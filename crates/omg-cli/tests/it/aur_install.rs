@@ -9,9 +9,6 @@ use omg_testbed::{aur_build_fixtures, ArchRoot, AurGitRepos, AurMode, AurServer}
 use std::path::PathBuf;
 use std::process::Output;
 
-/// The user makepkg runs as: these tests run as root, and makepkg never does.
-const BUILD_USER: &str = "omgbuild";
-
 struct Aur {
     repos: AurGitRepos,
     server: AurServer,
@@ -57,7 +54,7 @@ fn omg(context: &Context, root: &ArchRoot, aur: &Aur, args: &[&str]) -> Output {
         .args(args)
         .env("OMG_NO_DAEMON", "1")
         .env("OMG_AUR_URL", aur.server.url())
-        .env("OMG_AUR_BUILD_USER", BUILD_USER)
+        .env("OMG_AUR_BUILD_USER", omg_testbed::build_user())
         .output()
         .expect("run omg")
 }
@@ -289,7 +286,7 @@ fn an_unreachable_or_rate_limiting_aur_is_one_line_and_changes_nothing() {
         .args(["install", "-y", "omg-aur-lib"])
         .env("OMG_NO_DAEMON", "1")
         .env("OMG_AUR_URL", "http://127.0.0.1:9")
-        .env("OMG_AUR_BUILD_USER", BUILD_USER)
+        .env("OMG_AUR_BUILD_USER", omg_testbed::build_user())
         .output()
         .expect("run omg");
     assert_eq!(down.status.code(), Some(2));
@@ -383,7 +380,7 @@ fn a_review_on_a_terminal_is_asked_and_remembered() {
     let url = aur.server.url();
     let variables = [
         ("OMG_AUR_URL", url.as_str()),
-        ("OMG_AUR_BUILD_USER", BUILD_USER),
+        ("OMG_AUR_BUILD_USER", omg_testbed::build_user()),
     ];
     let mut words = root.pacman_args();
     words.extend(["install", "omg-aur-lib"].map(str::to_owned));
@@ -461,7 +458,7 @@ fn hostile_repositories_are_refused_or_shown_escaped() {
         .args(["install", "-y", "--noreview", "omg-escape"])
         .env("OMG_NO_DAEMON", "1")
         .env("OMG_AUR_URL", escape.url())
-        .env("OMG_AUR_BUILD_USER", BUILD_USER)
+        .env("OMG_AUR_BUILD_USER", omg_testbed::build_user())
         .output()
         .expect("run omg");
     assert_eq!(output.status.code(), Some(2));

@@ -286,12 +286,14 @@ pub(crate) fn args<'a>(root: &'a [String], rest: &[&'a str]) -> Vec<&'a str> {
 }
 
 /// `pacman -Q` on a hermetic root.
+#[cfg(feature = "arch-suite")]
 pub(crate) fn installed(root: &omg_testbed::ArchRoot) -> String {
     String::from_utf8_lossy(&root.pacman(&["-Q"]).stdout).into_owned()
 }
 
 /// `omg ARGS` on a pseudo-terminal (`script`), on the direct path, typing
 /// `answer`; stdout carries everything the terminal showed.
+#[cfg(feature = "arch-suite")]
 pub(crate) fn omg_on_terminal(context: &Context, args: &[&str], answer: &str) -> Output {
     omg_on_terminal_with(context, args, answer, &[])
 }

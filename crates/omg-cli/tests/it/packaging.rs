@@ -79,12 +79,19 @@ fn the_pkgbuild_builds_with_makepkg_and_pacman_installs_it() {
     run_ok(Command::new("chmod").arg("755").arg(work.path()));
     run_ok(
         Command::new("chown")
-            .args(["-R", "omgbuild"])
+            .args(["-R", omg_testbed::build_user()])
             .arg(work.path()),
     );
     run_ok(
         Command::new("runuser")
-            .args(["-u", "omgbuild", "--", "makepkg", "--force", "--nodeps"])
+            .args([
+                "-u",
+                omg_testbed::build_user(),
+                "--",
+                "makepkg",
+                "--force",
+                "--nodeps",
+            ])
             .args(["--noconfirm", "--noprogressbar"])
             .current_dir(tree.join("packaging/arch"))
             .env("PKGDEST", &out)

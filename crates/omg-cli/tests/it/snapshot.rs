@@ -150,6 +150,7 @@ fn omgd_starts_from_the_snapshot() {
 /// Arch: `omgd --answer` writes the snapshot, then `omg` answers searches from it
 /// without starting omgd (it does not link libalpm); a package installed by pacman
 /// makes it stale, and the next search shows the change.
+#[cfg(feature = "arch-suite")]
 #[test]
 fn arch_searches_come_from_the_snapshot_until_pacman_changes_the_system() {
     let context = Context::new();

@@ -1,4 +1,4 @@
-//! Arch Linux through libalpm (the `alpm` crate 2.x, which binds libalpm 13). Every
+//! Arch Linux through libalpm (the `alpm` crate 5.x, which binds libalpm 16). Every
 //! libalpm call lives in this module, reads in this file and changes in
 //! [`transact`], so moving to a newer crate major version (for a newer libalpm) is
 //! this module's work; pacman.conf parsing is in [`conf`].
@@ -115,7 +115,7 @@ impl Session {
     fn sync_packages<'a>(
         &'a self,
         backend: &ArchBackend,
-    ) -> Result<Vec<(&'a str, alpm::AlpmList<'a, alpm::Package<'a>>)>> {
+    ) -> Result<Vec<(&'a str, alpm::AlpmList<'a, &'a alpm::Package>)>> {
         self.alpm
             .syncdbs()
             .iter()
@@ -128,7 +128,7 @@ impl Session {
     }
 }
 
-fn installed_package(package: alpm::Package<'_>) -> InstalledPackage {
+fn installed_package(package: &alpm::Package) -> InstalledPackage {
     InstalledPackage {
         source: None,
         architecture: package.arch().map(str::to_owned),
@@ -139,7 +139,7 @@ fn installed_package(package: alpm::Package<'_>) -> InstalledPackage {
     }
 }
 
-fn dep_strings<'a>(deps: impl Iterator<Item = alpm::Dep<'a>>) -> Vec<String> {
+fn dep_strings<'a>(deps: impl Iterator<Item = &'a alpm::Dep>) -> Vec<String> {
     deps.map(|dep| dep.to_string()).collect()
 }
 
@@ -163,7 +163,7 @@ impl PackageBackend for ArchBackend {
         let mut records = Vec::new();
         let mut seen = HashSet::new();
         for (repo, packages) in session.sync_packages(self)? {
-            for package in packages {
+            for package in packages.iter() {
                 if !seen.insert(package.name().to_owned()) {
                     continue; // an earlier repository wins, as in pacman
                 }

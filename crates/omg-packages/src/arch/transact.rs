@@ -14,8 +14,8 @@
 use super::{ArchBackend, Session};
 use crate::{Asker, Error, EventSink, PlannedChange, Result, SystemChanger};
 use alpm::{
-    Alpm, AnyDownloadEvent, AnyQuestion, CommitResult, DownloadEvent, LogLevel, PackageReason,
-    PrepareResult, Progress, Question, SigLevel, TransFlag,
+    Alpm, AnyDownloadEvent, AnyQuestion, CommitData, DownloadEvent, LogLevel, PackageReason,
+    PrepareData, Progress, Question, SigLevel, TransFlag,
 };
 use omg_core::{ChangeEvent, ChangeRequest, InstallReason, PackageAction, Plan, PlannedPackage};
 use std::cell::RefCell;
@@ -108,8 +108,9 @@ impl std::fmt::Debug for Transaction {
 }
 
 impl ArchBackend {
-    /// A handle configured as pacman.conf says for changes: cache, log, hooks,
-    /// GPG directory, architectures, signature levels and each repository's servers.
+    /// A handle configured as pacman.conf says for changes (as pacman 7.1's
+    /// `setup_libalpm` does): paths, policy, the download sandbox, signature levels
+    /// and each repository's servers.
     fn open_for_change(&self) -> Result<Session> {
         let mut alpm = Alpm::new(
             self.root.to_string_lossy().as_bytes().to_vec(),
@@ -122,12 +123,21 @@ impl ArchBackend {
                 self.root.display()
             ),
         })?;
+        self.configure_paths(&mut alpm)?;
+        configure_policy(&mut alpm, &self.conf)?;
+        let errors = Rc::new(RefCell::new(Vec::new()));
+        alpm.set_log_cb(Rc::clone(&errors), |level, message, errors| {
+            if level.intersects(LogLevel::ERROR) {
+                errors.borrow_mut().push(message.trim().to_owned());
+            }
+        });
+        register_repositories(&mut alpm, &self.conf)?;
+        Ok(Session { alpm, errors })
+    }
+
+    /// Cache, hook, log and GPG locations, with pacman's defaults under the root.
+    fn configure_paths(&self, alpm: &mut Alpm) -> Result<()> {
         let conf = &self.conf;
-        let setting = |what: &str, result: alpm::Result<()>| {
-            result.map_err(|error| Error::Alpm {
-                message: format!("cannot set {what}: {error}"),
-            })
-        };
         let cache_dirs = if conf.cache_dirs.is_empty() {
             vec![self.root.join("var/cache/pacman/pkg")]
         } else {
@@ -153,53 +163,7 @@ impl ArchBackend {
             .gpg_dir
             .clone()
             .unwrap_or_else(|| self.root.join("etc/pacman.d/gnupg"));
-        setting("GPGDir", alpm.set_gpgdir(path_bytes(&gpg_dir)))?;
-        for architecture in &conf.architectures {
-            setting("Architecture", alpm.add_architecture(architecture.as_str()))?;
-        }
-        for name in &conf.ignore_packages {
-            setting("IgnorePkg", alpm.add_ignorepkg(name.as_str()))?;
-        }
-        for name in &conf.ignore_groups {
-            setting("IgnoreGroup", alpm.add_ignoregroup(name.as_str()))?;
-        }
-        for pattern in &conf.no_upgrade {
-            setting("NoUpgrade", alpm.add_noupgrade(pattern.as_str()))?;
-        }
-        for pattern in &conf.no_extract {
-            setting("NoExtract", alpm.add_noextract(pattern.as_str()))?;
-        }
-        alpm.set_check_space(conf.check_space);
-        if let Some(count) = conf.parallel_downloads {
-            alpm.set_parallel_downloads(count);
-        }
-        let default_level = sig_level(&conf.sig_level, default_sig_level());
-        setting("SigLevel", alpm.set_default_siglevel(default_level))?;
-        let errors = Rc::new(RefCell::new(Vec::new()));
-        alpm.set_log_cb(Rc::clone(&errors), |level, message, errors| {
-            if level.intersects(LogLevel::ERROR) {
-                errors.borrow_mut().push(message.trim().to_owned());
-            }
-        });
-        for repo in &conf.repos {
-            let level = if repo.sig_level.is_empty() {
-                SigLevel::USE_DEFAULT
-            } else {
-                sig_level(&repo.sig_level, default_level)
-            };
-            let db = alpm
-                .register_syncdb_mut(repo.name.as_str(), level)
-                .map_err(|error| Error::Alpm {
-                    message: format!("cannot register repository {}: {error}", repo.name),
-                })?;
-            for server in &repo.servers {
-                db.add_server(server.as_str())
-                    .map_err(|error| Error::Alpm {
-                        message: format!("repository {}: bad server {server}: {error}", repo.name),
-                    })?;
-            }
-        }
-        Ok(Session { alpm, errors })
+        setting("GPGDir", alpm.set_gpgdir(path_bytes(&gpg_dir)))
     }
 
     /// Plans `request`. Install and remove only read the databases; `Upgrade`
@@ -481,7 +445,7 @@ impl Transaction {
                     ),
                 })?;
             alpm.trans_add_pkg(package).map_err(|error| Error::Alpm {
-                message: format!("cannot add {shown}: {}", error.err),
+                message: format!("cannot add {shown}: {}", error.error),
             })?;
         }
         self.prepare()
@@ -494,7 +458,7 @@ impl Transaction {
             if !self.dependencies.contains(name) {
                 continue;
             }
-            let mut package = self
+            let package = self
                 .session
                 .alpm
                 .localdb()
@@ -568,8 +532,8 @@ impl Transaction {
             .collect();
         let failure = match self.session.alpm.trans_prepare() {
             Ok(()) => None,
-            Err((result, error)) => Some(match result {
-                PrepareResult::UnsatisfiedDeps(missing) => {
+            Err(failed) => Some(match failed.data() {
+                Some(PrepareData::UnsatisfiedDeps(missing)) => {
                     let mut needed: Vec<(String, Vec<String>)> = Vec::new();
                     let mut unsatisfied = Vec::new();
                     for entry in missing.iter() {
@@ -603,24 +567,29 @@ impl Transaction {
                         Error::RequiredBy { packages: needed }
                     }
                 }
-                PrepareResult::ConflictingDeps(conflicts) => Error::Conflict {
+                Some(PrepareData::ConflictingDeps(conflicts)) => Error::Conflict {
                     pairs: conflicts
                         .iter()
-                        .map(|c| (c.package1().to_owned(), c.package2().to_owned()))
+                        .map(|c| {
+                            (
+                                c.package1().name().to_owned(),
+                                c.package2().name().to_owned(),
+                            )
+                        })
                         .collect(),
                 },
-                PrepareResult::PkgInvalidArch(packages) => Error::Alpm {
+                Some(PrepareData::PkgInvalidArch(packages)) => Error::Alpm {
                     message: format!(
                         "not for this architecture: {}",
                         packages
                             .iter()
-                            .map(|p| p.name().to_owned())
+                            .map(invalid_arch_entry)
                             .collect::<Vec<_>>()
                             .join(", ")
                     ),
                 },
-                PrepareResult::Ok => Error::Alpm {
-                    message: format!("cannot prepare the transaction: {error}"),
+                None => Error::Alpm {
+                    message: format!("cannot prepare the transaction: {}", failed.error()),
                 },
             }),
         };
@@ -697,18 +666,18 @@ impl Transaction {
         let logged = Rc::clone(&self.session.errors);
         let failure = match self.session.alpm.trans_commit() {
             Ok(()) => None,
-            Err((result, error)) => Some(match result {
-                CommitResult::FileConflict(conflicts) => Error::Alpm {
+            Err(failed) => Some(match (failed.data(), failed.error()) {
+                (Some(CommitData::FileConflict(conflicts)), _) => Error::Alpm {
                     message: format!(
                         "file conflicts: {}",
                         conflicts
                             .iter()
-                            .map(|c| format!("{} owns {}", c.target(), c.file()))
+                            .map(describe_file_conflict)
                             .collect::<Vec<_>>()
                             .join(", ")
                     ),
                 },
-                CommitResult::PkgInvalid(files) => {
+                (Some(CommitData::PkgInvalid(files)), _) => {
                     let mut bad: Vec<String> = files.iter().map(str::to_owned).collect();
                     if bad.is_empty() {
                         let corrupted = std::mem::take(&mut self.answers.borrow_mut().corrupted);
@@ -723,7 +692,7 @@ impl Transaction {
                 }
                 // The space check runs before anything is written; libalpm's log
                 // names the file system and the shortfall.
-                CommitResult::Ok if error == alpm::Error::DiskSpace => Error::DiskSpace {
+                (None, error @ alpm::Error::DiskSpace) => Error::DiskSpace {
                     detail: logged
                         .borrow()
                         .iter()
@@ -732,10 +701,10 @@ impl Transaction {
                         .unwrap_or_else(|| error.to_string()),
                 },
                 // Filled in below, once the commit's borrow of the handle is over.
-                CommitResult::Ok if !missing_keys(&self.answers, &logged).is_empty() => {
+                (None, _) if !missing_keys(&self.answers, &logged).is_empty() => {
                     Error::MissingKeys { keys: Vec::new() }
                 }
-                CommitResult::Ok => Error::Alpm {
+                (None, error) => Error::Alpm {
                     message: with_logged(&format!("the transaction failed: {error}"), &logged),
                 },
             }),
@@ -769,9 +738,7 @@ impl Transaction {
                     .trans_add()
                     .iter()
                     .filter(|package| {
-                        package
-                            .base64_sig()
-                            .and_then(|sig| alpm::decode_signature(sig).ok())
+                        signature(alpm, package)
                             .and_then(|sig| alpm.extract_keyid(package.name(), &sig).ok())
                             .is_some_and(|ids| ids.iter().any(|id| same_key(key, id)))
                     })
@@ -866,9 +833,120 @@ fn emit(sink: &Rc<RefCell<Option<EventSink>>>, event: ChangeEvent) {
     }
 }
 
+/// `what`'s libalpm error as omg's.
+fn setting(what: &str, result: alpm::Result<()>) -> Result<()> {
+    result.map_err(|error| Error::Alpm {
+        message: format!("cannot set {what}: {error}"),
+    })
+}
+
+/// What is installed, ignored and extracted, the space check, and downloads:
+/// how many at once, as which user, and inside which parts of libalpm's sandbox.
+fn configure_policy(alpm: &mut Alpm, conf: &crate::pacman::conf::PacmanConf) -> Result<()> {
+    for architecture in &conf.architectures {
+        setting("Architecture", alpm.add_architecture(architecture.as_str()))?;
+    }
+    for name in &conf.ignore_packages {
+        setting("IgnorePkg", alpm.add_ignorepkg(name.as_str()))?;
+    }
+    for name in &conf.ignore_groups {
+        setting("IgnoreGroup", alpm.add_ignoregroup(name.as_str()))?;
+    }
+    for pattern in &conf.no_upgrade {
+        setting("NoUpgrade", alpm.add_noupgrade(pattern.as_str()))?;
+    }
+    for pattern in &conf.no_extract {
+        setting("NoExtract", alpm.add_noextract(pattern.as_str()))?;
+    }
+    alpm.set_check_space(conf.check_space);
+    // pacman's default when the file says nothing: one download at a time.
+    alpm.set_parallel_downloads(conf.parallel_downloads.unwrap_or(1));
+    // libalpm refuses a user it cannot find without saying why.
+    alpm.set_sandbox_user(conf.download_user.as_deref())
+        .map_err(|_| Error::NoDownloadUser {
+            user: conf.download_user.clone().unwrap_or_default(),
+        })?;
+    alpm.set_disable_sandbox_filesystem(conf.disable_sandbox_filesystem);
+    alpm.set_disable_sandbox_syscalls(conf.disable_sandbox_syscalls);
+    let default_level = sig_level(&conf.sig_level, default_sig_level());
+    setting("SigLevel", alpm.set_default_siglevel(default_level))
+}
+
+/// Each `[repo]` in file order, with its own `SigLevel` over the default and its
+/// servers.
+fn register_repositories(alpm: &mut Alpm, conf: &crate::pacman::conf::PacmanConf) -> Result<()> {
+    let default_level = sig_level(&conf.sig_level, default_sig_level());
+    for repo in &conf.repos {
+        let level = if repo.sig_level.is_empty() {
+            SigLevel::USE_DEFAULT
+        } else {
+            sig_level(&repo.sig_level, default_level)
+        };
+        let db = alpm
+            .register_syncdb_mut(repo.name.as_str(), level)
+            .map_err(|error| Error::Alpm {
+                message: format!("cannot register repository {}: {error}", repo.name),
+            })?;
+        for server in &repo.servers {
+            db.add_server(server.as_str())
+                .map_err(|error| Error::Alpm {
+                    message: format!("repository {}: bad server {server}: {error}", repo.name),
+                })?;
+        }
+    }
+    Ok(())
+}
+
+/// A string libalpm owns, as text.
+#[expect(unsafe_code, reason = "reads a C string from a libalpm list")]
+fn c_text(pointer: *const std::ffi::c_char) -> String {
+    if pointer.is_null() {
+        return String::new();
+    }
+    // SAFETY: the strings in a live libalpm list are NUL-terminated and outlive
+    // this call (the list belongs to the error being read).
+    unsafe { std::ffi::CStr::from_ptr(pointer) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// One entry of the prepare step's invalid-architecture list. alpm 5 types the
+/// list as packages, but libalpm fills it with `name-version-arch` strings
+/// (`check_arch` in trans.c); the string is read as what it is.
+fn invalid_arch_entry(entry: &alpm::Package) -> String {
+    c_text(std::ptr::from_ref(entry).cast::<std::ffi::c_char>())
+}
+
+/// pacman's wording for one entry of the commit's file-conflict list.
+///
+/// alpm 5 types that list as [`alpm::Conflict`]s, but on `ALPM_ERR_FILE_CONFLICTS`
+/// libalpm fills it with `alpm_fileconflict_t` (alpm.rs frees it as such), and its
+/// `FileConflict::conflicting_target` reads the wrong field; so the C struct is
+/// read here.
+#[expect(
+    unsafe_code,
+    reason = "alpm 5 mistypes the commit's file-conflict list"
+)]
+fn describe_file_conflict(entry: &alpm::Conflict) -> String {
+    // SAFETY: `Conflict` is `repr(transparent)` over a libalpm struct, and the list
+    // behind `CommitData::FileConflict` holds `alpm_fileconflict_t`, alive while
+    // the commit's error is.
+    let conflict = unsafe { &*std::ptr::from_ref(entry).cast::<alpm_sys::alpm_fileconflict_t>() };
+    let (target, file, owner) = (
+        c_text(conflict.target),
+        c_text(conflict.file),
+        c_text(conflict.ctarget),
+    );
+    if owner.is_empty() {
+        format!("{target}: {file} exists in filesystem")
+    } else {
+        format!("{file} exists in both '{target}' and '{owner}'")
+    }
+}
+
 /// `repo/name`, a package name, or anything a package provides (`omg-greeter`,
 /// `omg-lib>=2`), searched in pacman.conf's repository order as `pacman -S` does.
-fn find_sync_package<'a>(alpm: &'a Alpm, word: &str) -> Option<alpm::Package<'a>> {
+fn find_sync_package<'a>(alpm: &'a Alpm, word: &str) -> Option<&'a alpm::Package> {
     if let Some((repo, name)) = word.split_once('/') {
         let db = alpm.syncdbs().iter().find(|db| db.name() == repo)?;
         return db.pkg(name).ok();
@@ -905,7 +983,10 @@ fn answer_question(question: AnyQuestion, answers: &mut Rc<RefCell<Answers>>) {
         }
         Question::Conflict(mut conflict) => {
             let pair = conflict.conflict();
-            let (new, installed) = (pair.package1().to_owned(), pair.package2().to_owned());
+            let (new, installed) = (
+                pair.package1().name().to_owned(),
+                pair.package2().name().to_owned(),
+            );
             let yes = decide(
                 answers,
                 format!("{new} and {installed} are in conflict. Remove {installed}?"),
@@ -969,7 +1050,7 @@ fn answer_question(question: AnyQuestion, answers: &mut Rc<RefCell<Answers>>) {
             answers
                 .borrow_mut()
                 .missing_keys
-                .push(import.key().fingerprint().to_owned());
+                .push(import.fingerprint().to_owned());
             import.set_import(false);
         }
     }
@@ -1009,6 +1090,23 @@ fn missing_keys(answers: &RefCell<Answers>, logged: &RefCell<Vec<String>>) -> Ve
     keys
 }
 
+/// `package`'s signature: from the database where repo-add embedded it (before
+/// pacman 6.1, or with `--include-sigs`), else the detached `.sig` libalpm
+/// downloaded beside the file into a cache directory.
+fn signature(alpm: &Alpm, package: &alpm::Package) -> Option<Vec<u8>> {
+    if let Some(embedded) = package.base64_sig() {
+        return alpm::decode_signature(embedded).ok();
+    }
+    let file = format!("{}.sig", package.filename()?);
+    // A file name from a database is a path component only when it is one.
+    if file.contains('/') {
+        return None;
+    }
+    alpm.cachedirs()
+        .iter()
+        .find_map(|dir| std::fs::read(std::path::Path::new(dir).join(&file)).ok())
+}
+
 /// A fingerprint and a key id (its tail) name the same key.
 fn same_key(one: &str, other: &str) -> bool {
     let (one, other) = (one.to_ascii_uppercase(), other.to_ascii_uppercase());
@@ -1016,8 +1114,9 @@ fn same_key(one: &str, other: &str) -> bool {
 }
 
 fn default_sig_level() -> SigLevel {
-    // pacman's built-in default: `Required DatabaseOptional`.
-    SigLevel::PACKAGE | SigLevel::DATABASE | SigLevel::DATABASE_OPTIONAL
+    // pacman 7.1's built-in default: `Required TrustedOnly` for packages and
+    // databases (6.x and 7.0 had `Required DatabaseOptional`).
+    SigLevel::PACKAGE | SigLevel::DATABASE
 }
 
 /// pacman.conf `SigLevel` words applied over `base` (pacman's process_siglevel):
@@ -1108,10 +1207,43 @@ fn request_words(
     }
 }
 
+/// `message` with what libalpm logged about it: a line from its download sandbox
+/// (with the setting that turns that part off) before any other.
 fn with_logged(message: &str, logged: &RefCell<Vec<String>>) -> String {
-    match logged.borrow().first() {
-        Some(logged) => format!("{message} ({logged})"),
-        None => message.to_owned(),
+    let logged = logged.borrow();
+    let sandbox = logged
+        .iter()
+        .find_map(|line| sandbox_remedy(line).map(|remedy| (line, remedy)));
+    match (sandbox, logged.first()) {
+        (Some((line, remedy)), _) => format!("{message} ({line}; {remedy})"),
+        (None, Some(first)) => format!("{message} ({first})"),
+        (None, None) => message.to_owned(),
+    }
+}
+
+/// For a line libalpm's download sandbox (pacman 7) logged, the setting that
+/// turns that part off, as pacman.conf(5) names it (pacman itself prints none).
+fn sandbox_remedy(line: &str) -> Option<&'static str> {
+    if line.contains("Landlock") || line.contains("landlock") {
+        Some(
+            "DisableSandboxFilesystem in pacman.conf, or --disable-sandbox-filesystem, \
+             turns off the sandbox's filesystem rules",
+        )
+    } else if line.contains("seccomp") {
+        Some(
+            "DisableSandboxSyscalls in pacman.conf, or --disable-sandbox-syscalls, \
+             turns off the sandbox's syscall filter",
+        )
+    } else if line.contains("download user")
+        || line.contains("sandbox user")
+        || line.contains("temporary download directory")
+    {
+        Some(
+            "downloads run as pacman.conf's DownloadUser; DisableSandbox in pacman.conf, \
+             or --disable-sandbox, turns the sandbox off",
+        )
+    } else {
+        None
     }
 }
 
@@ -1224,6 +1356,10 @@ mod tests {
         );
         assert_eq!(
             sig_level(&words("Required DatabaseOptional"), SigLevel::NONE),
+            SigLevel::PACKAGE | SigLevel::DATABASE | SigLevel::DATABASE_OPTIONAL
+        );
+        assert_eq!(
+            sig_level(&words("Required"), SigLevel::NONE),
             default_sig_level()
         );
         assert_eq!(

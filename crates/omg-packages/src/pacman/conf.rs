@@ -48,6 +48,13 @@ pub struct PacmanConf {
     pub check_space: bool,
     /// `ParallelDownloads`.
     pub parallel_downloads: Option<u32>,
+    /// `DownloadUser`: libalpm downloads as this user, in its sandbox (pacman 7).
+    pub download_user: Option<String>,
+    /// `DisableSandboxFilesystem` (or `DisableSandbox`): no Landlock rules on the
+    /// downloading process.
+    pub disable_sandbox_filesystem: bool,
+    /// `DisableSandboxSyscalls` (or `DisableSandbox`): no seccomp filter on it.
+    pub disable_sandbox_syscalls: bool,
     /// Repositories in file order (the order pacman searches them).
     pub repos: Vec<Repo>,
 }
@@ -75,6 +82,8 @@ const VALUED: &[&str] = &[
     "GPGDir",
     "HookDir",
     "Architecture",
+    "DownloadUser",
+    "ParallelDownloads",
 ];
 
 /// Include depth beyond which a file including itself is assumed.
@@ -159,7 +168,7 @@ impl PacmanConf {
                 continue;
             }
             if current == "options" {
-                self.set_option(key, value);
+                self.set_option(key, value).map_err(error)?;
             } else if let Some(position) = self.repos.iter().position(|repo| repo.name == current) {
                 match key {
                     "Server" => raw_servers[position].push(value.to_owned()),
@@ -172,7 +181,9 @@ impl PacmanConf {
         Ok(())
     }
 
-    fn set_option(&mut self, key: &str, value: &str) {
+    /// One `[options]` directive; a value pacman would refuse is refused with its
+    /// reason.
+    fn set_option(&mut self, key: &str, value: &str) -> std::result::Result<(), String> {
         match key {
             "RootDir" => self.root_dir = Some(value.into()),
             "DBPath" => self.db_path = Some(value.into()),
@@ -192,9 +203,27 @@ impl PacmanConf {
             "NoUpgrade" => self.no_upgrade.extend(words(value)),
             "NoExtract" => self.no_extract.extend(words(value)),
             "CheckSpace" => self.check_space = true,
-            "ParallelDownloads" => self.parallel_downloads = value.parse().ok(),
+            "ParallelDownloads" => match value.parse::<u32>() {
+                Ok(count) if count > 0 => self.parallel_downloads = Some(count),
+                _ => {
+                    return Err(format!(
+                        "ParallelDownloads must be a positive integer, not `{value}`"
+                    ))
+                }
+            },
+            // pacman keeps the first one.
+            "DownloadUser" if self.download_user.is_none() => {
+                self.download_user = Some(value.to_owned());
+            }
+            "DisableSandbox" => {
+                self.disable_sandbox_filesystem = true;
+                self.disable_sandbox_syscalls = true;
+            }
+            "DisableSandboxFilesystem" => self.disable_sandbox_filesystem = true,
+            "DisableSandboxSyscalls" => self.disable_sandbox_syscalls = true,
             _ => {}
         }
+        Ok(())
     }
 }
 
@@ -319,6 +348,35 @@ mod tests {
         assert_eq!(names, ["core", "extra"]);
         assert_eq!(conf.repos[0].servers, ["https://m.example/core/os/x86_64"]);
         assert_eq!(conf.repos[1].servers, ["file:///srv/extra#not-a-comment"]);
+    }
+
+    #[test]
+    fn load_reads_pacman_7_download_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "pacman.conf",
+            "[options]\nDownloadUser = alpm\nParallelDownloads = 5\nDisableSandboxSyscalls\n[core]\n",
+        );
+        let conf = PacmanConf::load(&path).unwrap();
+        assert_eq!(conf.download_user.as_deref(), Some("alpm"));
+        assert_eq!(conf.parallel_downloads, Some(5));
+        assert!(conf.disable_sandbox_syscalls);
+        assert!(!conf.disable_sandbox_filesystem);
+
+        write(dir.path(), "pacman.conf", "[options]\nDisableSandbox\n");
+        let conf = PacmanConf::load(&path).unwrap();
+        assert!(conf.disable_sandbox_syscalls && conf.disable_sandbox_filesystem);
+
+        for bad in [
+            "ParallelDownloads = 0",
+            "ParallelDownloads = many",
+            "DownloadUser",
+        ] {
+            write(dir.path(), "pacman.conf", &format!("[options]\n{bad}\n"));
+            let error = PacmanConf::load(&path).unwrap_err().to_string();
+            assert!(error.contains("pacman.conf:2"), "{bad}: {error}");
+        }
     }
 
     #[test]

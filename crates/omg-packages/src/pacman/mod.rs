@@ -20,6 +20,10 @@ pub struct ArchOptions {
     pub root: Option<PathBuf>,
     /// Database directory, overriding the file's `DBPath`.
     pub dbpath: Option<PathBuf>,
+    /// `--disable-sandbox-filesystem`, added to pacman.conf's setting.
+    pub disable_sandbox_filesystem: bool,
+    /// `--disable-sandbox-syscalls`, added to pacman.conf's setting.
+    pub disable_sandbox_syscalls: bool,
 }
 
 impl ArchOptions {
@@ -30,6 +34,7 @@ impl ArchOptions {
             config: selection.arch_config.clone(),
             root: selection.arch_root.clone(),
             dbpath: selection.arch_dbpath.clone(),
+            ..Self::default()
         }
     }
 }
@@ -52,7 +57,10 @@ impl PacmanSetup {
             .config
             .clone()
             .unwrap_or_else(|| PathBuf::from("/etc/pacman.conf"));
-        let conf = PacmanConf::load(&config)?;
+        let mut conf = PacmanConf::load(&config)?;
+        // pacman's flags add to the file's switches; they never turn one back on.
+        conf.disable_sandbox_filesystem |= options.disable_sandbox_filesystem;
+        conf.disable_sandbox_syscalls |= options.disable_sandbox_syscalls;
         let root = options
             .root
             .clone()

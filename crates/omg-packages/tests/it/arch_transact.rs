@@ -11,6 +11,7 @@ fn backend(root: &ArchRoot) -> ArchBackend {
         config: Some(root.config()),
         root: Some(root.root()),
         dbpath: Some(root.dbpath()),
+        ..ArchOptions::default()
     })
     .expect("open backend")
 }

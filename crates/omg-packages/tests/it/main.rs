@@ -6,3 +6,5 @@
 mod arch_transact;
 #[cfg(feature = "aur")]
 mod aur_rpc;
+#[cfg(feature = "arch")]
+mod pacman_conf;

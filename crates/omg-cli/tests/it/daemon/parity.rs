@@ -6,6 +6,7 @@ use crate::common::{Context, Daemon};
 use omg_core::SearchRequest;
 use omg_ipc::{Client, Header, IpcError, Reply, Request, PROTOCOL_VERSION};
 use omg_packages::Catalog;
+#[cfg(feature = "arch-suite")]
 use omg_testbed::ArchRoot;
 use std::io::Write;
 use std::process::Output;
@@ -112,6 +113,7 @@ fn debian_same_output_through_daemon_and_direct() {
     assert_eq!(daemon.status().cache_hits, hits + 1);
 }
 
+#[cfg(feature = "arch-suite")]
 #[test]
 fn arch_same_output_through_daemon_and_direct() {
     let context = Context::new();
@@ -140,6 +142,7 @@ fn arch_same_output_through_daemon_and_direct() {
     }
 }
 
+#[cfg(feature = "arch-suite")]
 #[test]
 fn another_system_is_answered_directly() {
     let context = Context::new();
