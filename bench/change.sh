@@ -6,16 +6,18 @@
 # Needs: scripts/setup (pacman, makepkg, hyperfine); run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Where cargo builds (a distro root builds into its own directory).
+target=${CARGO_TARGET_DIR:-$PWD/target}
 # The Arch backend needs libalpm 16: run in `scripts/distro-root sid` on Debian.
 cargo build --release -q -p omg-cli -p omg-daemon -p omg-transact --features omg-daemon/arch,omg-transact/arch
 cargo build --release -q -p omg-testbed --example arch-root
-omg=$PWD/target/release/omg
+omg=$target/release/omg
 out=bench/results
 mkdir -p "$out"
 work=$(mktemp -d)
 export HOME=$work/home OMG_SOCKET=$work/omgd.sock OMG_NO_DAEMON=1
 mkdir -p "$HOME"
-conf=$(target/release/examples/arch-root omg-zebra)
+conf=$($target/release/examples/arch-root omg-zebra)
 trap 'rm -rf "$work" "$(dirname "$conf")"' EXIT
 pacman=(pacman --config "$conf" --noconfirm)
 

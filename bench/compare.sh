@@ -5,10 +5,12 @@
 # Needs: scripts/setup (hyperfine, pacman, makepkg).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Where cargo builds (a distro root builds into its own directory).
+target=${CARGO_TARGET_DIR:-$PWD/target}
 # The Arch backend needs libalpm 16: run in `scripts/distro-root sid` on Debian.
 cargo build --release -q -p omg-cli -p omg-daemon -p omg-transact --features omg-daemon/arch,omg-transact/arch
 cargo build --release -q -p omg-testbed --example arch-root
-omg=$PWD/target/release/omg
+omg=$target/release/omg
 out=bench/results
 mkdir -p "$out"
 run() { # name, then the commands
@@ -26,7 +28,7 @@ run debian-explicit "$omg --backend debian explicit" "apt-mark showmanual"
 
 # Arch: the hermetic testbed root (14 packages built with makepkg). `--repo`: pacman -Ss
 # does not search the AUR, and a benchmark must not reach the network.
-conf=$(target/release/examples/arch-root omg-hello omg-chain-top)
+conf=$($target/release/examples/arch-root omg-hello omg-chain-top)
 run arch-search-omg "$omg --config $conf search --repo omg" "pacman --config $conf -Ss omg"
 run arch-info-omg-hello "$omg --config $conf info omg-hello" "pacman --config $conf -Si omg-hello"
 run arch-explicit "$omg --config $conf explicit" "pacman --config $conf -Qeq"

@@ -7,6 +7,8 @@
 # Needs: scripts/setup; installs Debian's nala for the comparison if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Where cargo builds (a distro root builds into its own directory).
+target=${CARGO_TARGET_DIR:-$PWD/target}
 part=${1:-all}
 [ "$part" = arch ] || command -v nala >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nala >/dev/null
 # The Arch backend needs libalpm 16: run in `scripts/distro-root sid` on Debian.
@@ -16,7 +18,7 @@ cargo build --release -q -p omg-ipc --example load
 # The Debian half measures omgd as the Debian package builds it (without libalpm).
 CARGO_TARGET_DIR=$PWD/target/debian-package cargo build --release -q -p omg-daemon \
   --no-default-features --features debian
-omg=$PWD/target/release/omg
+omg=$target/release/omg
 omgd=$PWD/target/debian-package/release/omgd
 out=bench/results
 mkdir -p "$out"
@@ -60,7 +62,7 @@ for mix in small large all; do
   echo "| clients | requests | req/s | p50 | p99 | p99.9 |"
   echo "|---:|---:|---:|---:|---:|---:|"
   for clients in 1 8 64; do
-    target/release/examples/load "$OMG_SOCKET" "$clients" 5 "$mix"
+    $target/release/examples/load "$OMG_SOCKET" "$clients" 5 "$mix"
   done
   "$omg" daemon status | grep -E 'Memory|Cache'
   echo
@@ -85,11 +87,11 @@ fi
 
 # Arch: the testbed root, then a generated core+extra-sized database (`--repo`: like
 # pacman -Ss, without the AUR).
-omgd=$PWD/target/release/omgd
+omgd=$target/release/omgd
 # The floor of any command: a Rust hello-world's process start.
 printf 'fn main() { println!("hello"); }\n' >"$work/hello.rs"
 rustc -O -C lto=thin -o "$work/hello" "$work/hello.rs"
-conf=$(target/release/examples/arch-root omg-hello omg-chain-top)
+conf=$($target/release/examples/arch-root omg-hello omg-chain-top)
 "$omgd" --config "$conf" >/dev/null
 run arch-search-omg 10 "$omg --config $conf search --repo omg" "$omg --no-daemon --config $conf search --repo omg" "pacman --config $conf -Ss omg"
 run arch-info-omg-hello 10 "$omg --config $conf info omg-hello" "$omg --no-daemon --config $conf info omg-hello" "pacman --config $conf -Si omg-hello"
@@ -97,7 +99,7 @@ run arch-explicit 10 "$omg --config $conf explicit" "$omg --no-daemon --config $
 "$omg" daemon stop >/dev/null
 rm -rf "$(dirname "$conf")"
 
-big=$(target/release/examples/big-arch-db "$work/big" 15000)
+big=$($target/release/examples/big-arch-db "$work/big" 15000)
 name=$(pacman --config "$big" -Slq extra | sed -n 100p)
 start=$(ms_now)
 "$omgd" --config "$big" >/dev/null

@@ -8,13 +8,15 @@
 # Needs: scripts/setup (hyperfine, pacman), lz4 (Debian's lz4 package).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Where cargo builds (a distro root builds into its own directory).
+target=${CARGO_TARGET_DIR:-$PWD/target}
 # The Arch backend needs libalpm 16: run in `scripts/distro-root sid` on Debian.
 cargo build --release -q -p omg-cli -p omg-daemon -p omg-transact --features omg-daemon/arch,omg-transact/arch
 cargo build --release -q -p omg-testbed --example big-arch-db
 # omgd for the Debian measurements as the Debian package builds it (no libalpm).
 CARGO_TARGET_DIR=$PWD/target/debian-package cargo build --release -q -p omg-daemon \
   --no-default-features --features debian
-omg=$PWD/target/release/omg
+omg=$target/release/omg
 omgd=$PWD/target/debian-package/release/omgd
 out=bench/results
 mkdir -p "$out"
@@ -75,6 +77,6 @@ done
 
 # Arch: a generated core+extra-sized database; `omgd --answer` is what `omg
 # --no-daemon` runs on Arch.
-big=$(target/release/examples/big-arch-db "$work/big" 15000)
+big=$($target/release/examples/big-arch-db "$work/big" 15000)
 "$omg" --no-daemon --config "$big" search --repo vim >/dev/null
 run arch-search-vim "$omg --no-daemon --config $big search --repo vim" "pacman --config $big -Ss vim"
