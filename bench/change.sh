@@ -8,10 +8,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # Where cargo builds (a distro root builds into its own directory).
 target=${CARGO_TARGET_DIR:-$PWD/target}
-# The Arch backend needs libalpm 16: run in `scripts/distro-root sid` on Debian.
-cargo build --release -q -p omg-cli -p omg-daemon -p omg-transact --features omg-daemon/arch,omg-transact/arch
+# The binaries as packaging/arch builds them (Arch backend only: omgd-transact
+# without libapt-pkg). libalpm 16: run in `scripts/distro-root sid` on Debian.
+CARGO_TARGET_DIR=$target/arch-package cargo build --release -q -p omg-cli -p omg-daemon \
+  -p omg-transact --no-default-features --features omg-cli/arch,omg-daemon/arch,omg-transact/arch
 cargo build --release -q -p omg-testbed --example arch-root
-omg=$target/release/omg
+omg=$target/arch-package/release/omg
 out=bench/results
 mkdir -p "$out"
 work=$(mktemp -d)

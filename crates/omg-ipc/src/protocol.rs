@@ -213,6 +213,16 @@ pub enum IpcError {
     /// is closed: the client answers directly instead of waiting its turn.
     #[error("omgd is busy: every connection it serves at once is in use")]
     Busy,
+    /// A change named packages no repository has; `message` is the whole error,
+    /// with suggestions. Its own variant so that omg can look those names up in
+    /// the AUR only then.
+    #[error("{message}")]
+    NotFound {
+        /// The words no repository satisfies.
+        names: Vec<String>,
+        /// What to show.
+        message: String,
+    },
 }
 
 /// What `omg daemon status` shows.

@@ -290,7 +290,10 @@ fn explain(setup: &Setup, error: omg_packages::Error) -> IpcError {
         return crate::failed(error);
     };
     let Ok(catalog) = omg_packages::Catalog::open(&setup.selection) else {
-        return crate::failed(error);
+        return IpcError::NotFound {
+            names: names.clone(),
+            message: error.to_string(),
+        };
     };
     let mut suggestions: Vec<String> = Vec::new();
     for name in names {
@@ -299,13 +302,14 @@ fn explain(setup: &Setup, error: omg_packages::Error) -> IpcError {
         }
     }
     suggestions.dedup();
-    if suggestions.is_empty() {
-        crate::failed(error)
+    let message = if suggestions.is_empty() {
+        error.to_string()
     } else {
-        IpcError::Failed(format!(
-            "{error} (did you mean {}?)",
-            suggestions.join(", ")
-        ))
+        format!("{error} (did you mean {}?)", suggestions.join(", "))
+    };
+    IpcError::NotFound {
+        names: names.clone(),
+        message,
     }
 }
 

@@ -73,47 +73,67 @@ pub(crate) fn install(
     printer: &mut Printer,
 ) -> Result<ExitStatus> {
     flags.aur.check_backend(settings)?;
-    let (runtimes, mut packages): (Vec<String>, Vec<String>) = words
+    let (runtimes, packages): (Vec<String>, Vec<String>) = words
         .iter()
         .cloned()
         .partition(|word| is_runtime_spec(word));
-    if !packages.is_empty() && settings.backend()?.kind == BackendKind::Arch {
-        let (repository, candidates) = super::aur_install::split_targets(&packages, settings)?;
-        if !candidates.is_empty() {
-            let built = super::aur_install::install(
-                repository, candidates, confirm, flags.aur, settings, printer,
-            )?;
-            if let Some(status) = built {
-                if status != ExitStatus::Success || runtimes.is_empty() {
-                    return Ok(status);
-                }
-                packages.clear();
-            }
-        }
-    }
     if !packages.is_empty() {
-        let typo = packages
-            .iter()
-            .find(|word| looks_like_runtime(word))
-            .cloned();
-        let request = ChangeRequest::Install {
-            names: packages,
-            reinstall: flags.reinstall,
-            downgrade: flags.downgrade,
-        };
-        let status = change(&request, confirm, settings, printer).map_err(|error| {
-            match typo.as_ref() {
-                Some(word) => anyhow!(
-                    "{error:#}; if `{word}` meant a runtime, write <runtime>@<version>, like node@22"
-                ),
-                None => error,
-            }
-        })?;
+        let status = install_packages(packages, confirm, flags, settings, printer)?;
         if status != ExitStatus::Success || runtimes.is_empty() {
             return Ok(status);
         }
     }
     super::runtimes::install(&runtimes, settings, printer)
+}
+
+/// The system half of `omg install`. Every word goes to the package manager
+/// first; only when it answers that no repository has some of them (on Arch) are
+/// they looked up in the AUR, whose build graph then takes all the words. Asking
+/// first would cost every repository install a second process (`omgd --answer`
+/// loading libalpm) when no omgd runs.
+fn install_packages(
+    packages: Vec<String>,
+    confirm: Confirm,
+    flags: InstallFlags,
+    settings: &Settings,
+    printer: &mut Printer,
+) -> Result<ExitStatus> {
+    let typo = packages
+        .iter()
+        .find(|word| looks_like_runtime(word))
+        .cloned();
+    let with_typo = |error: anyhow::Error| match typo.as_ref() {
+        Some(word) => anyhow!(
+            "{error:#}; if `{word}` meant a runtime, write <runtime>@<version>, like node@22"
+        ),
+        None => error,
+    };
+    let request = ChangeRequest::Install {
+        names: packages.clone(),
+        reinstall: flags.reinstall,
+        downgrade: flags.downgrade,
+    };
+    let error = match change(&request, confirm, settings, printer) {
+        Ok(status) => return Ok(status),
+        Err(error) => error,
+    };
+    let no_repository_has_some = matches!(
+        error.downcast_ref::<IpcError>(),
+        Some(IpcError::NotFound { .. })
+    );
+    if !no_repository_has_some || settings.backend()?.kind != BackendKind::Arch {
+        return Err(with_typo(error));
+    }
+    let (repository, candidates) = super::aur_install::split_targets(&packages, settings)?;
+    if candidates.is_empty() {
+        return Err(with_typo(error));
+    }
+    match super::aur_install::install(
+        repository, candidates, confirm, flags.aur, settings, printer,
+    )? {
+        Some(status) => Ok(status),
+        None => Err(with_typo(error)),
+    }
 }
 
 /// `omg remove`, `sync`, `update`, `clean`, and the system half of `omg install`.
