@@ -463,11 +463,16 @@ fn render_plan(printer: &mut Printer, plan: &Plan) -> std::io::Result<()> {
     )
 }
 
-/// `omgd-transact` (`omgd --transact` where it is not found beside omgd) for the
-/// selected system, through `elevate` when given.
+/// `omgd --transact` for the selected system, through `elevate` when given: that
+/// is the command sudo rules name. Without elevation omg runs the binary it hands
+/// over to (`omgd-transact`) itself, when that sits beside omgd.
 fn transact_command(settings: &Settings, elevate: Option<Elevate>) -> Result<Command> {
     let backend = settings.backend()?;
-    let mut command = elevated(elevate, &transact_program());
+    let program = match elevate {
+        Some(_) => source::omgd_binary(),
+        None => transact_program(),
+    };
+    let mut command = elevated(elevate, &program);
     command.arg("--transact").args(backend.to_args());
     if settings.sandbox.disable_sandbox_filesystem {
         command.arg("--disable-sandbox-filesystem");

@@ -136,11 +136,8 @@ fn a_user_changing_roots_system_is_elevated_with_the_configured_program() {
         .unwrap_or_else(|_| panic!("doas never ran: {output:?}"));
     let mut expected = vec![
         "--".to_owned(),
-        // omgd-transact itself, not through `omgd --transact`: one process less.
-        crate::common::omgd()
-            .with_file_name("omgd-transact")
-            .display()
-            .to_string(),
+        // Elevated, omg runs the command sudo rules name.
+        crate::common::omgd().display().to_string(),
         "--transact".to_owned(),
         "--backend".to_owned(),
         "arch".to_owned(),
