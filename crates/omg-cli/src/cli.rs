@@ -388,10 +388,11 @@ impl Command {
 impl SandboxArgs {
     /// The switches as the backend takes them.
     pub(crate) fn options(self) -> omg_packages::ChangeOptions {
-        omg_packages::ChangeOptions {
-            disable_sandbox_filesystem: self.disable_sandbox || self.disable_sandbox_filesystem,
-            disable_sandbox_syscalls: self.disable_sandbox || self.disable_sandbox_syscalls,
-        }
+        omg_packages::ChangeOptions::from_flags(
+            self.disable_sandbox,
+            self.disable_sandbox_filesystem,
+            self.disable_sandbox_syscalls,
+        )
     }
 }
 

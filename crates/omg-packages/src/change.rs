@@ -55,6 +55,30 @@ pub struct ChangeOptions {
     pub disable_sandbox_syscalls: bool,
 }
 
+impl ChangeOptions {
+    /// pacman's three flags; `--disable-sandbox` is both of the others.
+    #[must_use]
+    pub fn from_flags(disable_sandbox: bool, filesystem: bool, syscalls: bool) -> Self {
+        Self {
+            disable_sandbox_filesystem: disable_sandbox || filesystem,
+            disable_sandbox_syscalls: disable_sandbox || syscalls,
+        }
+    }
+
+    /// The same switches as flags on the command line that [`Self::from_flags`] reads.
+    pub fn to_args(self) -> impl Iterator<Item = &'static str> {
+        [
+            (
+                self.disable_sandbox_filesystem,
+                "--disable-sandbox-filesystem",
+            ),
+            (self.disable_sandbox_syscalls, "--disable-sandbox-syscalls"),
+        ]
+        .into_iter()
+        .filter_map(|(on, flag)| on.then_some(flag))
+    }
+}
+
 /// The write side of the Arch backend; fails for Debian, whose changes go through
 /// libapt-pkg in the omg-apt crate (so that only omgd links it), and when the
 /// feature is not built in.
@@ -74,8 +98,7 @@ fn open_arch(
     change: ChangeOptions,
 ) -> Result<Box<dyn SystemChanger>> {
     let mut options = crate::arch::ArchOptions::of(selection);
-    options.disable_sandbox_filesystem = change.disable_sandbox_filesystem;
-    options.disable_sandbox_syscalls = change.disable_sandbox_syscalls;
+    options.change = change;
     Ok(Box::new(crate::arch::ArchBackend::new(&options)?))
 }
 
@@ -86,4 +109,26 @@ fn open_arch(_: &BackendSelection, _: ChangeOptions) -> Result<Box<dyn SystemCha
 
 fn open_debian(_: &BackendSelection) -> Result<Box<dyn SystemChanger>> {
     Err(crate::Error::NotBuilt(BackendKind::Debian))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ChangeOptions;
+
+    #[test]
+    fn sandbox_flags_survive_the_command_line_and_disable_sandbox_is_both() {
+        let both = ChangeOptions::from_flags(true, false, false);
+        assert!(both.disable_sandbox_filesystem && both.disable_sandbox_syscalls);
+        for (filesystem, syscalls) in [(false, false), (true, false), (false, true), (true, true)] {
+            let options = ChangeOptions::from_flags(false, filesystem, syscalls);
+            let args: Vec<&str> = options.to_args().collect();
+            let read = ChangeOptions::from_flags(
+                false,
+                args.contains(&"--disable-sandbox-filesystem"),
+                args.contains(&"--disable-sandbox-syscalls"),
+            );
+            assert_eq!(read, options);
+            assert_eq!(args.len(), usize::from(filesystem) + usize::from(syscalls));
+        }
+    }
 }

@@ -99,10 +99,11 @@ impl Args {
         ]);
         Ok(Setup {
             selection,
-            change_options: omg_packages::ChangeOptions {
-                disable_sandbox_filesystem: self.disable_sandbox || self.disable_sandbox_filesystem,
-                disable_sandbox_syscalls: self.disable_sandbox || self.disable_sandbox_syscalls,
-            },
+            change_options: omg_packages::ChangeOptions::from_flags(
+                self.disable_sandbox,
+                self.disable_sandbox_filesystem,
+                self.disable_sandbox_syscalls,
+            ),
         })
     }
 }

@@ -473,13 +473,10 @@ fn transact_command(settings: &Settings, elevate: Option<Elevate>) -> Result<Com
         None => transact_program(),
     };
     let mut command = elevated(elevate, &program);
-    command.arg("--transact").args(backend.to_args());
-    if settings.sandbox.disable_sandbox_filesystem {
-        command.arg("--disable-sandbox-filesystem");
-    }
-    if settings.sandbox.disable_sandbox_syscalls {
-        command.arg("--disable-sandbox-syscalls");
-    }
+    command
+        .arg("--transact")
+        .args(backend.to_args())
+        .args(settings.sandbox.to_args());
     Ok(command)
 }
 

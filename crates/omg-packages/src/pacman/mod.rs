@@ -20,10 +20,8 @@ pub struct ArchOptions {
     pub root: Option<PathBuf>,
     /// Database directory, overriding the file's `DBPath`.
     pub dbpath: Option<PathBuf>,
-    /// `--disable-sandbox-filesystem`, added to pacman.conf's setting.
-    pub disable_sandbox_filesystem: bool,
-    /// `--disable-sandbox-syscalls`, added to pacman.conf's setting.
-    pub disable_sandbox_syscalls: bool,
+    /// The `--disable-sandbox*` flags, added to pacman.conf's settings.
+    pub change: crate::ChangeOptions,
 }
 
 impl ArchOptions {
@@ -59,8 +57,8 @@ impl PacmanSetup {
             .unwrap_or_else(|| PathBuf::from("/etc/pacman.conf"));
         let mut conf = PacmanConf::load(&config)?;
         // pacman's flags add to the file's switches; they never turn one back on.
-        conf.disable_sandbox_filesystem |= options.disable_sandbox_filesystem;
-        conf.disable_sandbox_syscalls |= options.disable_sandbox_syscalls;
+        conf.disable_sandbox_filesystem |= options.change.disable_sandbox_filesystem;
+        conf.disable_sandbox_syscalls |= options.change.disable_sandbox_syscalls;
         let root = options
             .root
             .clone()
