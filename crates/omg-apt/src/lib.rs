@@ -4,6 +4,7 @@
 //! links libapt.
 
 mod clean;
+mod solver;
 mod transact;
 
 pub use transact::AptChanger;

@@ -59,6 +59,7 @@ impl AptChanger {
             "Dir::State::extended_states",
             &text(&self.paths.extended_states),
         );
+        crate::solver::choose(&config, &crate::solver::library_version());
         Ok(())
     }
 

@@ -285,7 +285,21 @@ pub(crate) fn info(printer: &mut Printer, details: &PackageDetails) -> io::Resul
         };
         rows.push(("Install Reason", reason.to_owned()));
     }
-    key_values(printer, &rows)
+    key_values(printer, &rows)?;
+    if let Some(long) = &details.long_description {
+        // The paragraphs as the package wrote them (apt show's layout): their line
+        // breaks and indented lists carry meaning a rewrap would lose.
+        let out = printer.out();
+        writeln!(out)?;
+        for line in long.lines() {
+            if line.is_empty() {
+                writeln!(out)?;
+            } else {
+                writeln!(out, "  {}", printable(line))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `Key : value` rows as pacman -Si prints them, long values wrapped at words to

@@ -108,6 +108,9 @@ pub struct PackageDetails {
     pub explicit: Option<bool>,
     /// Debian section or Arch groups, joined.
     pub section: Option<String>,
+    /// The description's further lines, in the user's language where the
+    /// distribution has it (Debian).
+    pub long_description: Option<String>,
 }
 
 /// One installed package.

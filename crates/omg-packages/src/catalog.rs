@@ -102,6 +102,7 @@ impl Catalog {
         // Taken before reading: a change during the build shows as a mismatch later.
         let key = snapshot::key(
             &self.selection,
+            &self.backend.index_settings(),
             &snapshot::database_stamps(&self.backend.database_paths()),
         );
         let miss = match snapshot::read(path, key) {

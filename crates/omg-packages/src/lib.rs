@@ -87,6 +87,12 @@ pub trait PackageBackend: Send + Sync {
     /// Files and directories whose change means the index is stale.
     fn database_paths(&self) -> Vec<PathBuf>;
 
+    /// What else the index depends on, as text for the snapshot's key (Debian: the
+    /// description languages, which follow the environment's locale).
+    fn index_settings(&self) -> String {
+        String::new()
+    }
+
     /// Lines about inputs that were skipped (an unreadable list, a malformed pin)
     /// since the last call: the answers are still right for the rest.
     fn warnings(&self) -> Vec<String>;

@@ -27,7 +27,7 @@ use twox_hash::XxHash3_64;
 
 const MAGIC: &[u8; 8] = b"OMGINDEX";
 /// Bumped whenever the header, the index layout or a backend's details change.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 const HEADER_BYTES: u64 = 64;
 const TABLE_ENTRY_BYTES: u64 = 16;
 
@@ -78,13 +78,16 @@ fn hash_selection(hasher: &mut XxHash3_64, selection: &BackendSelection) {
     hasher.write(format!("{selection:?}").as_bytes());
 }
 
-/// What a snapshot must have been built from to be used now.
+/// What a snapshot must have been built from to be used now: the backend
+/// selection, its other settings and the databases' stamps.
 #[must_use]
-pub fn key(selection: &BackendSelection, stamps: &[Stamp]) -> u64 {
+pub fn key(selection: &BackendSelection, settings: &str, stamps: &[Stamp]) -> u64 {
     let mut hasher = XxHash3_64::with_seed(0);
     hasher.write_u32(FORMAT);
     hasher.write(env!("CARGO_PKG_VERSION").as_bytes());
     hash_selection(&mut hasher, selection);
+    hasher.write(settings.as_bytes());
+    hasher.write_u8(0);
     for stamp in stamps {
         hasher.write(stamp.path.as_os_str().as_encoded_bytes());
         hasher.write_u8(0);

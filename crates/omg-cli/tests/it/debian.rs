@@ -64,7 +64,10 @@ fn search_equals_apt_cache_search() {
     }
 }
 
-/// The fields of the candidate version's stanza in `apt-cache show`.
+/// The fields of the candidate version's stanza in `apt-cache show`. Its
+/// description, whatever its language (`Description-en` where Translation files
+/// are read), is under `Description`, and its long lines (as `info` gives them:
+/// one space of indentation off, ` .` empty) under `long`.
 fn apt_cache_candidate_stanza(package: &str) -> std::collections::HashMap<String, String> {
     let policy = reference("apt-cache", &["policy", package]);
     let candidate = policy
@@ -75,17 +78,24 @@ fn apt_cache_candidate_stanza(package: &str) -> std::collections::HashMap<String
     let show = reference("apt-cache", &["show", package]);
     for stanza in show.split("\n\n") {
         let mut fields = std::collections::HashMap::new();
-        let mut last_key = String::new();
+        let mut long: Vec<&str> = Vec::new();
+        let mut in_description = false;
         for line in stanza.lines() {
-            if line.starts_with(' ') {
+            if let Some(rest) = line.strip_prefix(' ') {
+                if in_description {
+                    long.push(if rest == "." { "" } else { rest });
+                }
                 continue;
             }
             if let Some((key, value)) = line.split_once(':') {
-                last_key = key.to_owned();
-                fields.insert(last_key.clone(), value.trim().to_owned());
+                in_description = key.starts_with("Description") && key != "Description-md5";
+                let key = if in_description { "Description" } else { key };
+                fields.insert(key.to_owned(), value.trim().to_owned());
             }
         }
-        let _ = last_key;
+        if !long.is_empty() {
+            fields.insert("long".to_owned(), long.join("\n"));
+        }
         if fields.get("Version") == Some(&candidate) {
             return fields;
         }
@@ -160,6 +170,11 @@ fn info_equals_apt_cache_show_of_candidate() {
             info["description"].as_str(),
             expected.get("Description").map(String::as_str),
             "{package}: description"
+        );
+        assert_eq!(
+            info["long_description"].as_str(),
+            expected.get("long").map(String::as_str),
+            "{package}: long description"
         );
         let mut depends = split_relations(expected.get("Pre-Depends"));
         depends.extend(split_relations(expected.get("Depends")));

@@ -246,6 +246,8 @@ impl PackageBackend for ArchBackend {
                 let groups: Vec<&str> = package.groups().iter().collect();
                 (!groups.is_empty()).then(|| groups.join(" "))
             },
+            // pacman's description is one line.
+            long_description: None,
         }))
     }
 

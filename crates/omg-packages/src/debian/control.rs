@@ -114,13 +114,20 @@ pub(crate) fn synopsis(description: &[u8]) -> &[u8] {
     )
 }
 
-/// The lines after the synopsis, unindented, with ` .` turned into empty lines.
+/// The lines after the synopsis without the one space that marks them as
+/// continuation lines (further indentation means verbatim text and stays), with
+/// ` .` turned into empty lines.
 pub(crate) fn extended_description(description: &[u8]) -> Option<String> {
     let mut lines = description.split(|&c| c == b'\n');
     lines.next();
     let body: Vec<String> = lines
         .map(|line| {
-            let line = trim(line);
+            let line = line.strip_prefix(b" ").unwrap_or(line);
+            let end = line
+                .iter()
+                .rposition(|c| !c.is_ascii_whitespace())
+                .map_or(0, |i| i + 1);
+            let line = &line[..end];
             if line == b"." {
                 String::new()
             } else {

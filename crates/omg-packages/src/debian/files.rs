@@ -1,6 +1,6 @@
 //! APT's configuration files: which files of a `*.d` directory APT reads, and the
 //! few `apt.conf` settings the read path needs (`APT::Default-Release`,
-//! `APT::Architecture`, `APT::Architectures`).
+//! `APT::Architecture`, `APT::Architectures`, `Acquire::Languages`).
 //!
 //! The apt.conf reader understands the syntax (scopes, `::` paths, lists, comments)
 //! but keeps only those keys; `#include` and `#clear` are not followed.
@@ -52,12 +52,41 @@ pub(crate) struct AptConf {
     pub(crate) architecture: Option<String>,
     /// `APT::Architectures` (a list).
     pub(crate) architectures: Vec<String>,
+    /// `Acquire::Languages`, when set (a list).
+    pub(crate) languages: Option<Vec<String>>,
+    /// `APT::Acquire::Translation`, the setting `Acquire::Languages` replaced, which
+    /// apt still obeys.
+    pub(crate) old_translation: Option<String>,
+}
+
+/// Every setting of the files read: scalars (the last one wins) and list items.
+#[derive(Debug, Default)]
+struct Values {
+    scalars: HashMap<String, String>,
+    lists: HashMap<String, Vec<String>>,
+}
+
+impl Values {
+    fn scalar(&self, key: &str) -> Option<String> {
+        self.scalars
+            .get(key)
+            .filter(|value| !value.is_empty())
+            .cloned()
+    }
+
+    /// apt's `FindVector`: a non-empty scalar split at commas, else the list items.
+    fn vector(&self, key: &str) -> Option<Vec<String>> {
+        match self.scalar(key) {
+            Some(value) => Some(value.split(',').map(str::to_owned).collect()),
+            None => self.lists.get(key).cloned(),
+        }
+    }
 }
 
 impl AptConf {
     /// Reads `etc/apt.conf` after `etc/apt.conf.d/*`, as APT does: the main file wins.
     pub(crate) fn read(etc: &Path) -> Self {
-        let mut values: HashMap<String, Vec<String>> = HashMap::new();
+        let mut values = Values::default();
         let mut files = config_parts(&etc.join("apt.conf.d"), &["conf"], true);
         files.push(etc.join("apt.conf"));
         for path in files {
@@ -65,20 +94,12 @@ impl AptConf {
                 parse(&lossy(&text), &mut values);
             }
         }
-        let scalar = |key: &str| {
-            values
-                .get(key)
-                .and_then(|list| list.last())
-                .filter(|value| !value.is_empty())
-                .cloned()
-        };
         Self {
-            default_release: scalar("apt::default-release"),
-            architecture: scalar("apt::architecture"),
-            architectures: values
-                .get("apt::architectures")
-                .cloned()
-                .unwrap_or_default(),
+            default_release: values.scalar("apt::default-release"),
+            architecture: values.scalar("apt::architecture"),
+            architectures: values.vector("apt::architectures").unwrap_or_default(),
+            languages: values.vector("acquire::languages"),
+            old_translation: values.scalar("apt::acquire::translation"),
         }
     }
 }
@@ -152,7 +173,7 @@ fn tokens(text: &str) -> Vec<Token> {
 }
 
 /// Adds every `key value;` and list item to `values`, keyed by the lower-cased full path.
-fn parse(text: &str, values: &mut HashMap<String, Vec<String>>) {
+fn parse(text: &str, values: &mut Values) {
     let mut scopes: Vec<String> = Vec::new();
     let mut pending: Vec<String> = Vec::new();
     let full = |scopes: &[String], key: Option<&str>| {
@@ -175,13 +196,15 @@ fn parse(text: &str, values: &mut HashMap<String, Vec<String>>) {
                 match pending.as_slice() {
                     // A bare value inside a scope is a list item.
                     [value] if !scopes.is_empty() => values
+                        .lists
                         .entry(full(&scopes, None))
                         .or_default()
                         .push(value.clone()),
-                    [key, value, ..] => values
-                        .entry(full(&scopes, Some(key)))
-                        .or_default()
-                        .push(value.clone()),
+                    [key, value, ..] => {
+                        values
+                            .scalars
+                            .insert(full(&scopes, Some(key)), value.clone());
+                    }
                     _ => {}
                 }
                 pending.clear();
@@ -196,14 +219,18 @@ mod tests {
 
     #[test]
     fn apt_conf_reads_scopes_lists_and_comments() {
-        let mut values = HashMap::new();
+        let mut values = Values::default();
         parse(
-            "// c\nAPT::Default-Release \"stable\"; # note\n/* block\n */APT { Architectures { \"amd64\"; \"i386\"; }; Architecture amd64; };\n",
+            "// c\nAPT::Default-Release \"stable\"; # note\n/* block\n */APT { Architectures { \"amd64\"; \"i386\"; }; Architecture amd64; };\nAcquire::Languages \"de,en\";\n",
             &mut values,
         );
-        assert_eq!(values["apt::default-release"], ["stable"]);
-        assert_eq!(values["apt::architectures"], ["amd64", "i386"]);
-        assert_eq!(values["apt::architecture"], ["amd64"]);
+        assert_eq!(values.scalar("apt::default-release").unwrap(), "stable");
+        assert_eq!(
+            values.vector("apt::architectures").unwrap(),
+            ["amd64", "i386"]
+        );
+        assert_eq!(values.scalar("apt::architecture").unwrap(), "amd64");
+        assert_eq!(values.vector("acquire::languages").unwrap(), ["de", "en"]);
     }
 
     #[test]

@@ -18,6 +18,7 @@ mod policy;
 mod release;
 mod setup;
 mod sources;
+mod translations;
 
 use crate::{newest_mtime, Error, PackageBackend, Result};
 use control::{lossy, relation_items, relation_names, stanzas, synopsis, Stanza};
@@ -30,6 +31,7 @@ use setup::Setup;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
+use translations::Translations;
 
 /// FNV-1a: package names are short and trusted, so SipHash's DoS resistance buys
 /// nothing here and costs a measurable share of a direct search.
@@ -207,12 +209,32 @@ impl DebianBackend {
     /// The configured lists, decompressed; one that cannot be read is left out with
     /// a warning, as apt-get update leaves out an index it cannot fetch.
     fn read_lists(&self, setup: &Setup) -> Lists {
-        // Decompressing is the bulk of the work and the lists are independent.
+        self.read_files(&setup.lists, "a package list")
+    }
+
+    /// The Translation files of the configured languages, decompressed.
+    fn read_translations(&self, setup: &Setup) -> Lists {
+        self.read_files(&setup.translations, "a translation list")
+    }
+
+    /// The package lists and the Translation files, read side by side.
+    fn read_lists_and_translations(&self, setup: &Setup) -> (Lists, Lists) {
+        std::thread::scope(|scope| {
+            let translations = scope.spawn(|| self.read_translations(setup));
+            let lists = self.read_lists(setup);
+            let translations = translations
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (lists, translations)
+        })
+    }
+
+    fn read_files(&self, files: &[(PathBuf, usize)], what: &str) -> Lists {
+        // Decompressing is the bulk of the work and the files are independent.
         let results: Vec<(usize, Result<Vec<u8>>)> = std::thread::scope(|scope| {
-            let handles: Vec<_> = setup
-                .lists
+            let handles: Vec<_> = files
                 .iter()
-                .map(|(path, file)| scope.spawn(move || (*file, read_list(path))))
+                .map(|(path, tag)| scope.spawn(move || (*tag, read_list(path))))
                 .collect();
             handles
                 .into_iter()
@@ -223,16 +245,16 @@ impl DebianBackend {
                 })
                 .collect()
         });
-        let mut lists = Vec::with_capacity(results.len());
+        let mut read = Vec::with_capacity(results.len());
         let mut warnings = Vec::new();
-        for (file, result) in results {
+        for (tag, result) in results {
             match result {
-                Ok(text) => lists.push((file, text)),
-                Err(error) => warnings.push(format!("skipping a package list: {error}")),
+                Ok(text) => read.push((tag, text)),
+                Err(error) => warnings.push(format!("skipping {what}: {error}")),
             }
         }
         self.warn(warnings);
-        lists
+        read
     }
 
     /// Every list version of every package, by name.
@@ -489,19 +511,23 @@ impl DebianBackend {
         let setup = self.setup()?;
         let status = self.read_status()?;
         let installed = self.installed_stanzas(&setup, &status);
-        let lists = self.read_lists(&setup);
+        let kernel_provides = searches_kernel_provides(&installed);
+        let (lists, translation_files) = self.read_lists_and_translations(&setup);
+        let translations = Translations::index(&translation_files, None);
         let entries = Self::list_entries(&setup, &lists);
         let mut found = Vec::with_capacity(entries.len() + installed.len());
         let mut add = |name: &[u8], entries: &[ListEntry<'_>]| {
             let local = installed.get(name).copied();
             let installed_version = local.and_then(|stanza| stanza.text_field("Version"));
             if let Some(chosen) = choose(&setup, name, entries, local) {
+                let described = descriptions(&setup, &translations, &chosen);
                 let kept = if with_details {
-                    kept_details(chosen.stanza)
+                    kept_details(chosen.stanza, described.first().copied())
                 } else {
                     Vec::new()
                 };
-                found.push((record_of(&chosen, installed_version), kept));
+                let record = record_of(&chosen, installed_version, &described, kernel_provides);
+                found.push((record, kept));
             }
         };
         for (name, entries) in &entries {
@@ -566,7 +592,12 @@ impl PackageBackend for DebianBackend {
             repository: &record.repository,
             status_only: false,
         };
-        let mut details = details_of(&chosen, record.installed_version.clone(), explicit);
+        let mut details = details_of(
+            &chosen,
+            stanza.field("Description"),
+            record.installed_version.clone(),
+            explicit,
+        );
         details.description.clone_from(&record.description);
         Ok(Some(details))
     }
@@ -577,11 +608,13 @@ impl PackageBackend for DebianBackend {
         let installed = self.installed_stanzas(&setup, &status);
         let local = installed.get(name.as_bytes()).copied();
         let installed_version = local.and_then(|stanza| stanza.text_field("Version"));
-        let lists = self.read_lists(&setup);
+        let (lists, translation_files) = self.read_lists_and_translations(&setup);
         let entries = Self::list_entries_of(&setup, &lists, name);
         let Some(chosen) = choose(&setup, name.as_bytes(), &entries, local) else {
             return Ok(None);
         };
+        let translations = Translations::index(&translation_files, Some(name));
+        let described = descriptions(&setup, &translations, &chosen);
         let explicit = match &installed_version {
             Some(_) => Some(
                 !self
@@ -590,7 +623,12 @@ impl PackageBackend for DebianBackend {
             ),
             None => None,
         };
-        Ok(Some(details_of(&chosen, installed_version, explicit)))
+        Ok(Some(details_of(
+            &chosen,
+            described.first().copied(),
+            installed_version,
+            explicit,
+        )))
     }
 
     fn installed(&self) -> Result<Vec<InstalledPackage>> {
@@ -704,6 +742,11 @@ impl PackageBackend for DebianBackend {
         paths
     }
 
+    fn index_settings(&self) -> String {
+        let conf = files::AptConf::read(&self.paths.etc_dir);
+        format!("languages={}", translations::languages(&conf).join(","))
+    }
+
     fn warnings(&self) -> Vec<String> {
         self.take_warnings()
     }
@@ -721,26 +764,111 @@ fn source_of(field: &str, binary_version: &str) -> (String, String) {
     }
 }
 
-fn record_of(chosen: &Chosen<'_>, installed_version: Option<String>) -> PackageRecord {
-    let stanza = chosen.stanza;
-    let mut description = None;
-    let mut provides = Vec::new();
-    for (key, value) in stanza.fields() {
-        match key {
-            b"Description" => description = Some(value),
-            b"Provides" => provides = relation_names(value),
-            _ => {}
+/// The descriptions apt searches for a candidate, in the order of its languages
+/// (apt's `TranslatedDescriptionsList`): the first is the one it shows. For each
+/// language, the stanza's own `Description-<lang>`, else the Translation matching
+/// its `Description-md5`; English falls back to the stanza's `Description`, and so
+/// does a package with none in any language.
+fn descriptions<'a>(
+    setup: &Setup,
+    translations: &Translations<'a>,
+    chosen: &Chosen<'a>,
+) -> Vec<&'a [u8]> {
+    let (mut own, mut md5, mut embedded) = (None, None, Vec::new());
+    let mut name: &[u8] = &[];
+    for (key, value) in chosen.stanza.fields() {
+        if key == b"Package" {
+            name = value;
+        } else if key == b"Description" {
+            own = Some(value);
+        } else if key.eq_ignore_ascii_case(b"Description-md5") {
+            md5 = Some(value);
+        } else if key.len() > 12 && key[..12].eq_ignore_ascii_case(b"Description-") {
+            embedded.push((&key[12..], value));
         }
     }
-    let description = description.unwrap_or_default();
+    // apt takes an installed-only package's text from the status file and never
+    // matches it to a Translation: dpkg records no Description-md5.
+    if chosen.status_only {
+        return own.into_iter().collect();
+    }
+    let mut found: Vec<&'a [u8]> = Vec::with_capacity(1);
+    for (position, code) in setup.languages.iter().enumerate() {
+        let description = embedded
+            .iter()
+            .find(|(language, _)| *language == code.as_bytes())
+            .map(|&(_, text)| text)
+            .or_else(|| md5.and_then(|md5| translations.get(name, md5, position)))
+            .or_else(|| own.filter(|_| code == "en"));
+        if let Some(text) = description {
+            if !found.iter().any(|known| std::ptr::eq(*known, text)) {
+                found.push(text);
+            }
+        }
+    }
+    if found.is_empty() {
+        found.extend(own);
+    }
+    found
+}
+
+/// Whether the apt installed finds kernel images by their implicit `$kernel`
+/// provide when searching: it has given them that provide since 2.1.16, but its
+/// search reached a provide of no architecture only from 2.7.8 on.
+fn searches_kernel_provides(installed: &FastMap<&[u8], Stanza<'_>>) -> bool {
+    installed
+        .get(b"apt".as_slice())
+        .and_then(|stanza| stanza.text_field("Version"))
+        .is_none_or(|version| dpkg::compare(&version, "2.7.8~").is_ge())
+}
+
+/// Whether apt gives `name` the implicit `$kernel` provide: a kernel image named
+/// by its release (`linux-image-6.12.1-amd64`), not its debug symbols.
+fn is_kernel_image(name: &str) -> bool {
+    if name.ends_with("-dbgsym") || name.ends_with("-dbg") {
+        return false;
+    }
+    ["linux-image-", "kfreebsd-image-", "gnumach-image-"]
+        .iter()
+        .filter_map(|prefix| name.strip_prefix(prefix))
+        .any(|release| {
+            let digits = release.bytes().take_while(u8::is_ascii_digit).count();
+            digits > 0 && release.as_bytes().get(digits) == Some(&b'.')
+        })
+}
+
+/// What a search matches beyond the name, the synopsis and the provides: the rest
+/// of the first description, then every other language's whole description.
+fn searched_text(descriptions: &[&[u8]]) -> Option<String> {
+    let (first, others) = descriptions.split_first()?;
+    let mut parts: Vec<String> = control::extended_description(first).into_iter().collect();
+    for description in others {
+        parts.push(lossy(synopsis(description)));
+        parts.extend(control::extended_description(description));
+    }
+    (!parts.is_empty()).then(|| parts.join("\n"))
+}
+
+fn record_of(
+    chosen: &Chosen<'_>,
+    installed_version: Option<String>,
+    descriptions: &[&[u8]],
+    kernel_provides: bool,
+) -> PackageRecord {
+    let stanza = chosen.stanza;
+    let name = stanza.text_field("Package").unwrap_or_default();
+    let mut provides = stanza
+        .field("Provides")
+        .map(relation_names)
+        .unwrap_or_default();
+    if kernel_provides && is_kernel_image(&name) {
+        provides.push("$kernel".to_owned());
+    }
     PackageRecord {
-        name: stanza.text_field("Package").unwrap_or_default(),
+        description: lossy(synopsis(descriptions.first().copied().unwrap_or_default())),
+        long_description: searched_text(descriptions),
+        name,
         version: chosen.version.to_owned(),
-        description: lossy(synopsis(description)),
-        long_description: chosen
-            .status_only
-            .then(|| control::extended_description(description))
-            .flatten(),
         repository: chosen.repository.to_owned(),
         installed_version,
         provides,
@@ -748,8 +876,9 @@ fn record_of(chosen: &Chosen<'_>, installed_version: Option<String>) -> PackageR
 }
 
 /// The fields of a candidate's stanza that `info` shows beyond its record, as a
-/// stanza of their own: what the index snapshot keeps per package.
-fn kept_details(stanza: Stanza<'_>) -> Vec<u8> {
+/// stanza of their own: what the index snapshot keeps per package, with the
+/// description `info` shows.
+fn kept_details(stanza: Stanza<'_>, description: Option<&[u8]>) -> Vec<u8> {
     const SHOWN: [&[u8]; 14] = [
         b"Package",
         b"Architecture",
@@ -775,11 +904,17 @@ fn kept_details(stanza: Stanza<'_>) -> Vec<u8> {
             kept.push(b'\n');
         }
     }
+    if let Some(description) = description {
+        kept.extend_from_slice(b"Description: ");
+        kept.extend_from_slice(description);
+        kept.push(b'\n');
+    }
     kept
 }
 
 fn details_of(
     chosen: &Chosen<'_>,
+    description: Option<&[u8]>,
     installed_version: Option<String>,
     explicit: Option<bool>,
 ) -> PackageDetails {
@@ -799,10 +934,10 @@ fn details_of(
         version: Some(chosen.version.to_owned()),
         installed_version,
         repository: chosen.repository.to_owned(),
-        description: stanza
-            .field("Description")
-            .map(|d| lossy(synopsis(d)))
+        description: description
+            .map(|text| lossy(synopsis(text)))
             .unwrap_or_default(),
+        long_description: description.and_then(control::extended_description),
         url: stanza.text_field("Homepage"),
         // Debian declares licenses per file in /usr/share/doc/<pkg>/copyright, not in
         // the package index.

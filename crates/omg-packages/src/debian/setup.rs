@@ -7,7 +7,8 @@ use super::files::AptConf;
 use super::lists::list_names;
 use super::policy::{PackageFile, Policy};
 use super::release::Release;
-use super::sources::Sources;
+use super::sources::{uri_to_file_name, Sources};
+use super::translations;
 use super::DebianPaths;
 use crate::Result;
 use std::path::{Path, PathBuf};
@@ -89,6 +90,11 @@ pub(crate) struct Setup {
     pub(crate) policy: Policy,
     /// The present list file of each configured index, with its package file.
     pub(crate) lists: Vec<(PathBuf, usize)>,
+    /// apt's description languages, preferred first.
+    pub(crate) languages: Vec<String>,
+    /// The present Translation files of those languages, with the position of
+    /// their language.
+    pub(crate) translations: Vec<(PathBuf, usize)>,
     /// The package file standing for the dpkg status.
     pub(crate) status_file: usize,
     /// The architecture packages must have (besides `all`).
@@ -155,6 +161,21 @@ impl Setup {
             ..PackageFile::default()
         });
         let status_file = files.len() - 1;
+        let languages = translations::languages(&conf);
+        let present = &present;
+        let translations = sources
+            .translation_prefixes
+            .iter()
+            .flat_map(|prefix| {
+                languages
+                    .iter()
+                    .enumerate()
+                    .filter_map(move |(language, code)| {
+                        let name = present.get(&uri_to_file_name(&format!("{prefix}{code}")))?;
+                        Some((paths.lists_dir.join(name), language))
+                    })
+            })
+            .collect();
         let policy = Policy::new(
             files,
             &paths.etc_dir,
@@ -165,6 +186,8 @@ impl Setup {
         Ok(Self {
             policy,
             lists,
+            languages,
+            translations,
             status_file,
             foreign_architectures: all_architectures
                 .iter()

@@ -41,6 +41,9 @@ pub(crate) struct Repository {
 pub(crate) struct Sources {
     pub(crate) repositories: Vec<Repository>,
     pub(crate) targets: Vec<IndexTarget>,
+    /// Per component of a `dists` repository, once each and in order: its
+    /// `Translation-` index URI, to which a language code is appended.
+    pub(crate) translation_prefixes: Vec<String>,
 }
 
 /// One `deb` entry before expansion.
@@ -126,6 +129,11 @@ impl Sources {
             entry.components
         };
         for component in &components {
+            // apt looks for a flat repository's translations nowhere by default.
+            let prefix = format!("{base}{component}/i18n/Translation-");
+            if !flat && !self.translation_prefixes.contains(&prefix) {
+                self.translation_prefixes.push(prefix);
+            }
             for architecture in &entry.architectures {
                 let index = if flat {
                     format!("{base}Packages")

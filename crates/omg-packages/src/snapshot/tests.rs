@@ -242,7 +242,13 @@ fn a_changed_database_changes_the_key() {
         debian_extended_states: None,
         debian_etc_dir: None,
     };
-    let key_now = || key(&selection, &database_stamps(std::slice::from_ref(&lists)));
+    let key_now = || {
+        key(
+            &selection,
+            "languages=en",
+            &database_stamps(std::slice::from_ref(&lists)),
+        )
+    };
     let first = key_now();
     assert_eq!(key_now(), first);
     // Same size, same modification time, rewritten in place: the change time shows it.
@@ -266,10 +272,10 @@ fn a_changed_database_changes_the_key() {
         debian_lists_dir: Some(lists.clone()),
         ..selection.clone()
     };
-    assert_ne!(
-        key(&other, &database_stamps(std::slice::from_ref(&lists))),
-        key_now()
-    );
+    let stamps = database_stamps(std::slice::from_ref(&lists));
+    assert_ne!(key(&other, "languages=en", &stamps), key_now());
+    // Another locale means other descriptions.
+    assert_ne!(key(&selection, "languages=de,en", &stamps), key_now());
 }
 
 #[test]
