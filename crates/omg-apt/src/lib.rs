@@ -4,6 +4,7 @@
 //! links libapt.
 
 mod clean;
+mod downloads;
 mod solver;
 mod transact;
 

@@ -499,6 +499,7 @@ fn plan_of(
 ) -> Result<Plan> {
     let mut removals = Vec::new();
     let mut additions = Vec::new();
+    let archives = Config::new().dir("Dir::Cache::Archives", "/var/cache/apt/archives/");
     for pkg in cache.get_changes(true) {
         let name = pkg.name().to_owned();
         let installed = pkg.installed();
@@ -551,6 +552,7 @@ fn plan_of(
             download_size: new
                 .as_ref()
                 .filter(|v| !v.uris().all(|uri| uri.starts_with("file:")))
+                .filter(|v| !crate::downloads::is_cached(v, Path::new(&archives)))
                 .map_or(0, |v| v.size()),
             size_change: i64::try_from(new_size).unwrap_or(i64::MAX)
                 - i64::try_from(old_size).unwrap_or(i64::MAX),

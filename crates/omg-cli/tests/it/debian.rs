@@ -305,3 +305,109 @@ fn unreadable_lists_directory_is_one_clear_error() {
         "error: cannot read /nonexistent/omg-lists: No such file or directory (os error 2)"
     );
 }
+
+/// `(action, name)` pairs of an `apt-get -s install` run: what it would install,
+/// upgrade or remove.
+fn apt_get_plan(words: &[&str], apt_config: &std::path::Path) -> Vec<String> {
+    let mut args = vec!["-s", "-q", "install"];
+    args.extend(words);
+    let output = std::process::Command::new("apt-get")
+        .args(&args)
+        .env("APT_CONFIG", apt_config)
+        .env("LC_ALL", "C.UTF-8")
+        .output()
+        .expect("apt-get runs");
+    assert!(output.status.success(), "apt-get {args:?}: {output:?}");
+    let mut plan: Vec<String> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            let action = match words.next()? {
+                "Inst" => "install",
+                "Remv" => "remove",
+                _ => return None,
+            };
+            Some(format!("{action} {}", words.next()?))
+        })
+        .collect();
+    plan.sort();
+    plan
+}
+
+/// The same pairs from the plan `omg install` prints (without a terminal it
+/// stops there).
+fn omg_plan(context: &Context, words: &[&str], apt_config: &std::path::Path) -> Vec<String> {
+    let mut args = vec!["--backend", "debian", "install"];
+    args.extend(words);
+    let output = context
+        .command(env!("CARGO_BIN_EXE_omg"))
+        .args(&args)
+        .env("OMG_NO_DAEMON", "1")
+        .env("APT_CONFIG", apt_config)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("omg runs");
+    let mut plan: Vec<String> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            let action = match words.next()? {
+                "install" | "upgrade" | "downgrade" | "reinstall" => "install",
+                "remove" => "remove",
+                _ => return None,
+            };
+            Some(format!("{action} {}", words.next()?))
+        })
+        .collect();
+    assert!(
+        !plan.is_empty(),
+        "omg install {words:?} printed no plan: {output:?}"
+    );
+    plan.sort();
+    plan
+}
+
+/// Plans equal `apt-get -s install` on this machine with apt's default solver and
+/// with `APT::Solver` set to each solver this apt has (3.x: the classic one and
+/// 3.0; 2.6: the classic one). The five packages are ones whose plans differ
+/// between the two solvers in sid.
+#[test]
+fn install_plans_equal_apt_get_simulate_with_either_solver() {
+    let context = Context::new();
+    let apt_version = reference("dpkg-query", &["-W", "-f", "${Version}", "apt"]);
+    let has_solver3 = std::process::Command::new("dpkg")
+        .args(["--compare-versions", &apt_version, "ge", "3.0~"])
+        .status()
+        .expect("dpkg runs")
+        .success();
+    let mut solvers = vec![None, Some("internal")];
+    if has_solver3 {
+        solvers.push(Some("3.0"));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for solver in solvers {
+        let apt_config = dir.path().join("apt.conf");
+        let setting = solver.map_or(String::new(), |name| format!("APT::Solver \"{name}\";\n"));
+        std::fs::write(&apt_config, setting).unwrap();
+        for package in [
+            "libreoffice-writer",
+            "xfce4",
+            "kde-plasma-desktop",
+            "texlive-latex-base",
+            "emacs",
+        ] {
+            let expected = apt_get_plan(&[package], &apt_config);
+            assert!(!expected.is_empty(), "apt-get plans nothing for {package}");
+            let ours = omg_plan(&context, &[package], &apt_config);
+            let missing: Vec<&String> = expected.iter().filter(|p| !ours.contains(p)).collect();
+            let extra: Vec<&String> = ours.iter().filter(|p| !expected.contains(p)).collect();
+            assert!(
+                missing.is_empty() && extra.is_empty(),
+                "install {package} with solver {solver:?} (apt {apt_version}): \
+                 apt-get plans {} changes, omg {}; omg lacks {missing:?}, adds {extra:?}",
+                expected.len(),
+                ours.len()
+            );
+        }
+    }
+}
