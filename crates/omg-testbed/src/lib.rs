@@ -1,7 +1,8 @@
 //! Test support, never shipped: hermetic Arch package repositories made of real
 //! packages built by makepkg from the recipes in `recipes/`, throwaway pacman
-//! roots that use them (signed and served over HTTP, or on a small tmpfs, when asked), a local HTTP server for runtime-mirror tests, a local AUR server (RPC, metadata dump, package bases over git), a local OSV API, and the Debian tracker's JSON rendered as debsecan's feed. Failures panic with the failing command and its stderr.
+//! roots that use them (signed and served over HTTP, or on a small tmpfs, when asked), a local HTTP server for runtime-mirror tests, a local AUR server (RPC, metadata dump, package bases over git), a local OSV API, the Debian tracker's JSON rendered as debsecan's feed, and private APT trees that the machine's apt fetches repositories into. Failures panic with the failing command and its stderr.
 
+mod apt;
 mod arch;
 mod aur;
 mod aur_git;
@@ -13,6 +14,7 @@ mod osv;
 mod runtimes;
 mod signed;
 
+pub use apt::{architecture as dpkg_architecture, output, write_suite, AptTree};
 pub use arch::{
     arch_repo, build_user, ArchRepo, ArchRoot, RootOptions, LOCAL_RECIPES, UPGRADE_RECIPES,
 };

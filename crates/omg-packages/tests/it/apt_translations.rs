@@ -6,10 +6,10 @@
 //! changes; the dpkg status is a copy of the machine's, so the installed apt
 //! decides the behaviours that differ between apt releases.
 
-use omg_core::{BackendKind, BackendSelection, InfoAnswer, SearchRequest};
-use omg_packages::debian::{DebianBackend, DebianPaths};
+use crate::apt_tree::{catalog, output, write_suite, Tree};
+use omg_core::{InfoAnswer, SearchRequest};
 use omg_packages::Catalog;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 /// A package of the repository: its name, English description (synopsis, then
@@ -69,16 +69,6 @@ const LISTED: &[Listed] = &[
     },
 ];
 
-fn output(command: &mut Command) -> String {
-    let output = command.output().expect("runs");
-    assert!(
-        output.status.success(),
-        "{command:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).expect("utf-8")
-}
-
 fn md5_of(text: &str) -> String {
     let mut command = Command::new("sh");
     command.args(["-c", "printf '%s\\n' \"$1\" | md5sum", "sh", text]);
@@ -127,120 +117,28 @@ fn publish(repo: &Path, architecture: &str) {
             ));
         }
     }
-    let dists = repo.join("dists/omg");
-    let files = [
-        (format!("main/binary-{architecture}/Packages"), packages),
-        ("main/i18n/Translation-en".to_owned(), english),
-        ("main/i18n/Translation-de".to_owned(), german),
-    ];
-    let mut sums = String::new();
-    for (relative, text) in &files {
-        let path = dists.join(relative);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, text).unwrap();
-        let sum = output(Command::new("sha256sum").arg(&path));
-        sums.push_str(&format!(
-            " {} {} {relative}\n",
-            sum.split_whitespace().next().unwrap(),
-            text.len()
-        ));
-    }
-    std::fs::write(
-        dists.join("Release"),
-        format!(
-            "Origin: omg\nSuite: omg\nCodename: omg\nDate: {}\nComponents: main\nArchitectures: {architecture}\nSHA256:\n{sums}",
-            output(Command::new("date").arg("-Ru")).trim()
-        ),
+    write_suite(
+        repo,
+        "omg",
+        "Origin: omg\nCodename: omg\n",
+        &[
+            (format!("main/binary-{architecture}/Packages"), packages),
+            ("main/i18n/Translation-en".to_owned(), english),
+            ("main/i18n/Translation-de".to_owned(), german),
+        ],
+    );
+}
+
+fn tree(languages: &[&str]) -> Tree {
+    let listed: String = languages
+        .iter()
+        .map(|code| format!("\"{code}\"; "))
+        .collect();
+    Tree::new(
+        "deb [trusted=yes] file:{repo} omg main\n",
+        &format!("Acquire::Languages {{ {listed}}};\n"),
+        publish,
     )
-    .unwrap();
-}
-
-/// A private APT tree reading only the repository, with `languages` as
-/// `Acquire::Languages`; `apt()` runs an apt program on it.
-struct Tree {
-    _dir: tempfile::TempDir,
-    root: PathBuf,
-}
-
-impl Tree {
-    fn new(languages: &[&str]) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().to_owned();
-        // apt's unprivileged downloader reads the file: repository.
-        std::fs::set_permissions(&root, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-            .unwrap();
-        let architecture = output(Command::new("dpkg").arg("--print-architecture"))
-            .trim()
-            .to_owned();
-        publish(&root.join("repo"), &architecture);
-        for sub in [
-            "etc/apt.conf.d",
-            "etc/sources.list.d",
-            "etc/preferences.d",
-            "lists/partial",
-            "cache/archives/partial",
-        ] {
-            std::fs::create_dir_all(root.join(sub)).unwrap();
-        }
-        std::fs::write(
-            root.join("etc/sources.list"),
-            format!(
-                "deb [trusted=yes] file:{} omg main\n",
-                root.join("repo").display()
-            ),
-        )
-        .unwrap();
-        let listed: String = languages
-            .iter()
-            .map(|code| format!("\"{code}\"; "))
-            .collect();
-        std::fs::write(
-            root.join("etc/apt.conf"),
-            format!("Acquire::Languages {{ {listed}}};\n"),
-        )
-        .unwrap();
-        std::fs::copy("/var/lib/dpkg/status", root.join("status")).unwrap();
-        std::fs::write(
-            root.join("apt-config"),
-            format!(
-                "Dir::Etc \"{0}/etc\";\nDir::Etc::Parts \"apt.conf.d\";\nDir::Etc::Main \"apt.conf\";\nDir::State::Lists \"{0}/lists\";\nDir::State::status \"{0}/status\";\nDir::State::extended_states \"{0}/extended_states\";\nDir::Cache \"{0}/cache\";\nAPT::Get::List-Cleanup \"false\";\n",
-                root.display()
-            ),
-        )
-        .unwrap();
-        let tree = Self { _dir: dir, root };
-        tree.apt("apt-get", &["update", "-q"]);
-        tree
-    }
-
-    fn apt(&self, program: &str, args: &[&str]) -> String {
-        output(
-            Command::new(program)
-                .args(args)
-                .env("APT_CONFIG", self.root.join("apt-config"))
-                .env("LC_ALL", "C.UTF-8"),
-        )
-    }
-
-    fn catalog(&self) -> Catalog {
-        let paths = DebianPaths {
-            lists_dir: self.root.join("lists"),
-            status_file: self.root.join("status"),
-            extended_states: self.root.join("extended_states"),
-            etc_dir: self.root.join("etc"),
-        };
-        let selection = BackendSelection {
-            kind: BackendKind::Debian,
-            arch_config: None,
-            arch_root: None,
-            arch_dbpath: None,
-            debian_lists_dir: Some(paths.lists_dir.clone()),
-            debian_status_file: Some(paths.status_file.clone()),
-            debian_extended_states: Some(paths.extended_states.clone()),
-            debian_etc_dir: Some(paths.etc_dir.clone()),
-        };
-        Catalog::with_backend(&selection, Box::new(DebianBackend::new(paths)))
-    }
 }
 
 fn apt_search(tree: &Tree, terms: &[&str]) -> Vec<String> {
@@ -293,8 +191,8 @@ fn apt_description(tree: &Tree, name: &str) -> (String, Option<String>) {
 }
 
 fn compare(languages: &[&str], queries: &[(&[&str], bool)]) {
-    let tree = Tree::new(languages);
-    let catalog = tree.catalog();
+    let tree = tree(languages);
+    let catalog = catalog(&tree);
     for &(terms, found) in queries {
         let expected = apt_search(&tree, terms);
         assert_eq!(
@@ -373,8 +271,8 @@ fn no_languages_search_the_lists_alone() {
 /// apt 2.7.8 on, and the apt installed here decides what omg must answer.
 #[test]
 fn kernel_images_are_found_by_their_implicit_provide_as_this_apt_finds_them() {
-    let tree = Tree::new(&["en"]);
-    let catalog = tree.catalog();
+    let tree = tree(&["en"]);
+    let catalog = catalog(&tree);
     let expected = apt_search(&tree, &["kernel"]);
     let ours = omg_search(&catalog, &["kernel"]);
     assert_eq!(ours, expected);

@@ -5,6 +5,10 @@
 
 #[cfg(feature = "debian")]
 mod apt_translations;
+#[cfg(feature = "debian")]
+mod apt_tree;
+#[cfg(feature = "debian")]
+mod apt_ubuntu;
 #[cfg(feature = "arch")]
 mod arch_transact;
 #[cfg(feature = "aur")]
