@@ -71,11 +71,13 @@ fn search_64k(bencher: divan::Bencher<'_, '_>, terms: &[&str]) {
     let index = Index::new(corpus(64_000));
     let terms: Vec<String> = terms.iter().map(|t| (*t).to_owned()).collect();
     bencher.bench(|| {
-        index.search(&SearchQuery {
-            terms: &terms,
-            limit: Some(50),
-            fuzzy_below: 5,
-        })
+        index
+            .search(&SearchQuery {
+                terms: &terms,
+                limit: Some(50),
+                fuzzy_below: 5,
+            })
+            .unwrap()
     });
 }
 

@@ -3,18 +3,22 @@
 //!
 //! Matching is literal and ASCII-case-insensitive, the way `apt-cache search` and
 //! `pacman -Ss` treat plain words: a term matches a package when it occurs in the
-//! name, the description or a provided name, and a package matches when every term
-//! does. All searchable text lives lowercased in one buffer so the first term is a
-//! single `memmem` pass over the whole index.
+//! name, the description, the long description or a provided name, and a package
+//! matches when every term does. The searchable text lives lowercased in one
+//! buffer, so each term is a single `memmem` pass over it; long descriptions are
+//! a second text, read from wherever it is kept ([`LongSource`]) a chunk at a time.
 
 mod fuzzy;
+mod long;
 mod store;
 
 pub use fuzzy::edit_distance;
+pub use long::{InMemory, LongSource};
 pub use store::InvalidLayout;
 
 use memchr::memmem;
 use omg_core::{MatchKind, PackageRecord, SearchHit, SearchResults};
+use std::ops::Range;
 
 /// A search request.
 #[derive(Debug, Clone)]
@@ -28,10 +32,21 @@ pub struct SearchQuery<'a> {
 }
 
 /// Packages, sorted by name, with their searchable text, laid out in one buffer
-/// that a snapshot stores as it is ([`Index::as_bytes`], [`Index::from_bytes`]).
-#[derive(Debug, Default)]
+/// that a snapshot stores as it is ([`Index::as_bytes`], [`Index::from_bytes`]),
+/// and their long descriptions' text beside it.
+#[derive(Debug)]
 pub struct Index {
     store: store::Store,
+    long: Box<dyn LongSource>,
+}
+
+impl Default for Index {
+    fn default() -> Self {
+        Self {
+            store: store::Store::default(),
+            long: Box::new(InMemory::default()),
+        }
+    }
 }
 
 impl Index {
@@ -48,24 +63,52 @@ impl Index {
         for record in &records {
             builder.push(record);
         }
+        let (store, long) = builder.finish();
         Self {
-            store: builder.finish(),
+            store,
+            long: Box::new(InMemory(long)),
         }
     }
 
-    /// The index's bytes, for a snapshot.
+    /// The index's bytes, for a snapshot (without the long text).
     #[must_use]
     pub fn as_bytes(&self) -> &[u8] {
         self.store.as_bytes()
     }
 
-    /// An index from bytes [`Index::as_bytes`] gave, used as they are. Every offset
-    /// in them is checked first: whatever the bytes, the index never reads out of
-    /// bounds, and bytes that are not an index are refused.
-    pub fn from_bytes(bytes: Vec<u8>) -> Result<Self, InvalidLayout> {
-        Ok(Self {
+    /// The long text, when it is in memory (a built index), for a snapshot.
+    #[must_use]
+    pub fn long_text(&self) -> Option<&[u8]> {
+        self.long.in_memory()
+    }
+
+    /// How long the long text of these bytes' index is.
+    #[must_use]
+    pub fn long_len(&self) -> u64 {
+        self.store.long_start(self.store.len())
+    }
+
+    /// An index from bytes [`Index::as_bytes`] gave, used as they are, with its
+    /// long text read from `long`. Every offset in them is checked first: whatever
+    /// the bytes, the index never reads out of bounds, and bytes that are not an
+    /// index, or a long text of another length, are refused.
+    pub fn from_bytes(bytes: Vec<u8>, long: Box<dyn LongSource>) -> Result<Self, InvalidLayout> {
+        let mut index = Self {
             store: store::Store::from_bytes(bytes)?,
-        })
+            long: Box::new(InMemory::default()),
+        };
+        index.set_long_source(long)?;
+        Ok(index)
+    }
+
+    /// Reads the long text from `long` from now on (a snapshot's copy of the one
+    /// in memory), which must be as long as the index says.
+    pub fn set_long_source(&mut self, long: Box<dyn LongSource>) -> Result<(), InvalidLayout> {
+        if long.len() != self.long_len() {
+            return Err(InvalidLayout("long text of another length"));
+        }
+        self.long = long;
+        Ok(())
     }
 
     /// Position of the package named `name`, for data kept beside the index in the
@@ -105,28 +148,24 @@ impl Index {
             .collect()
     }
 
-    /// Ranked search; see the crate docs for the matching rules.
-    #[must_use]
-    pub fn search(&self, query: &SearchQuery<'_>) -> SearchResults {
+    /// Ranked search; see the crate docs for the matching rules. Fails only when
+    /// the long text cannot be read.
+    pub fn search(&self, query: &SearchQuery<'_>) -> std::io::Result<SearchResults> {
         let terms: Vec<Vec<u8>> = query
             .terms
             .iter()
             .map(|term| term.to_ascii_lowercase().into_bytes())
             .filter(|term| !term.is_empty())
             .collect();
-        let Some((first, rest)) = terms.split_first() else {
-            return SearchResults {
+        if terms.is_empty() {
+            return Ok(SearchResults {
                 hits: Vec::new(),
                 exact_total: 0,
-            };
-        };
+            });
+        }
         let mut matches: Vec<(MatchKind, usize)> = self
-            .positions_matching(first)
+            .records_matching(&terms)?
             .into_iter()
-            .filter(|&position| {
-                let text = self.store.record_text(position);
-                rest.iter().all(|term| memmem::find(text, term).is_some())
-            })
             .map(|position| (self.match_kind(position, &terms), position))
             .collect();
         matches.sort_by(|&(kind_a, a), &(kind_b, b)| {
@@ -158,7 +197,102 @@ impl Index {
                     }),
             );
         }
-        SearchResults { hits, exact_total }
+        Ok(SearchResults { hits, exact_total })
+    }
+
+    /// The records every term matches somewhere, in index order: one pass per term
+    /// over the search text, one over the long text for all terms.
+    fn records_matching(&self, terms: &[Vec<u8>]) -> std::io::Result<Vec<usize>> {
+        let words = self.store.len().div_ceil(64);
+        let mut found: Vec<Vec<u64>> = terms
+            .iter()
+            .map(|term| {
+                let mut bits = vec![0; words];
+                for position in self.positions_matching(term) {
+                    bits[position / 64] |= 1 << (position % 64);
+                }
+                bits
+            })
+            .collect();
+        if self.long_len() > 0 {
+            self.scan_long(terms, &mut found)?;
+        }
+        Ok((0..self.store.len())
+            .filter(|&position| {
+                found
+                    .iter()
+                    .all(|bits| bits[position / 64] & (1 << (position % 64)) != 0)
+            })
+            .collect())
+    }
+
+    /// Marks in `found` the records whose long description holds each term.
+    fn scan_long(&self, terms: &[Vec<u8>], found: &mut [Vec<u64>]) -> std::io::Result<()> {
+        let finders: Vec<memmem::Finder<'_>> = terms.iter().map(memmem::Finder::new).collect();
+        let records = self.store.len();
+        if let Some(text) = self.long.in_memory() {
+            self.mark_long(text, 0, 0..records, &finders, found);
+            return Ok(());
+        }
+        let mut buffer = Vec::new();
+        let mut first = 0;
+        while first < records {
+            let start = self.store.long_start(first);
+            let mut last = first + 1;
+            while last < records && self.store.long_start(last + 1) - start <= long::CHUNK {
+                last += 1;
+            }
+            let end = self.store.long_start(last);
+            if end > start {
+                let length = usize::try_from(end - start).map_err(std::io::Error::other)?;
+                buffer.resize(length, 0);
+                self.long.read_at(&mut buffer, start)?;
+                self.mark_long(&buffer, start, first..last, &finders, found);
+            }
+            first = last;
+        }
+        Ok(())
+    }
+
+    /// Marks the hits of each finder in `text`, the long text of `records` from
+    /// byte `base` on.
+    fn mark_long(
+        &self,
+        text: &[u8],
+        base: u64,
+        records: Range<usize>,
+        finders: &[memmem::Finder<'_>],
+        found: &mut [Vec<u64>],
+    ) {
+        for (finder, bits) in finders.iter().zip(found.iter_mut()) {
+            let mut at = 0;
+            while let Some(hit) = finder.find(&text[at..]) {
+                let offset = base + (at + hit) as u64;
+                let position = self.long_record_at(offset, records.clone());
+                bits[position / 64] |= 1 << (position % 64);
+                // One hit per record is enough: go on from the next record.
+                let next = self.store.long_start(position + 1) - base;
+                match usize::try_from(next) {
+                    Ok(next) if next < text.len() => at = next,
+                    _ => break,
+                }
+            }
+        }
+    }
+
+    /// The record among `records` whose long text holds byte `offset`: the first
+    /// one ending after it.
+    fn long_record_at(&self, offset: u64, records: Range<usize>) -> usize {
+        let (mut low, mut high) = (records.start, records.end);
+        while low < high {
+            let middle = low + (high - low) / 2;
+            if self.store.long_start(middle + 1) <= offset {
+                low = middle + 1;
+            } else {
+                high = middle;
+            }
+        }
+        low
     }
 
     /// Every record whose text contains `term`, in index order, found with one pass.

@@ -13,9 +13,13 @@
 //!   `u32::MAX`), where its provides spans start and how many, its repository id;
 //! - provides: spans;
 //! - repositories: spans;
-//! - text: the lowercased searchable text of each record, each followed by the
-//!   record separator;
-//! - starts: where each record's text starts, plus one entry for the end.
+//! - text: the lowercased searchable text of each record (name, synopsis, provided
+//!   names), each followed by the record separator;
+//! - starts: where each record's text starts, plus one entry for the end;
+//! - long starts: where each record's long description starts in the long text,
+//!   plus one entry for the end. The long text itself (lowercased, each record's
+//!   followed by the separator, nothing for a record without one) is not in the
+//!   buffer: see [`crate::long`].
 
 use omg_core::PackageRecord;
 use std::collections::HashMap;
@@ -25,13 +29,14 @@ use std::ops::Range;
 /// that a term could span, so no match crosses two records.
 pub(crate) const RECORD_SEPARATOR: u8 = 0;
 
-const SECTIONS: usize = 6;
+const SECTIONS: usize = 7;
 const STRINGS: usize = 0;
 const ENTRIES: usize = 1;
 const PROVIDES: usize = 2;
 const REPOSITORIES: usize = 3;
 const TEXT: usize = 4;
 const STARTS: usize = 5;
+const LONG_STARTS: usize = 6;
 
 const HEADER_BYTES: usize = 4 + SECTIONS * 8;
 const ENTRY_FIELDS: usize = 11;
@@ -118,7 +123,7 @@ pub(crate) struct Store {
 
 impl Default for Store {
     fn default() -> Self {
-        Builder::default().finish()
+        Builder::default().finish().0
     }
 }
 
@@ -182,7 +187,8 @@ impl Store {
         let sizes_fit = self.sections[ENTRIES].len().is_multiple_of(ENTRY_BYTES)
             && self.sections[PROVIDES].len().is_multiple_of(SPAN_BYTES)
             && self.sections[REPOSITORIES].len().is_multiple_of(SPAN_BYTES)
-            && self.sections[STARTS].len() == (self.len + 1) * 4;
+            && self.sections[STARTS].len() == (self.len + 1) * 4
+            && self.sections[LONG_STARTS].len() == (self.len + 1) * 4;
         if !sizes_fit || self.sections[STRINGS].len() > u32::MAX as usize {
             return Err(InvalidLayout("section sizes"));
         }
@@ -199,6 +205,9 @@ impl Store {
         let text = self.sections[TEXT].len();
         if self.start(0) != 0 || self.start(self.len) != text {
             return Err(InvalidLayout("search text bounds"));
+        }
+        if self.long_start(0) != 0 {
+            return Err(InvalidLayout("long text bounds"));
         }
         for position in 0..self.len {
             let entry = self.entry(position);
@@ -222,6 +231,9 @@ impl Store {
             }
             if position > 0 && self.name_bytes(position - 1) >= self.name_bytes(position) {
                 return Err(InvalidLayout("names out of order"));
+            }
+            if self.long_start(position) > self.long_start(position + 1) {
+                return Err(InvalidLayout("long text out of order"));
             }
         }
         Ok(())
@@ -332,6 +344,12 @@ impl Store {
         read_u32(self.section(STARTS), position * 4) as usize
     }
 
+    /// Where record `position`'s long description starts in the long text
+    /// (`position == len`: the end, which is the long text's length).
+    pub(crate) fn long_start(&self, position: usize) -> u64 {
+        u64::from(read_u32(self.section(LONG_STARTS), position * 4))
+    }
+
     /// The record whose text holds byte `at` of the search text.
     pub(crate) fn record_at(&self, at: usize) -> usize {
         // The last record starting at or before `at`.
@@ -363,6 +381,8 @@ pub(crate) struct Builder {
     repository_ids: HashMap<String, u32>,
     text: Vec<u8>,
     starts: Vec<u8>,
+    long: Vec<u8>,
+    long_starts: Vec<u8>,
 }
 
 impl Builder {
@@ -372,6 +392,7 @@ impl Builder {
             entries: Vec::with_capacity(records * ENTRY_BYTES),
             text: Vec::with_capacity(text_bytes),
             starts: Vec::with_capacity((records + 1) * 4),
+            long_starts: Vec::with_capacity((records + 1) * 4),
             ..Self::default()
         }
     }
@@ -432,9 +453,14 @@ impl Builder {
         push_lowercase(&mut self.text, &record.name);
         self.text.push(b'\n');
         push_lowercase(&mut self.text, &record.description);
-        if let Some(long) = &record.long_description {
-            self.text.push(b'\n');
-            push_lowercase(&mut self.text, long);
+        push_u32(&mut self.long_starts, to_u32(self.long.len()));
+        if let Some(long) = record
+            .long_description
+            .as_deref()
+            .filter(|long| !long.is_empty())
+        {
+            push_lowercase(&mut self.long, long);
+            self.long.push(RECORD_SEPARATOR);
         }
         for provided in &record.provides {
             self.text.push(b'\n');
@@ -443,8 +469,10 @@ impl Builder {
         self.text.push(RECORD_SEPARATOR);
     }
 
-    pub(crate) fn finish(mut self) -> Store {
+    /// The store and the long text.
+    pub(crate) fn finish(mut self) -> (Store, Vec<u8>) {
         push_u32(&mut self.starts, to_u32(self.text.len()));
+        push_u32(&mut self.long_starts, to_u32(self.long.len()));
         let sections = [
             &self.strings,
             &self.entries,
@@ -452,6 +480,7 @@ impl Builder {
             &self.repositories,
             &self.text,
             &self.starts,
+            &self.long_starts,
         ];
         let total = HEADER_BYTES + sections.iter().map(|section| section.len()).sum::<usize>();
         let mut bytes = Vec::with_capacity(total);
@@ -470,7 +499,7 @@ impl Builder {
             sections: ranges,
         };
         debug_assert_eq!(store.check(), Ok(()));
-        store
+        (store, self.long)
     }
 }
 

@@ -30,6 +30,40 @@ fn index() -> Index {
     ])
 }
 
+/// Long text read the way a snapshot's is: a chunk at a time, never whole.
+#[derive(Debug)]
+struct Chunked(Vec<u8>);
+
+impl LongSource for Chunked {
+    fn len(&self) -> u64 {
+        self.0.len() as u64
+    }
+
+    fn read_at(&self, buffer: &mut [u8], offset: u64) -> std::io::Result<()> {
+        InMemory(self.0.clone()).read_at(buffer, offset)
+    }
+}
+
+/// A long text that cannot be read.
+#[derive(Debug)]
+struct Unreadable(u64);
+
+impl LongSource for Unreadable {
+    fn len(&self) -> u64 {
+        self.0
+    }
+
+    fn read_at(&self, _: &mut [u8], _: u64) -> std::io::Result<()> {
+        Err(std::io::Error::other("disk on fire"))
+    }
+}
+
+/// `bytes` loaded with `built`'s long text, read a chunk at a time.
+fn reload(built: &Index, bytes: Vec<u8>) -> Result<Index, InvalidLayout> {
+    let long = built.long_text().unwrap_or_default().to_vec();
+    Index::from_bytes(bytes, Box::new(Chunked(long)))
+}
+
 fn search(index: &Index, terms: &[&str]) -> Vec<(String, MatchKind)> {
     let terms: Vec<String> = terms.iter().map(|t| (*t).to_owned()).collect();
     index
@@ -38,6 +72,7 @@ fn search(index: &Index, terms: &[&str]) -> Vec<(String, MatchKind)> {
             limit: None,
             fuzzy_below: 0,
         })
+        .unwrap()
         .hits
         .into_iter()
         .map(|hit| (hit.package.name, hit.matched))
@@ -116,11 +151,13 @@ fn search_empty_query_is_empty() {
 #[test]
 fn search_limit_cuts_hits_but_counts_all() {
     let terms = vec!["vim".to_owned()];
-    let results = index().search(&SearchQuery {
-        terms: &terms,
-        limit: Some(2),
-        fuzzy_below: 0,
-    });
+    let results = index()
+        .search(&SearchQuery {
+            terms: &terms,
+            limit: Some(2),
+            fuzzy_below: 0,
+        })
+        .unwrap();
     assert_eq!(results.hits.len(), 2);
     assert_eq!(results.exact_total, 5);
 }
@@ -128,11 +165,13 @@ fn search_limit_cuts_hits_but_counts_all() {
 #[test]
 fn search_adds_labelled_fuzzy_hits_when_exact_set_is_small() {
     let terms = vec!["pyhton3".to_owned()];
-    let results = index().search(&SearchQuery {
-        terms: &terms,
-        limit: None,
-        fuzzy_below: 5,
-    });
+    let results = index()
+        .search(&SearchQuery {
+            terms: &terms,
+            limit: None,
+            fuzzy_below: 5,
+        })
+        .unwrap();
     assert_eq!(results.exact_total, 0);
     assert_eq!(results.hits[0].package.name, "python3");
     assert_eq!(results.hits[0].matched, MatchKind::Fuzzy);
@@ -141,11 +180,13 @@ fn search_adds_labelled_fuzzy_hits_when_exact_set_is_small() {
 #[test]
 fn search_fuzzy_never_repeats_exact_hits() {
     let terms = vec!["emacs".to_owned()];
-    let results = index().search(&SearchQuery {
-        terms: &terms,
-        limit: None,
-        fuzzy_below: 5,
-    });
+    let results = index()
+        .search(&SearchQuery {
+            terms: &terms,
+            limit: None,
+            fuzzy_below: 5,
+        })
+        .unwrap();
     let emacs = results
         .hits
         .iter()
@@ -193,11 +234,13 @@ fn every_answer(index: &Index) -> Vec<String> {
         &["ruby"],
     ] {
         let terms: Vec<String> = terms.iter().map(|t| (*t).to_owned()).collect();
-        let results = index.search(&SearchQuery {
-            terms: &terms,
-            limit: None,
-            fuzzy_below: 5,
-        });
+        let results = index
+            .search(&SearchQuery {
+                terms: &terms,
+                limit: None,
+                fuzzy_below: 5,
+            })
+            .unwrap();
         answers.push(format!("{results:?}"));
     }
     for name in ["vim", "neo-qt", "nodejs", "absent", "vmi"] {
@@ -210,7 +253,7 @@ fn every_answer(index: &Index) -> Vec<String> {
 #[test]
 fn bytes_give_back_the_same_index() {
     let built = index();
-    let loaded = Index::from_bytes(built.as_bytes().to_vec()).unwrap();
+    let loaded = reload(&built, built.as_bytes().to_vec()).unwrap();
     assert_eq!(loaded.len(), built.len());
     assert_eq!(every_answer(&loaded), every_answer(&built));
     assert_eq!(loaded.position("python3"), built.position("python3"));
@@ -220,31 +263,33 @@ fn bytes_give_back_the_same_index() {
 #[test]
 fn an_empty_index_round_trips() {
     let empty = Index::new(Vec::new());
-    let loaded = Index::from_bytes(empty.as_bytes().to_vec()).unwrap();
+    let loaded = reload(&empty, empty.as_bytes().to_vec()).unwrap();
     assert!(loaded.is_empty());
     assert_eq!(every_answer(&loaded), every_answer(&empty));
 }
 
 #[test]
 fn truncated_bytes_are_refused() {
-    let bytes = index().as_bytes().to_vec();
+    let built = index();
+    let bytes = built.as_bytes().to_vec();
     for length in 0..bytes.len() {
         assert!(
-            Index::from_bytes(bytes[..length].to_vec()).is_err(),
+            reload(&built, bytes[..length].to_vec()).is_err(),
             "{length} of {} bytes accepted",
             bytes.len()
         );
     }
     let mut longer = bytes;
     longer.push(0);
-    assert!(Index::from_bytes(longer).is_err());
+    assert!(reload(&built, longer).is_err());
 }
 
 /// Damaged bytes that still pass the checks must not make a read go out of
 /// bounds: every request on whatever loads runs to an answer, never a panic.
 #[test]
 fn damaged_bytes_are_refused_or_read_safely() {
-    let bytes = index().as_bytes().to_vec();
+    let built = index();
+    let bytes = built.as_bytes().to_vec();
     let mut state = 0x9e37_79b9_7f4a_7c15_u64;
     let mut next = move || {
         state ^= state << 13;
@@ -259,7 +304,7 @@ fn damaged_bytes_are_refused_or_read_safely() {
             let at = usize::try_from(next() % bytes.len() as u64).unwrap();
             damaged[at] = u8::try_from(next() & 0xff).unwrap();
         }
-        match Index::from_bytes(damaged) {
+        match reload(&built, damaged) {
             Ok(index) => {
                 loaded += 1;
                 every_answer(&index);
@@ -281,7 +326,55 @@ fn a_separator_byte_in_a_name_keeps_the_layout_valid() {
         record("odd\0name", "has a separator"),
         record("vim", ""),
     ]);
-    let loaded = Index::from_bytes(index.as_bytes().to_vec()).unwrap();
+    let loaded = reload(&index, index.as_bytes().to_vec()).unwrap();
     assert_eq!(every_answer(&loaded), every_answer(&index));
     assert!(search(&index, &["separator"]).len() == 1);
+}
+
+/// Long descriptions spread over several chunks: hits in every chunk, at chunk
+/// edges and in records without one are found exactly as in memory.
+#[test]
+fn long_text_read_in_chunks_finds_what_memory_finds() {
+    let records: Vec<PackageRecord> = (0..3000)
+        .map(|number| {
+            let mut package = record(&format!("pkg{number:04}"), "plain");
+            if number % 7 != 0 {
+                let marker = if number % 500 == 0 { " quokka" } else { "" };
+                package.long_description =
+                    Some(format!("{}{marker} tail{number}", "padding ".repeat(120)));
+            }
+            package
+        })
+        .collect();
+    let built = Index::new(records);
+    assert!(built.long_len() > 2 * long::CHUNK);
+    let loaded = reload(&built, built.as_bytes().to_vec()).unwrap();
+    for terms in [
+        &["quokka"][..],
+        &["tail2999"],
+        &["tail0"],
+        &["padding", "pkg0001"],
+    ] {
+        assert_eq!(search(&loaded, terms), search(&built, terms), "{terms:?}");
+    }
+    assert_eq!(search(&loaded, &["quokka"]).len(), 5);
+    assert_eq!(search(&loaded, &["tail1000"]).len(), 1);
+}
+
+#[test]
+fn a_long_text_of_another_length_is_refused_and_a_failing_one_fails_the_search() {
+    let built = index();
+    let length = built.long_len();
+    assert!(
+        Index::from_bytes(built.as_bytes().to_vec(), Box::new(Unreadable(length + 1))).is_err()
+    );
+    let broken =
+        Index::from_bytes(built.as_bytes().to_vec(), Box::new(Unreadable(length))).unwrap();
+    let terms = vec!["machine".to_owned()];
+    let query = SearchQuery {
+        terms: &terms,
+        limit: None,
+        fuzzy_below: 0,
+    };
+    assert!(broken.search(&query).is_err());
 }

@@ -118,12 +118,18 @@ impl Catalog {
         let index = Index::new(records);
         *lock(&self.origin) = Some(format!("databases ({miss})"));
         match snapshot::write(path, key, &index, &details) {
-            // Reopened rather than kept: a daemon should not hold every package's
-            // details in memory.
-            Ok(()) => {
-                let reopened = snapshot::read_details(path, key, index.len());
-                let _ = self.details.set(reopened);
-            }
+            // Read back rather than kept: neither every package's details nor the
+            // long descriptions need to stay in memory once the file has them.
+            Ok(()) => match snapshot::read(path, key) {
+                Ok(found) => {
+                    let _ = self.details.set(found.details);
+                    return Ok(found.index);
+                }
+                Err(miss) => lock(&self.snapshot_warnings).push(format!(
+                    "cannot read back the index snapshot {}: {miss}",
+                    path.display()
+                )),
+            },
             Err(error) => lock(&self.snapshot_warnings).push(format!(
                 "cannot write the index snapshot {}: {error}",
                 path.display()
@@ -156,15 +162,29 @@ impl Catalog {
         if request.terms.iter().all(|term| term.trim().is_empty()) {
             return Err(Error::EmptyQuery);
         }
-        let mut results = self.index()?.search(&SearchQuery {
-            terms: &request.terms,
-            limit: request.limit,
-            fuzzy_below: request.fuzzy_below,
-        });
+        let mut results = self
+            .index()?
+            .search(&SearchQuery {
+                terms: &request.terms,
+                limit: request.limit,
+                fuzzy_below: request.fuzzy_below,
+            })
+            .map_err(|error| self.damaged_snapshot(&error))?;
         for hit in &mut results.hits {
             hit.package.long_description = None;
         }
         Ok(results)
+    }
+
+    /// The error for a search whose long text could not be read: only a snapshot's
+    /// can fail, and a damaged one is removed so that the next command builds anew.
+    fn damaged_snapshot(&self, error: &std::io::Error) -> Error {
+        let path = self.snapshot.clone().unwrap_or_default();
+        let _ = std::fs::remove_file(&path);
+        Error::Corrupt {
+            message: format!("{error}; it was removed, run the command again"),
+            path,
+        }
     }
 
     /// Details of one package, or the names closest to it.

@@ -11,13 +11,16 @@
 //! it. Details are read one package at a time from the open file, each checked
 //! against its own checksum, so a daemon does not hold them in memory.
 //!
-//! Layout, little-endian: a 64-byte header (magic, format, key, the index's length
-//! and checksum, the number of details and their section's length, the header's
-//! own checksum), the index, then the details: a table of (offset, length,
-//! checksum) per package in index order, then the details' bytes.
+//! Layout, little-endian: an 80-byte header (magic, format, key, the index's length
+//! and checksum, the long text's length and checksum, the number of details and
+//! their section's length, the header's own checksum), the index, the long text
+//! (long descriptions, which a search reads from the file a chunk at a time and
+//! never holds whole: see [`omg_index::LongSource`]), then the details: a table
+//! of (offset, length, checksum) per package in index order, then the details'
+//! bytes.
 
 use omg_core::BackendSelection;
-use omg_index::Index;
+use omg_index::{Index, LongSource};
 use std::fs::File;
 use std::hash::Hasher;
 use std::io::Write;
@@ -27,8 +30,8 @@ use twox_hash::XxHash3_64;
 
 const MAGIC: &[u8; 8] = b"OMGINDEX";
 /// Bumped whenever the header, the index layout or a backend's details change.
-const FORMAT: u32 = 2;
-const HEADER_BYTES: u64 = 64;
+const FORMAT: u32 = 3;
+const HEADER_BYTES: u64 = 80;
 const TABLE_ENTRY_BYTES: u64 = 16;
 
 /// One database file or directory entry as it is now.
@@ -141,6 +144,8 @@ struct Header {
     key: u64,
     index_len: u64,
     index_checksum: u64,
+    long_len: u64,
+    long_checksum: u64,
     details_count: u64,
     details_len: u64,
 }
@@ -154,13 +159,15 @@ impl Header {
             (16, self.key),
             (24, self.index_len),
             (32, self.index_checksum),
-            (40, self.details_count),
-            (48, self.details_len),
+            (40, self.long_len),
+            (48, self.long_checksum),
+            (56, self.details_count),
+            (64, self.details_len),
         ] {
             bytes[at..at + 8].copy_from_slice(&value.to_le_bytes());
         }
-        let own = checksum(&bytes[..56]);
-        bytes[56..].copy_from_slice(&own.to_le_bytes());
+        let own = checksum(&bytes[..72]);
+        bytes[72..].copy_from_slice(&own.to_le_bytes());
         bytes
     }
 
@@ -178,15 +185,17 @@ impl Header {
         if u32::from_le_bytes(format) != FORMAT {
             return Err(Miss::Unusable("written by another version".to_owned()));
         }
-        if checksum(&bytes[..56]) != number(56) {
+        if checksum(&bytes[..72]) != number(72) {
             return Err(Miss::Unusable("damaged header".to_owned()));
         }
         Ok(Self {
             key: number(16),
             index_len: number(24),
             index_checksum: number(32),
-            details_count: number(40),
-            details_len: number(48),
+            long_len: number(40),
+            long_checksum: number(48),
+            details_count: number(56),
+            details_len: number(64),
         })
     }
 }
@@ -267,6 +276,7 @@ fn open(path: &Path, key: u64) -> Result<(File, Header), Miss> {
     // Lengths are checked against the file before anything is allocated for them.
     let expected_size = HEADER_BYTES
         .checked_add(header.index_len)
+        .and_then(|size| size.checked_add(header.long_len))
         .and_then(|size| size.checked_add(header.details_len));
     if expected_size != Some(metadata.len()) {
         return Err(unusable("truncated or extended"));
@@ -291,7 +301,7 @@ fn details_of(file: File, header: &Header, packages: u64) -> Result<Option<Detai
         .checked_mul(TABLE_ENTRY_BYTES)
         .filter(|&len| len <= header.details_len && header.details_count == packages)
         .ok_or_else(|| unusable("details table"))?;
-    let table_at = HEADER_BYTES + header.index_len;
+    let table_at = HEADER_BYTES + header.index_len + header.long_len;
     Ok(Some(Details {
         file,
         table_at,
@@ -311,17 +321,77 @@ pub fn read(path: &Path, key: u64) -> Result<Found, Miss> {
     if checksum(&bytes) != header.index_checksum {
         return Err(unusable("index checksum mismatch"));
     }
-    let index = Index::from_bytes(bytes).map_err(|error| unusable(&error.to_string()))?;
+    let long = SnapshotLong {
+        file: file
+            .try_clone()
+            .map_err(|error| unusable(&error.to_string()))?,
+        at: HEADER_BYTES + header.index_len,
+        len: header.long_len,
+        checksum: header.long_checksum,
+        verified: std::sync::OnceLock::new(),
+    };
+    let index =
+        Index::from_bytes(bytes, Box::new(long)).map_err(|error| unusable(&error.to_string()))?;
     let details = details_of(file, &header, index.len() as u64)?;
     Ok(Found { index, details })
 }
 
-/// The details of the snapshot at `path`, for an index already in memory (just
-/// written with `key`, holding `packages` packages).
-#[must_use]
-pub fn read_details(path: &Path, key: u64, packages: usize) -> Option<Details> {
-    let (file, header) = open(path, key).ok()?;
-    details_of(file, &header, packages as u64).ok().flatten()
+/// A snapshot's long text, read from the open file as a search needs it. The
+/// whole text is checked against its checksum on the first read, so a damaged
+/// file fails the search rather than answering from damaged text.
+#[derive(Debug)]
+struct SnapshotLong {
+    /// Held open: a newer snapshot renamed over the path leaves this one intact.
+    file: File,
+    at: u64,
+    len: u64,
+    checksum: u64,
+    verified: std::sync::OnceLock<bool>,
+}
+
+impl SnapshotLong {
+    fn verify(&self) -> bool {
+        let mut hasher = XxHash3_64::with_seed(0);
+        let mut buffer = vec![0; 1 << 20];
+        let mut done = 0;
+        while done < self.len {
+            let take = (self.len - done).min(buffer.len() as u64);
+            // The chunk is at most the buffer's length, which is a usize.
+            #[allow(clippy::cast_possible_truncation)]
+            let chunk = &mut buffer[..take as usize];
+            if self.file.read_exact_at(chunk, self.at + done).is_err() {
+                return false;
+            }
+            hasher.write(chunk);
+            done += take;
+        }
+        hasher.finish() == self.checksum
+    }
+}
+
+impl LongSource for SnapshotLong {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn read_at(&self, buffer: &mut [u8], offset: u64) -> std::io::Result<()> {
+        if !*self.verified.get_or_init(|| self.verify()) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "the index snapshot's long descriptions fail their checksum",
+            ));
+        }
+        let end = offset
+            .checked_add(buffer.len() as u64)
+            .filter(|&end| end <= self.len);
+        if end.is_none() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "read past the index snapshot's long descriptions",
+            ));
+        }
+        self.file.read_exact_at(buffer, self.at + offset)
+    }
 }
 
 /// Writes a snapshot of `index` and `details` (one per package in index order, or
@@ -413,12 +483,17 @@ fn write_to(temporary: &Path, key: u64, index: &Index, details: &[Vec<u8>]) -> s
         .custom_flags(no_follow())
         .open(temporary)?;
     let bytes = index.as_bytes();
+    let long = index
+        .long_text()
+        .ok_or_else(|| std::io::Error::other("the index's long text is not in memory"))?;
     let table_len = details.len() as u64 * TABLE_ENTRY_BYTES;
     let data_len: u64 = details.iter().map(|blob| blob.len() as u64).sum();
     let header = Header {
         key,
         index_len: bytes.len() as u64,
         index_checksum: checksum(bytes),
+        long_len: long.len() as u64,
+        long_checksum: checksum(long),
         details_count: details.len() as u64,
         details_len: if details.is_empty() {
             0
@@ -429,6 +504,7 @@ fn write_to(temporary: &Path, key: u64, index: &Index, details: &[Vec<u8>]) -> s
     let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
     out.write_all(&header.encode())?;
     out.write_all(bytes)?;
+    out.write_all(long)?;
     let mut offset = 0u64;
     for blob in details {
         let len = u32::try_from(blob.len())

@@ -145,3 +145,41 @@ fn an_unwritable_cache_still_answers_and_says_why_once() {
     );
     assert!(catalog.warnings().is_empty());
 }
+
+#[test]
+fn damaged_long_descriptions_fail_one_search_then_are_rebuilt() {
+    let tree = standard();
+    let cache = tempfile::tempdir().unwrap();
+    let expected = answers(&catalog(&tree, None));
+    answers(&catalog(&tree, Some(cache.path())));
+    let file = std::fs::read_dir(cache.path())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let mut bytes = std::fs::read(&file).unwrap();
+    // The long text follows the 80-byte header and the index, whose length the
+    // header gives at byte 24; the tree's one long description says "long".
+    let index_len = u64::from_le_bytes(bytes[24..32].try_into().unwrap());
+    let long_at = 80 + usize::try_from(index_len).unwrap();
+    let at = long_at
+        + bytes[long_at..]
+            .windows(4)
+            .position(|window| window == b"long")
+            .expect("a long description in the snapshot");
+    bytes[at] ^= 0x20;
+    std::fs::write(&file, bytes).unwrap();
+    let damaged = catalog(&tree, Some(cache.path()));
+    assert_eq!(origin(&damaged), "snapshot");
+    let request = SearchRequest {
+        terms: vec!["tool".to_owned()],
+        limit: None,
+        fuzzy_below: 0,
+    };
+    let error = damaged.search(&request).unwrap_err().to_string();
+    assert!(error.contains("fail their checksum"), "{error}");
+    assert!(!file.exists(), "the damaged snapshot stayed");
+    let rebuilt = catalog(&tree, Some(cache.path()));
+    assert_eq!(answers(&rebuilt), expected);
+}

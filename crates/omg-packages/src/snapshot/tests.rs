@@ -14,11 +14,27 @@ fn record(name: &str, description: &str) -> PackageRecord {
 }
 
 fn index() -> Index {
+    let mut nano = record("nano", "small editor");
+    nano.long_description = Some("GNU nano is an easy-to-use text editor".to_owned());
     Index::new(vec![
         record("vim", "Vi IMproved"),
         record("emacs", "the extensible editor"),
-        record("nano", "small editor"),
+        nano,
     ])
+}
+
+fn search_names(index: &Index, term: &str) -> std::io::Result<Vec<String>> {
+    let terms = vec![term.to_owned()];
+    Ok(index
+        .search(&omg_index::SearchQuery {
+            terms: &terms,
+            limit: None,
+            fuzzy_below: 0,
+        })?
+        .hits
+        .into_iter()
+        .map(|hit| hit.package.name)
+        .collect())
 }
 
 fn details_of(index: &Index) -> Vec<Vec<u8>> {
@@ -80,6 +96,9 @@ fn a_written_snapshot_reads_back_whole() {
     cache.write(7);
     let found = cache.read(7).unwrap();
     assert_eq!(answers(&found.index), answers(&index()));
+    // The long descriptions are searched from the file.
+    assert!(found.index.long_text().is_none());
+    assert_eq!(search_names(&found.index, "easy-to-use").unwrap(), ["nano"]);
     let details = found.details.unwrap();
     for position in 0..found.index.len() {
         assert_eq!(
@@ -327,4 +346,18 @@ fn a_cache_keeps_the_most_recent_snapshots_and_drops_abandoned_temporary_files()
     );
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "mine");
     assert!(cache.read(7).is_ok());
+}
+
+/// A byte of the long descriptions changed on disk loads (the text is read only
+/// when searched) and then fails the search instead of answering from it.
+#[test]
+fn damaged_long_descriptions_fail_the_search() {
+    let cache = Cache::new();
+    cache.write(7);
+    let built = index();
+    let at = usize::try_from(HEADER_BYTES).unwrap() + built.as_bytes().len() + 3;
+    cache.edit(|bytes| bytes[at] ^= 0x20);
+    let found = cache.read(7).unwrap();
+    let error = search_names(&found.index, "editor").unwrap_err();
+    assert_eq!(error.kind(), std::io::ErrorKind::InvalidData, "{error}");
 }
