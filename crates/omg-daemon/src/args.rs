@@ -20,6 +20,11 @@ pub(crate) struct Args {
     #[arg(long, hide = true, conflicts_with = "foreground")]
     pub(crate) answer: bool,
 
+    /// Build the index snapshot in omg's cache directory, then exit (the daemon
+    /// runs its builds this way, so that parsing the lists never grows it).
+    #[arg(long, hide = true, conflicts_with_all = ["foreground", "answer"])]
+    pub(crate) build_index: bool,
+
     /// Plan and commit one system change, talking frames over stdin and stdout
     /// (used by omg; needs the rights the change needs).
     #[arg(long, hide = true, conflicts_with_all = ["foreground", "answer"])]
@@ -92,6 +97,9 @@ pub(crate) struct Setup {
     pub(crate) socket: PathBuf,
     /// `OMG_SOCKET` chose the socket: its directory is the caller's business.
     pub(crate) socket_overridden: bool,
+    /// The command-line flags that chose the backend, for an `omgd --build-index`
+    /// of the same one.
+    pub(crate) backend_args: Vec<std::ffi::OsString>,
 }
 
 impl Args {
@@ -120,6 +128,28 @@ impl Args {
             paths,
             socket: omg_ipc::socket_path(&environment),
             socket_overridden: environment.socket.is_some(),
+            backend_args: self.backend_args(),
         })
+    }
+
+    fn backend_args(&self) -> Vec<std::ffi::OsString> {
+        let mut args: Vec<std::ffi::OsString> = Vec::new();
+        if let Some(kind) = self.backend {
+            args.extend(["--backend".into(), kind.as_str().into()]);
+        }
+        for (flag, value) in [
+            ("--config", &self.config),
+            ("--root", &self.root),
+            ("--dbpath", &self.dbpath),
+            ("--debian-lists-dir", &self.debian_lists_dir),
+            ("--debian-status-file", &self.debian_status_file),
+            ("--debian-extended-states", &self.debian_extended_states),
+            ("--debian-etc-dir", &self.debian_etc_dir),
+        ] {
+            if let Some(value) = value {
+                args.extend([flag.into(), value.into()]);
+            }
+        }
+        args
     }
 }

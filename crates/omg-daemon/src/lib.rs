@@ -48,6 +48,8 @@ pub fn main() -> ExitCode {
         clap_mangen::generate_to(command(), dir).map_err(anyhow::Error::from)
     } else if args.answer {
         args.resolve().and_then(|setup| once::answer(&setup))
+    } else if args.build_index {
+        args.resolve().and_then(|setup| once::build_index(&setup))
     } else if args.transact {
         hand_over_to_transact()
     } else if args.foreground {

@@ -1,4 +1,5 @@
-//! `omgd --answer`: one request on stdin, its reply on stdout, no socket, no state.
+//! `omgd --answer`: one request on stdin, its reply on stdout, no socket, no state;
+//! and `omgd --build-index`, the daemon's index builds in a process of their own.
 //! `omg` answers Arch reads without a daemon through this, so that the `omg`
 //! binary itself never links libalpm: loading libalpm and the ~45 libraries
 //! behind it costs 5 ms per process, more than a whole warm answer.
@@ -38,5 +39,20 @@ pub(crate) fn answer(setup: &Setup) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(&frame)?;
     stdout.flush()?;
+    Ok(())
+}
+
+/// `omgd --build-index`: writes the index snapshot the daemon then reads. Parsing
+/// the package lists takes several times the index's size (a few hundred MiB on
+/// Debian sid); in a child, that memory goes back to the system when it exits
+/// instead of staying in a long-lived daemon's heap. What was skipped goes to
+/// stderr, which the daemon logs.
+pub(crate) fn build_index(setup: &Setup) -> Result<()> {
+    let catalog = Catalog::open(&setup.selection)?.with_snapshot_dir(&setup.paths.cache_dir);
+    catalog.index()?;
+    let mut stderr = std::io::stderr().lock();
+    for warning in catalog.warnings() {
+        writeln!(stderr, "warning: {warning}")?;
+    }
     Ok(())
 }

@@ -78,7 +78,7 @@ pub(crate) async fn run(
             ),
         )?
         .with_aur(crate::aur::AurKeeper::new(&setup))
-        .with_snapshot_dir(setup.paths.cache_dir.clone()),
+        .with_snapshot_dir(setup.paths.cache_dir.clone(), setup.backend_args.clone()),
     );
     crate::log::info(&format!(
         "pid {} serving {} on {}",

@@ -84,6 +84,9 @@ pub(crate) struct State {
     pub(crate) aur: Option<Arc<crate::aur::AurKeeper>>,
     /// Where the index snapshot is kept (omg's cache directory).
     snapshot_dir: Option<PathBuf>,
+    /// The backend flags an `omgd --build-index` child gets: with a snapshot
+    /// directory, builds run there and the daemon reads the snapshot they write.
+    index_builder: Option<Vec<std::ffi::OsString>>,
 }
 
 /// A catalog and what it was built from.
@@ -136,6 +139,7 @@ impl State {
             rebuilding: tokio::sync::Mutex::new(()),
             aur: None,
             snapshot_dir: None,
+            index_builder: None,
             offers: crate::offers::Offers::default(),
         })
     }
@@ -154,9 +158,15 @@ impl State {
         self
     }
 
-    /// The state keeping the index snapshot in `dir`.
-    pub(crate) fn with_snapshot_dir(mut self, dir: PathBuf) -> Self {
+    /// The state keeping the index snapshot in `dir`, built by an `omgd
+    /// --build-index` child given `backend_args`.
+    pub(crate) fn with_snapshot_dir(
+        mut self,
+        dir: PathBuf,
+        backend_args: Vec<std::ffi::OsString>,
+    ) -> Self {
         self.snapshot_dir = Some(dir);
+        self.index_builder = Some(backend_args);
         self
     }
 
@@ -169,11 +179,18 @@ impl State {
         let _running = self.rebuilding.lock().await;
         let selection = self.selection.clone();
         let snapshot_dir = self.snapshot_dir.clone();
+        let builder = self.index_builder.clone();
         let started = Instant::now();
         let (catalog, fingerprint) = tokio::task::spawn_blocking(move || {
             let mut catalog = Catalog::open(&selection)?;
             if let Some(dir) = &snapshot_dir {
                 catalog = catalog.with_snapshot_dir(dir);
+                if let Some(args) = builder
+                    .as_deref()
+                    .filter(|_| !catalog.snapshot_is_current())
+                {
+                    build_in_child(args);
+                }
             }
             // Taken before the build: a change during it shows as a difference later.
             let fingerprint = fingerprint(&catalog.backend().database_paths());
@@ -467,6 +484,35 @@ pub(crate) fn encode_body(body: &Result<Reply, IpcError>) -> Result<Encoded, Ipc
     postcard::to_stdvec(body)
         .map(Arc::from)
         .map_err(|error| IpcError::Failed(format!("cannot encode the answer: {error}")))
+}
+
+/// Runs `omgd --build-index` with `args`, which leaves a snapshot of the databases
+/// as they are now. When it fails, the daemon builds the index itself.
+fn build_in_child(args: &[std::ffi::OsString]) {
+    let outcome = std::env::current_exe().and_then(|omgd| {
+        std::process::Command::new(omgd)
+            .arg("--build-index")
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .output()
+    });
+    match outcome {
+        Ok(output) => {
+            for line in String::from_utf8_lossy(&output.stderr).lines() {
+                crate::log::info(&format!("index build: {line}"));
+            }
+            if !output.status.success() {
+                crate::log::error(&format!(
+                    "omgd --build-index {}: building here instead",
+                    output.status
+                ));
+            }
+        }
+        Err(error) => crate::log::error(&format!(
+            "cannot run omgd --build-index ({error}): building here instead"
+        )),
+    }
 }
 
 /// Modification times and sizes of the database paths and their direct children:

@@ -94,17 +94,30 @@ impl Catalog {
         Ok(self.index.get_or_init(|| index))
     }
 
+    /// The key a snapshot of the databases as they are now carries.
+    fn snapshot_key(&self) -> u64 {
+        snapshot::key(
+            &self.selection,
+            &self.backend.index_settings(),
+            &snapshot::database_stamps(&self.backend.database_paths()),
+        )
+    }
+
+    /// Whether a snapshot of the databases as they are now is there to read.
+    #[must_use]
+    pub fn snapshot_is_current(&self) -> bool {
+        self.snapshot
+            .as_deref()
+            .is_some_and(|path| snapshot::is_current(path, self.snapshot_key()))
+    }
+
     fn obtain_index(&self) -> Result<Index> {
         let Some(path) = &self.snapshot else {
             *lock(&self.origin) = Some("databases".to_owned());
             return Ok(Index::new(self.backend.records()?));
         };
         // Taken before reading: a change during the build shows as a mismatch later.
-        let key = snapshot::key(
-            &self.selection,
-            &self.backend.index_settings(),
-            &snapshot::database_stamps(&self.backend.database_paths()),
-        );
+        let key = self.snapshot_key();
         let miss = match snapshot::read(path, key) {
             Ok(found) => {
                 let _ = self.details.set(found.details);

@@ -311,6 +311,13 @@ fn details_of(file: File, header: &Header, packages: u64) -> Result<Option<Detai
     }))
 }
 
+/// Whether the snapshot at `path` was built with `key` (its header and size; the
+/// checksums are checked when it is read).
+#[must_use]
+pub fn is_current(path: &Path, key: u64) -> bool {
+    open(path, key).is_ok()
+}
+
 /// Reads the snapshot at `path` if it was built with `key`.
 pub fn read(path: &Path, key: u64) -> Result<Found, Miss> {
     let (file, header) = open(path, key)?;
