@@ -337,15 +337,21 @@ pub fn read(path: &Path, key: u64) -> Result<Found, Miss> {
         checksum: header.long_checksum,
         verified: std::sync::OnceLock::new(),
     };
+    // Checked now, a chunk at a time, rather than on the first search: damaged
+    // text is a miss like any other damage, and the caller rebuilds.
+    if !long.verify() {
+        return Err(unusable("long descriptions checksum mismatch"));
+    }
+    let _ = long.verified.set(true);
     let index =
         Index::from_bytes(bytes, Box::new(long)).map_err(|error| unusable(&error.to_string()))?;
     let details = details_of(file, &header, index.len() as u64)?;
     Ok(Found { index, details })
 }
 
-/// A snapshot's long text, read from the open file as a search needs it. The
-/// whole text is checked against its checksum on the first read, so a damaged
-/// file fails the search rather than answering from damaged text.
+/// A snapshot's long text, read from the open file as a search needs it, after
+/// the whole text was checked against its checksum (at load, or else before the
+/// first read).
 #[derive(Debug)]
 struct SnapshotLong {
     /// Held open: a newer snapshot renamed over the path leaves this one intact.

@@ -348,16 +348,18 @@ fn a_cache_keeps_the_most_recent_snapshots_and_drops_abandoned_temporary_files()
     assert!(cache.read(7).is_ok());
 }
 
-/// A byte of the long descriptions changed on disk loads (the text is read only
-/// when searched) and then fails the search instead of answering from it.
+/// A byte of the long descriptions changed on disk makes the snapshot unusable,
+/// although the index before it is intact.
 #[test]
-fn damaged_long_descriptions_fail_the_search() {
+fn damaged_long_descriptions_are_refused() {
     let cache = Cache::new();
     cache.write(7);
     let built = index();
     let at = usize::try_from(HEADER_BYTES).unwrap() + built.as_bytes().len() + 3;
     cache.edit(|bytes| bytes[at] ^= 0x20);
-    let found = cache.read(7).unwrap();
-    let error = search_names(&found.index, "editor").unwrap_err();
-    assert_eq!(error.kind(), std::io::ErrorKind::InvalidData, "{error}");
+    match cache.read(7) {
+        Err(Miss::Unusable(why)) => assert!(why.contains("long descriptions"), "{why}"),
+        Err(other) => panic!("{other}"),
+        Ok(_) => panic!("damaged long descriptions were used"),
+    }
 }

@@ -103,10 +103,14 @@ fn debian_install_behind_the_daemons_back_shows_up() {
         std::thread::sleep(Duration::from_millis(50));
     }
     let log = daemon.log_text();
-    let rebuilt = log.rfind("databases changed: index rebuilt").expect("a rebuild");
+    let rebuilt = log
+        .rfind("databases changed: index rebuilt")
+        .expect("a rebuild");
     // The rebuild ran in an `omgd --build-index` child, which wrote the snapshot
     // the daemon then read: the lists were never parsed in the daemon.
-    let load = log[..rebuilt].rfind("index of ").expect("the rebuild's load");
+    let load = log[..rebuilt]
+        .rfind("index of ")
+        .expect("the rebuild's load");
     assert!(
         log[load..rebuilt].contains("packages from snapshot"),
         "the daemon parsed the lists itself: {log}"
