@@ -76,6 +76,8 @@ pub(crate) struct State {
     started: Instant,
     /// One rebuild at a time; a request for another waits for the running one.
     rebuilding: tokio::sync::Mutex<()>,
+    /// Changes to the package databases the watcher has reported so far.
+    changes_seen: Arc<AtomicU64>,
     /// The vulnerability report, matched by the worker.
     pub(crate) audit: crate::audit::Audit,
     /// The runtime mirrors' version lists, for completion.
@@ -94,6 +96,9 @@ pub(crate) struct Loaded {
     catalog: Arc<Catalog>,
     generation: u64,
     fingerprint: Fingerprint,
+    /// How many changes the watcher had reported when its build began: a later
+    /// count means the databases changed since.
+    changes_at_build: u64,
 }
 
 type Fingerprint = Vec<(PathBuf, i64, u64)>;
@@ -137,6 +142,7 @@ impl State {
             last_refresh: AtomicI64::new(0),
             started: Instant::now(),
             rebuilding: tokio::sync::Mutex::new(()),
+            changes_seen: Arc::new(AtomicU64::new(0)),
             aur: None,
             snapshot_dir: None,
             index_builder: None,
@@ -174,9 +180,35 @@ impl State {
         self.loaded.load().is_some()
     }
 
+    /// The count the file watcher bumps on every change it sees.
+    pub(crate) fn changes_seen(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.changes_seen)
+    }
+
     /// Loads the catalog from the backend on a blocking thread and swaps it in.
     pub(crate) async fn rebuild(self: &Arc<Self>) -> anyhow::Result<usize> {
         let _running = self.rebuilding.lock().await;
+        self.rebuild_locked().await
+    }
+
+    /// `loaded`, or when the databases changed since it was built, a catalog
+    /// rebuilt now (joining a rebuild already running).
+    async fn fresh(self: &Arc<Self>, loaded: Arc<Loaded>) -> Result<Arc<Loaded>, IpcError> {
+        let wanted = self.changes_seen.load(Ordering::SeqCst);
+        if loaded.changes_at_build >= wanted {
+            return Ok(loaded);
+        }
+        let _running = self.rebuilding.lock().await;
+        let current = self.loaded.load_full().ok_or(IpcError::NotReady)?;
+        if current.changes_at_build >= wanted {
+            return Ok(current);
+        }
+        self.rebuild_locked().await.map_err(failed)?;
+        self.loaded.load_full().ok_or(IpcError::NotReady)
+    }
+
+    async fn rebuild_locked(self: &Arc<Self>) -> anyhow::Result<usize> {
+        let changes_at_build = self.changes_seen.load(Ordering::SeqCst);
         let selection = self.selection.clone();
         let snapshot_dir = self.snapshot_dir.clone();
         let builder = self.index_builder.clone();
@@ -212,6 +244,7 @@ impl State {
             catalog: Arc::new(catalog),
             generation,
             fingerprint,
+            changes_at_build,
         })));
         self.cache.invalidate_all();
         // The old index goes once the last request using it finishes; trimming then
@@ -369,7 +402,16 @@ impl State {
                 )));
             }
         };
-        let loaded = self.loaded.load_full().ok_or(IpcError::NotReady)?;
+        let mut loaded = self.loaded.load_full().ok_or(IpcError::NotReady)?;
+        if self.changes_seen.load(Ordering::SeqCst) > loaded.changes_at_build {
+            // The databases changed since the index was built (a dpkg or apt run
+            // outside omg): nothing cached answers for them.
+            if key.reads_the_index() {
+                loaded = self.fresh(loaded).await?;
+            } else {
+                return self.compute_uncached(&loaded, key).await;
+            }
+        }
         let key = (loaded.generation, key);
         if let Some(encoded) = self.cache.get(&key) {
             self.hits.fetch_add(1, Ordering::Relaxed);
@@ -398,6 +440,16 @@ impl State {
             self.cache.insert(key, encoded.clone());
         }
         Ok(encoded)
+    }
+
+    /// An answer the backend reads from the databases as they are now, neither
+    /// from nor into the cache.
+    async fn compute_uncached(&self, loaded: &Loaded, key: CacheKey) -> Result<Encoded, IpcError> {
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        let catalog = Arc::clone(&loaded.catalog);
+        tokio::task::spawn_blocking(move || encode_body(&compute(&catalog, key)))
+            .await
+            .map_err(|error| IpcError::Failed(error.to_string()))?
     }
 
     fn ready_then(&self, reply: impl FnOnce() -> Reply) -> Result<Encoded, IpcError> {
@@ -442,6 +494,12 @@ impl State {
 }
 
 impl CacheKey {
+    /// Whether the answer comes from the index (which a change makes stale until
+    /// it is rebuilt) rather than from reading the databases.
+    fn reads_the_index(&self) -> bool {
+        matches!(self, Self::Search(_) | Self::Info(_))
+    }
+
     /// The catalog question `request` asks, or the request back when it is about
     /// the daemon itself.
     pub(crate) fn of(request: Request) -> Result<Self, Request> {

@@ -3,6 +3,8 @@
 
 use notify::{EventKind, RecursiveMode, Watcher};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -11,28 +13,26 @@ const SETTLE: Duration = Duration::from_millis(150);
 /// Longest a steady stream of changes delays a rebuild.
 const MAX_DELAY: Duration = Duration::from_secs(2);
 
-/// One message per settled burst of changes to `paths`. A watcher that cannot be set
-/// up is logged; the periodic refresh still runs.
-pub(crate) fn start(paths: &[PathBuf]) -> mpsc::Receiver<()> {
+/// One message per settled burst of changes to `paths`; `seen` counts every change
+/// the moment it is reported, so that answers know their index is behind before
+/// the burst settles. A watcher that cannot be set up is logged; the periodic
+/// refresh still runs.
+pub(crate) fn start(paths: &[PathBuf], seen: Arc<AtomicU64>) -> mpsc::Receiver<()> {
     let (settled, receiver) = mpsc::channel(1);
     let (raw, mut events) = mpsc::unbounded_channel::<()>();
     let targets: Vec<PathBuf> = paths.to_vec();
     let handler = {
         let targets = targets.clone();
         move |event: notify::Result<notify::Event>| {
-            // An error or a rescan request means events were lost: assume a change.
-            let Ok(event) = event else {
-                let _ = raw.send(());
-                return;
+            let changed = match event {
+                // An error or a rescan request means events were lost: assume a change.
+                Err(_) => true,
+                Ok(event) if event.need_rescan() => true,
+                Ok(event) if matches!(event.kind, EventKind::Access(_)) => false,
+                Ok(event) => event.paths.iter().any(|path| concerns(&targets, path)),
             };
-            if event.need_rescan() {
-                let _ = raw.send(());
-                return;
-            }
-            if matches!(event.kind, EventKind::Access(_)) {
-                return;
-            }
-            if event.paths.iter().any(|path| concerns(&targets, path)) {
+            if changed {
+                seen.fetch_add(1, Ordering::SeqCst);
                 let _ = raw.send(());
             }
         }

@@ -32,7 +32,7 @@ pub(crate) async fn start(
     }
     // Watch first, then look once more: a change made during the build is caught by
     // the comparison, one made from now on by the watcher.
-    let mut changes = crate::watch::start(&state.database_paths());
+    let mut changes = crate::watch::start(&state.database_paths(), state.changes_seen());
     if state.databases_changed().await {
         rebuild(&state, "databases changed during start-up").await;
     }
