@@ -1,38 +1,41 @@
 //! What a plan must download: apt skips an archive already in its cache, so its
-//! "Need to get" counts only the rest, and so does omg's download size.
+//! "Need to get" counts only the rest, and so does omg's download size. (A partial
+//! download is resumed, but apt counts its whole size, and so does omg.)
 
 use std::path::Path;
 
-/// Whether `version`'s archive is in `archives` at its full size, under either
-/// name apt looks for (pkgAcqArchive): the file name of its `Filename`, or
-/// `name_version_arch.deb` with `_` and `:` (and `.` in the architecture) escaped.
-pub(crate) fn is_cached(version: &rust_apt::Version<'_>, archives: &Path) -> bool {
+/// The bytes of `version`'s archive apt-get counts as still to fetch into
+/// `archives` (pkgAcqArchive, FetchNeeded): nothing when the archive is there at
+/// its full size under apt's name for it, else its size.
+pub(crate) fn still_to_fetch(version: &rust_apt::Version<'_>, archives: &Path) -> u64 {
     let size = version.size();
-    let fits = |name: &str| {
-        // Names come from the lists: one with a separator is not an archive name.
-        !name.is_empty()
-            && !name.contains('/')
-            && name != ".."
-            && std::fs::symlink_metadata(archives.join(name))
-                .is_ok_and(|metadata| metadata.is_file() && metadata.len() == size)
-    };
-    let legacy = version
+    let extension = version
         .get_record(rust_apt::records::RecordField::Filename)
-        .map(|filename| filename.rsplit('/').next().unwrap_or_default().to_owned());
-    if legacy.as_deref().is_some_and(fits) {
-        return true;
-    }
-    let extension = legacy
-        .as_deref()
-        .and_then(|name| name.rsplit_once('.'))
-        .map_or("deb", |(_, extension)| extension);
+        .and_then(|filename| {
+            let name = filename.rsplit('/').next().unwrap_or_default().to_owned();
+            name.rsplit_once('.')
+                .map(|(_, extension)| extension.to_owned())
+        })
+        .unwrap_or_default();
     let package = version.parent();
-    fits(&store_name(
+    let name = store_name(
         package.name(),
         version.version(),
         version.arch(),
-        extension,
-    ))
+        &extension,
+    );
+    let length = |path: &Path| {
+        // Not followed: apt's cache holds files it wrote, and a link is not one.
+        std::fs::symlink_metadata(path)
+            .ok()
+            .filter(std::fs::Metadata::is_file)
+            .map(|metadata| metadata.len())
+    };
+    if length(&archives.join(&name)) == Some(size) {
+        0
+    } else {
+        size
+    }
 }
 
 /// apt's `StoreFilename` for an archive.

@@ -552,8 +552,9 @@ fn plan_of(
             download_size: new
                 .as_ref()
                 .filter(|v| !v.uris().all(|uri| uri.starts_with("file:")))
-                .filter(|v| !crate::downloads::is_cached(v, Path::new(&archives)))
-                .map_or(0, |v| v.size()),
+                .map_or(0, |v| {
+                    crate::downloads::still_to_fetch(v, Path::new(&archives))
+                }),
             size_change: i64::try_from(new_size).unwrap_or(i64::MAX)
                 - i64::try_from(old_size).unwrap_or(i64::MAX),
             name,

@@ -50,14 +50,17 @@ pub fn architecture() -> String {
 /// The tree; [`AptTree::apt`] runs an apt program on it.
 pub struct AptTree {
     _dir: tempfile::TempDir,
+    /// Serves the repository when the sources name it by `{http}`.
+    _server: Option<crate::HttpServer>,
     /// Its directory: `etc/`, `lists/`, `cache/`, `status`, `repo/`.
     pub root: PathBuf,
 }
 
 impl AptTree {
     /// A tree whose `sources.list` is `sources` (`{repo}` stands for the
-    /// repository directory) and whose `apt.conf` is `apt_conf`, after `publish`
-    /// has written the repository; `apt-get update` has run.
+    /// repository directory, `{http}` for its URL on a local HTTP server) and
+    /// whose `apt.conf` is `apt_conf`, after `publish` has written the
+    /// repository; `apt-get update` has run.
     pub fn new(sources: &str, apt_conf: &str, publish: impl FnOnce(&Path, &str)) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().to_owned();
@@ -75,11 +78,14 @@ impl AptTree {
         ] {
             std::fs::create_dir_all(root.join(sub)).unwrap();
         }
-        std::fs::write(
-            root.join("etc/sources.list"),
-            sources.replace("{repo}", &repo.display().to_string()),
-        )
-        .unwrap();
+        let server = sources
+            .contains("{http}")
+            .then(|| crate::HttpServer::serve(&repo));
+        let mut sources = sources.replace("{repo}", &repo.display().to_string());
+        if let Some(server) = &server {
+            sources = sources.replace("{http}", &server.url());
+        }
+        std::fs::write(root.join("etc/sources.list"), sources).unwrap();
         // The cache stays in the tree for libapt opened on `Dir::Etc` alone too.
         std::fs::write(
             root.join("etc/apt.conf"),
@@ -95,7 +101,11 @@ impl AptTree {
             ),
         )
         .unwrap();
-        let tree = Self { _dir: dir, root };
+        let tree = Self {
+            _dir: dir,
+            _server: server,
+            root,
+        };
         tree.apt("apt-get", &["update", "-q"]);
         tree
     }
