@@ -291,8 +291,13 @@ impl AptChanger {
                 })
             }
         }
-        if let Err(errors) = cache.resolve(false) {
-            return Err(unresolvable(&cache, &errors));
+        // An upgrade is solved whole by APT::Upgrade, as apt-get leaves it; solving
+        // again would have apt 3's solver drop what it marked (nothing the user
+        // asked for by name).
+        if *request != ChangeRequest::Upgrade {
+            if let Err(errors) = cache.resolve(false) {
+                return Err(unresolvable(&cache, &errors));
+            }
         }
         if matches!(request, ChangeRequest::Install { .. }) {
             // apt refuses to mark what it cannot satisfy rather than failing to

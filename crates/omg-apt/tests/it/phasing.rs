@@ -1,7 +1,9 @@
-//! Phased updates, as Ubuntu publishes them (`Phased-Update-Percentage`): whether
-//! an upgrade takes one is apt's per-machine draw (`APT::Machine-ID` makes it
-//! deterministic) unless apt.conf says always or never. omg's upgrade plan must
-//! take exactly what `apt-get -s dist-upgrade` takes on the same tree.
+//! Full upgrades with phased updates, as Ubuntu publishes them
+//! (`Phased-Update-Percentage`): whether an upgrade takes one is apt's per-machine
+//! draw (`APT::Machine-ID` makes it deterministic) unless apt.conf says always or
+//! never. omg's upgrade plan must take exactly what `apt-get -s dist-upgrade`
+//! takes on the same tree, with the solver apt-get would use and with the classic
+//! one.
 
 use omg_apt::AptChanger;
 use omg_core::{ChangeRequest, PackageAction};
@@ -115,6 +117,13 @@ fn another_machine_draws_as_apt_get_does() {
 #[test]
 fn a_third_machine_draws_as_apt_get_does() {
     agrees_with_apt_get("APT::Machine-ID \"5e3d1f0a9b8c7d6e5f4a3b2c1d0e9f8a\";\n");
+}
+
+#[test]
+fn the_classic_solver_draws_as_apt_get_does() {
+    agrees_with_apt_get(
+        "APT::Solver \"internal\";\nAPT::Machine-ID \"0123456789abcdef0123456789abcdef\";\n",
+    );
 }
 
 #[test]
