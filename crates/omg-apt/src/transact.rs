@@ -219,106 +219,12 @@ impl AptChanger {
             self.refresh()?;
         }
         let cache = self.open()?;
-        let mut notes = Vec::new();
-        let mut already_installed = Vec::new();
-        let mut requested = BTreeSet::new();
-        match request {
-            ChangeRequest::Install {
-                names,
-                reinstall,
-                downgrade,
-            } => {
-                let mut missing = Vec::new();
-                for word in names {
-                    match mark_install(&cache, word, *reinstall, *downgrade)? {
-                        Marked::Missing => missing.push(word.clone()),
-                        Marked::Already(name) => already_installed.push(name),
-                        Marked::Install(name) => {
-                            requested.insert(name);
-                        }
-                    }
-                }
-                if !missing.is_empty() {
-                    return Err(Error::NotFound { names: missing });
-                }
-            }
-            ChangeRequest::Remove {
-                names,
-                recursive,
-                purge,
-            } => {
-                mark_remove(&cache, names, *recursive, *purge, &mut requested)?;
-            }
-            ChangeRequest::Upgrade => {
-                cache
-                    .upgrade(Upgrade::FullUpgrade)
-                    .map_err(|errors| apt_error("cannot compute the upgrade", &errors))?;
-                let kept: Vec<String> = cache
-                    .packages(&rust_apt::PackageSort::default().upgradable())
-                    .filter(|pkg| !pkg.marked_upgrade() && !pkg.marked_install())
-                    .map(|pkg| pkg.name().to_owned())
-                    .collect();
-                if !kept.is_empty() {
-                    notes.push(format!(
-                        "kept back (held, phased or needing a removal apt will not make): {}",
-                        kept.join(", ")
-                    ));
-                }
-            }
-            ChangeRequest::Clean { orphans, .. } => {
-                if *orphans {
-                    // apt's autoremove: what nothing installed by hand needs.
-                    let garbage: Vec<String> = cache
-                        .packages(&rust_apt::PackageSort::default().installed())
-                        .filter(Package::is_auto_removable)
-                        .map(|pkg| pkg.name().to_owned())
-                        .collect();
-                    for name in &garbage {
-                        if let Some(pkg) = cache.get(name) {
-                            pkg.mark_delete(false);
-                        }
-                    }
-                }
-            }
-            ChangeRequest::Sync => {
-                return Err(Error::Apt {
-                    message: "a refresh is not a planned change".to_owned(),
-                })
-            }
-            ChangeRequest::InstallWithReasons { .. } => {
-                return Err(Error::Apt {
-                    message: "installing built AUR packages is for Arch only".to_owned(),
-                })
-            }
-        }
-        // An upgrade is solved whole by APT::Upgrade, as apt-get leaves it; solving
-        // again would have apt 3's solver drop what it marked (nothing the user
-        // asked for by name).
-        if *request != ChangeRequest::Upgrade {
-            if let Err(errors) = cache.resolve(false) {
-                return Err(unresolvable(&cache, &errors));
-            }
-        }
-        if matches!(request, ChangeRequest::Install { .. }) {
-            // apt refuses to mark what it cannot satisfy rather than failing to
-            // resolve: a requested package left unmarked is the error apt-get
-            // reports as "held broken packages".
-            let stuck: Vec<String> = requested
-                .iter()
-                .filter_map(|name| cache.get(name))
-                .filter(|pkg| {
-                    !(pkg.marked_install()
-                        || pkg.marked_upgrade()
-                        || pkg.marked_downgrade()
-                        || pkg.marked_reinstall())
-                        || pkg.is_inst_broken()
-                })
-                .map(|pkg| unsatisfiable_reason(&pkg))
-                .collect();
-            if !stuck.is_empty() {
-                return Err(Error::Unsatisfied { missing: stuck });
-            }
-        }
+        let Marks {
+            notes,
+            already_installed,
+            requested,
+        } = mark(&cache, request)?;
+        resolve(&cache, request, &requested)?;
         let mut plan = plan_of(&cache, &requested, request, notes, already_installed)?;
         if matches!(request, ChangeRequest::Clean { .. }) {
             let archives = Config::new().dir("Dir::Cache::Archives", "/var/cache/apt/archives/");
@@ -495,6 +401,145 @@ fn needing(cache: &Cache, name: &str, candidates: &[String]) -> Vec<String> {
     }
 }
 
+/// What marking a request left besides the depcache's marks.
+struct Marks {
+    notes: Vec<String>,
+    already_installed: Vec<String>,
+    /// The packages the user named.
+    requested: BTreeSet<String>,
+}
+
+/// Marks what `request` asks for in `cache`, as apt-get does before solving.
+fn mark(cache: &Cache, request: &ChangeRequest) -> Result<Marks> {
+    let mut notes = Vec::new();
+    let mut already_installed = Vec::new();
+    let mut requested = BTreeSet::new();
+    match request {
+        ChangeRequest::Install {
+            names,
+            reinstall,
+            downgrade,
+        } => {
+            let mut missing = Vec::new();
+            for word in names {
+                match mark_install(cache, word, *reinstall, *downgrade)? {
+                    Marked::Missing => missing.push(word.clone()),
+                    Marked::Already(name) => already_installed.push(name),
+                    Marked::Install(name) => {
+                        requested.insert(name);
+                    }
+                }
+            }
+            if !missing.is_empty() {
+                return Err(Error::NotFound { names: missing });
+            }
+        }
+        ChangeRequest::Remove {
+            names,
+            recursive,
+            purge,
+        } => {
+            mark_remove(cache, names, *recursive, *purge, &mut requested)?;
+        }
+        ChangeRequest::Upgrade => {
+            cache
+                .upgrade(Upgrade::FullUpgrade)
+                .map_err(|errors| apt_error("cannot compute the upgrade", &errors))?;
+            let kept: Vec<String> = cache
+                .packages(&rust_apt::PackageSort::default().upgradable())
+                .filter(|pkg| !pkg.marked_upgrade() && !pkg.marked_install())
+                .map(|pkg| pkg.name().to_owned())
+                .collect();
+            if !kept.is_empty() {
+                notes.push(format!(
+                    "kept back (held, phased or needing a removal apt will not make): {}",
+                    kept.join(", ")
+                ));
+            }
+        }
+        ChangeRequest::Clean { orphans, .. } => {
+            if *orphans {
+                // apt's autoremove: what nothing installed by hand needs.
+                let garbage: Vec<String> = cache
+                    .packages(&rust_apt::PackageSort::default().installed())
+                    .filter(Package::is_auto_removable)
+                    .map(|pkg| pkg.name().to_owned())
+                    .collect();
+                for name in &garbage {
+                    if let Some(pkg) = cache.get(name) {
+                        pkg.mark_delete(false);
+                    }
+                }
+            }
+        }
+        ChangeRequest::Sync => {
+            return Err(Error::Apt {
+                message: "a refresh is not a planned change".to_owned(),
+            })
+        }
+        ChangeRequest::InstallWithReasons { .. } => {
+            return Err(Error::Apt {
+                message: "installing built AUR packages is for Arch only".to_owned(),
+            })
+        }
+    }
+    Ok(Marks {
+        notes,
+        already_installed,
+        requested,
+    })
+}
+
+/// Solves the marks, then refuses an install apt would refuse.
+fn resolve(cache: &Cache, request: &ChangeRequest, requested: &BTreeSet<String>) -> Result<()> {
+    // An upgrade is solved whole by APT::Upgrade, as apt-get leaves it; solving
+    // again would have apt 3's solver drop what it marked (nothing the user
+    // asked for by name).
+    if *request != ChangeRequest::Upgrade {
+        if let Err(errors) = cache.resolve(false) {
+            return Err(unresolvable(cache, &errors));
+        }
+    }
+    if matches!(request, ChangeRequest::Install { .. }) {
+        // apt refuses to mark what it cannot satisfy rather than failing to
+        // resolve: a requested package left unmarked is the error apt-get
+        // reports as "held broken packages".
+        let stuck: Vec<String> = requested
+            .iter()
+            .filter_map(|name| cache.get(name))
+            .filter(|pkg| {
+                !(pkg.marked_install()
+                    || pkg.marked_upgrade()
+                    || pkg.marked_downgrade()
+                    || pkg.marked_reinstall())
+                    || pkg.is_inst_broken()
+            })
+            .map(|pkg| unsatisfiable_reason(&pkg))
+            .collect();
+        if !stuck.is_empty() {
+            return Err(Error::Unsatisfied { missing: stuck });
+        }
+    }
+    Ok(())
+}
+
+/// What the depcache's marks do to `pkg`.
+fn action_of(pkg: &Package<'_>) -> PackageAction {
+    if pkg.marked_delete() {
+        PackageAction::Remove
+    } else if pkg.installed().is_none() {
+        PackageAction::Install
+    } else if pkg.marked_reinstall() {
+        PackageAction::Reinstall
+    } else if pkg.marked_downgrade() {
+        PackageAction::Downgrade
+    } else if pkg.marked_upgrade() {
+        PackageAction::Upgrade
+    } else {
+        PackageAction::Install
+    }
+}
+
 fn plan_of(
     cache: &Cache,
     requested: &BTreeSet<String>,
@@ -508,19 +553,7 @@ fn plan_of(
     for pkg in cache.get_changes(true) {
         let name = pkg.name().to_owned();
         let installed = pkg.installed();
-        let action = if pkg.marked_delete() {
-            PackageAction::Remove
-        } else if installed.is_none() {
-            PackageAction::Install
-        } else if pkg.marked_reinstall() {
-            PackageAction::Reinstall
-        } else if pkg.marked_downgrade() {
-            PackageAction::Downgrade
-        } else if pkg.marked_upgrade() {
-            PackageAction::Upgrade
-        } else {
-            PackageAction::Install
-        };
+        let action = action_of(&pkg);
         let new = (action != PackageAction::Remove)
             .then(|| pkg.install_version())
             .flatten();

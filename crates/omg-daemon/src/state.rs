@@ -359,48 +359,7 @@ impl State {
     async fn answer_result(self: &Arc<Self>, request: Request) -> Result<Encoded, IpcError> {
         let key = match CacheKey::of(request) {
             Ok(key) => key,
-            Err(Request::Ping) => {
-                return self.ready_then(|| Reply::Pong {
-                    pid: std::process::id(),
-                });
-            }
-            Err(Request::DaemonStatus) => {
-                let status = self.daemon_status();
-                return encode_body(&Ok(Reply::DaemonStatus(status)));
-            }
-            Err(Request::Refresh) => {
-                // `omg sync` just fetched the repositories: the AUR's dump too,
-                // in the background.
-                if let Some(aur) = &self.aur {
-                    aur.refresh_soon();
-                }
-                let packages = self.rebuild().await.map_err(failed)?;
-                if let Err(error) = self.refresh_status().await {
-                    crate::log::error(&format!("refreshing status: {error:#}"));
-                }
-                return encode_body(&Ok(Reply::Refreshed { packages }));
-            }
-            Err(Request::Shutdown) => return encode_body(&Ok(Reply::ShuttingDown)),
-            Err(Request::Runtimes) => {
-                let probes = self.refresh_runtimes().await.map_err(failed)?;
-                return encode_body(&Ok(Reply::Runtimes(probes)));
-            }
-            Err(Request::Audit { refresh }) => return self.audit.answer(self, refresh).await,
-            Err(Request::AuditSummary) => return self.audit.summary(),
-            Err(Request::RuntimeOffers { runtime, mirror }) => {
-                let offers = self.offers.answer(&runtime, &mirror);
-                return encode_body(&Ok(Reply::RuntimeOffers(offers)));
-            }
-            Err(Request::AurSearch { url, terms, limit }) => {
-                let reply =
-                    crate::aur::AurKeeper::search(self.aur.as_ref(), &url, terms, limit).await;
-                return encode_body(&Ok(reply));
-            }
-            Err(other) => {
-                return Err(IpcError::BadRequest(format!(
-                    "unexpected request {other:?}"
-                )));
-            }
+            Err(request) => return self.answer_about_the_daemon(request).await,
         };
         let mut loaded = self.loaded.load_full().ok_or(IpcError::NotReady)?;
         if self.changes_seen.load(Ordering::SeqCst) > loaded.changes_at_build {
@@ -440,6 +399,53 @@ impl State {
             self.cache.insert(key, encoded.clone());
         }
         Ok(encoded)
+    }
+
+    /// Requests about the daemon and its side tasks, not the catalog.
+    async fn answer_about_the_daemon(
+        self: &Arc<Self>,
+        request: Request,
+    ) -> Result<Encoded, IpcError> {
+        match request {
+            Request::Ping => self.ready_then(|| Reply::Pong {
+                pid: std::process::id(),
+            }),
+            Request::DaemonStatus => {
+                let status = self.daemon_status();
+                encode_body(&Ok(Reply::DaemonStatus(status)))
+            }
+            Request::Refresh => {
+                // `omg sync` just fetched the repositories: the AUR's dump too,
+                // in the background.
+                if let Some(aur) = &self.aur {
+                    aur.refresh_soon();
+                }
+                let packages = self.rebuild().await.map_err(failed)?;
+                if let Err(error) = self.refresh_status().await {
+                    crate::log::error(&format!("refreshing status: {error:#}"));
+                }
+                encode_body(&Ok(Reply::Refreshed { packages }))
+            }
+            Request::Shutdown => encode_body(&Ok(Reply::ShuttingDown)),
+            Request::Runtimes => {
+                let probes = self.refresh_runtimes().await.map_err(failed)?;
+                encode_body(&Ok(Reply::Runtimes(probes)))
+            }
+            Request::Audit { refresh } => self.audit.answer(self, refresh).await,
+            Request::AuditSummary => self.audit.summary(),
+            Request::RuntimeOffers { runtime, mirror } => {
+                let offers = self.offers.answer(&runtime, &mirror);
+                encode_body(&Ok(Reply::RuntimeOffers(offers)))
+            }
+            Request::AurSearch { url, terms, limit } => {
+                let reply =
+                    crate::aur::AurKeeper::search(self.aur.as_ref(), &url, terms, limit).await;
+                encode_body(&Ok(reply))
+            }
+            other => Err(IpcError::BadRequest(format!(
+                "unexpected request {other:?}"
+            ))),
+        }
     }
 
     /// An answer the backend reads from the databases as they are now, neither
