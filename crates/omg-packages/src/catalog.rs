@@ -205,8 +205,17 @@ impl Catalog {
         if let Some(details) = self.snapshot_details(name)? {
             return Ok(InfoAnswer::Found(Box::new(details)));
         }
-        if let Some(details) = self.backend.details(name)? {
-            return Ok(InfoAnswer::Found(Box::new(details)));
+        // A loaded index holds every package the backend has details of (each
+        // with a candidate, and the installed ones): a name it lacks is unknown,
+        // answered without reading the databases again (on Debian, every list).
+        let known = self
+            .index
+            .get()
+            .is_none_or(|index| index.position(name).is_some());
+        if known {
+            if let Some(details) = self.backend.details(name)? {
+                return Ok(InfoAnswer::Found(Box::new(details)));
+            }
         }
         let suggestions = self
             .index()?

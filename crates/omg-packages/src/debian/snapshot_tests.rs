@@ -178,3 +178,24 @@ fn damaged_long_descriptions_are_rebuilt_not_trusted() {
     );
     assert_eq!(origin(&catalog(&tree, Some(cache.path()))), "snapshot");
 }
+
+/// Once the index is loaded (omgd always has it), an unknown name is answered
+/// from it: the lists are not read again, here shown by taking them away.
+#[test]
+fn an_unknown_name_is_answered_from_the_loaded_index() {
+    let tree = standard();
+    let catalog = catalog(&tree, None);
+    catalog.index().unwrap();
+    std::fs::remove_dir_all(tree.dir.path().join("lists")).unwrap();
+    match catalog.info("tol").unwrap() {
+        omg_core::InfoAnswer::NotFound { suggestions } => {
+            assert!(
+                suggestions.iter().any(|name| name == "tool"),
+                "{suggestions:?}"
+            );
+        }
+        found => panic!("{found:?}"),
+    }
+    // A known name still goes to the lists, which are gone: the error says so.
+    assert!(catalog.info("tool").is_err());
+}
