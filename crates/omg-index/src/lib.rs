@@ -93,22 +93,11 @@ impl Index {
     /// the bytes, the index never reads out of bounds, and bytes that are not an
     /// index, or a long text of another length, are refused.
     pub fn from_bytes(bytes: Vec<u8>, long: Box<dyn LongSource>) -> Result<Self, InvalidLayout> {
-        let mut index = Self {
-            store: store::Store::from_bytes(bytes)?,
-            long: Box::new(InMemory::default()),
-        };
-        index.set_long_source(long)?;
-        Ok(index)
-    }
-
-    /// Reads the long text from `long` from now on (a snapshot's copy of the one
-    /// in memory), which must be as long as the index says.
-    pub fn set_long_source(&mut self, long: Box<dyn LongSource>) -> Result<(), InvalidLayout> {
-        if long.len() != self.long_len() {
+        let store = store::Store::from_bytes(bytes)?;
+        if long.len() != store.long_start(store.len()) {
             return Err(InvalidLayout("long text of another length"));
         }
-        self.long = long;
-        Ok(())
+        Ok(Self { store, long })
     }
 
     /// Position of the package named `name`, for data kept beside the index in the

@@ -182,22 +182,13 @@ impl Catalog {
                 limit: request.limit,
                 fuzzy_below: request.fuzzy_below,
             })
-            .map_err(|error| self.damaged_snapshot(&error))?;
+            // Only a snapshot's long text is read while searching, and it was
+            // checked when it was read: what fails here is the disk.
+            .map_err(|error| Error::io(self.snapshot.clone().unwrap_or_default(), error))?;
         for hit in &mut results.hits {
             hit.package.long_description = None;
         }
         Ok(results)
-    }
-
-    /// The error for a search whose long text could not be read: only a snapshot's
-    /// can fail, and a damaged one is removed so that the next command builds anew.
-    fn damaged_snapshot(&self, error: &std::io::Error) -> Error {
-        let path = self.snapshot.clone().unwrap_or_default();
-        let _ = std::fs::remove_file(&path);
-        Error::Corrupt {
-            message: format!("{error}; it was removed, run the command again"),
-            path,
-        }
     }
 
     /// Details of one package, or the names closest to it.

@@ -335,23 +335,20 @@ pub fn read(path: &Path, key: u64) -> Result<Found, Miss> {
         at: HEADER_BYTES + header.index_len,
         len: header.long_len,
         checksum: header.long_checksum,
-        verified: std::sync::OnceLock::new(),
     };
     // Checked now, a chunk at a time, rather than on the first search: damaged
     // text is a miss like any other damage, and the caller rebuilds.
     if !long.verify() {
         return Err(unusable("long descriptions checksum mismatch"));
     }
-    let _ = long.verified.set(true);
     let index =
         Index::from_bytes(bytes, Box::new(long)).map_err(|error| unusable(&error.to_string()))?;
     let details = details_of(file, &header, index.len() as u64)?;
     Ok(Found { index, details })
 }
 
-/// A snapshot's long text, read from the open file as a search needs it, after
-/// the whole text was checked against its checksum (at load, or else before the
-/// first read).
+/// A snapshot's long text, read from the open file as a search needs it; [`read`]
+/// checks it against its checksum before the index uses it.
 #[derive(Debug)]
 struct SnapshotLong {
     /// Held open: a newer snapshot renamed over the path leaves this one intact.
@@ -359,7 +356,6 @@ struct SnapshotLong {
     at: u64,
     len: u64,
     checksum: u64,
-    verified: std::sync::OnceLock<bool>,
 }
 
 impl SnapshotLong {
@@ -388,12 +384,6 @@ impl LongSource for SnapshotLong {
     }
 
     fn read_at(&self, buffer: &mut [u8], offset: u64) -> std::io::Result<()> {
-        if !*self.verified.get_or_init(|| self.verify()) {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                "the index snapshot's long descriptions fail their checksum",
-            ));
-        }
         let end = offset
             .checked_add(buffer.len() as u64)
             .filter(|&end| end <= self.len);

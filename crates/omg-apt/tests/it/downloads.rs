@@ -2,9 +2,7 @@
 //! apt's cache at their full size are not counted; a partial one counts whole,
 //! as apt counts it.
 
-use omg_apt::AptChanger;
 use omg_core::ChangeRequest;
-use omg_packages::debian::DebianPaths;
 use omg_packages::SystemChanger;
 use omg_testbed::{write_suite, AptTree};
 use std::path::Path;
@@ -72,12 +70,7 @@ fn cached_archives_are_not_counted_as_apt_get_does() {
     // The wrong size: apt throws it away and fetches the archive again.
     std::fs::write(archives.join(stored("omg-fetched")), b"short").unwrap();
     let names = ["omg-cached", "omg-partial", "omg-fetched"];
-    let changer = AptChanger::new(DebianPaths {
-        lists_dir: tree.lists_dir(),
-        status_file: tree.status_file(),
-        extended_states: tree.extended_states(),
-        etc_dir: tree.etc_dir(),
-    });
+    let changer = crate::changer(&tree);
     let plan = changer
         .preview(
             &ChangeRequest::Install {

@@ -5,9 +5,7 @@
 //! takes on the same tree, with the solver apt-get would use and with the classic
 //! one.
 
-use omg_apt::AptChanger;
 use omg_core::{ChangeRequest, PackageAction};
-use omg_packages::debian::DebianPaths;
 use omg_packages::SystemChanger;
 use omg_testbed::{write_suite, AptTree};
 use std::path::Path;
@@ -72,12 +70,7 @@ fn apt_upgrades(tree: &AptTree) -> Vec<String> {
 }
 
 fn omg_upgrades(tree: &AptTree) -> Vec<String> {
-    let changer = AptChanger::new(DebianPaths {
-        lists_dir: tree.lists_dir(),
-        status_file: tree.status_file(),
-        extended_states: tree.extended_states(),
-        etc_dir: tree.etc_dir(),
-    });
+    let changer = crate::changer(tree);
     let plan = changer
         .preview(&ChangeRequest::Upgrade, Box::new(|_| true))
         .expect("a plan");

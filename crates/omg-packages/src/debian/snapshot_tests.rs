@@ -60,6 +60,16 @@ fn answers(catalog: &Catalog) -> Vec<String> {
     answers
 }
 
+/// The one snapshot a test's cache directory holds.
+fn only_snapshot(cache: &std::path::Path) -> std::path::PathBuf {
+    std::fs::read_dir(cache)
+        .unwrap()
+        .next()
+        .expect("a snapshot")
+        .unwrap()
+        .path()
+}
+
 fn origin(catalog: &Catalog) -> String {
     catalog.index().unwrap();
     catalog.index_origin().unwrap()
@@ -106,12 +116,7 @@ fn a_damaged_snapshot_is_rebuilt_not_trusted() {
     let cache = tempfile::tempdir().unwrap();
     let expected = answers(&catalog(&tree, None));
     answers(&catalog(&tree, Some(cache.path())));
-    let file = std::fs::read_dir(cache.path())
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let file = only_snapshot(cache.path());
     let mut bytes = std::fs::read(&file).unwrap();
     // A byte in the index's search text: the layout checks alone cannot see it.
     let at = bytes.len() / 3;
@@ -152,12 +157,7 @@ fn damaged_long_descriptions_are_rebuilt_not_trusted() {
     let cache = tempfile::tempdir().unwrap();
     let expected = answers(&catalog(&tree, None));
     answers(&catalog(&tree, Some(cache.path())));
-    let file = std::fs::read_dir(cache.path())
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let file = only_snapshot(cache.path());
     let mut bytes = std::fs::read(&file).unwrap();
     // The long text follows the 80-byte header and the index, whose length the
     // header gives at byte 24; the tree's one long description says "long".
